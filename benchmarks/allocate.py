@@ -1,0 +1,71 @@
+"""Time one allocation: the figure behind "fast enough to run on every change of a form field".
+
+Prints medians over repeated runs on a fixed, seeded sample of ratings (with 9s), for:
+  suggest   - allocate(): ratings validated, every cluster ranked, suggestion, status, warnings
+  explain   - the same plus the candidates' findings and the explanation (what a page shows)
+  contract  - the same plus model_dump(): the full JSON contract of all candidates
+Run: .venv/bin/python benchmarks/allocate.py [--samples 2000] [--repeats 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+from carecluster import builtin_reference
+from carecluster.domain.allocation import allocate
+
+
+def sample(count: int, seed: int = 20261123) -> list[tuple[list[int], str | None]]:
+    rng = random.Random(seed)
+    choices = [0, 0, 0, 1, 1, 2, 2, 3, 4, 9]  # skewed to low ratings, with some 9s, as in practice
+    classes = [None, "non-psychotic", "psychotic", "organic"]
+    return [([rng.choice(choices) for _ in range(18)], rng.choice(classes)) for _ in range(count)]
+
+
+def per_call(fn, cases, repeats: int) -> list[float]:
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for values, super_class in cases:
+            fn(values, super_class)
+        runs.append((time.perf_counter() - start) / len(cases) * 1e6)
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    reference = builtin_reference()
+    cases = sample(args.samples)
+    allocate(cases[0][0], None, reference)  # compile the grids once, as a running service has
+
+    def suggest(values, super_class):
+        return allocate(values, super_class, reference)
+
+    def explain(values, super_class):
+        result = allocate(values, super_class, reference)
+        return result.explanation
+
+    def contract(values, super_class):
+        return allocate(values, super_class, reference).model_dump()
+
+    print(f"reference set: {reference.id} {reference.version}; {args.samples} ratings x {args.repeats} runs")
+    for name, fn, repeats in (
+        ("suggest", suggest, args.repeats),
+        ("explain", explain, args.repeats),
+        ("contract", contract, max(3, args.repeats // 2)),
+    ):
+        runs = per_call(fn, cases, repeats)
+        print(
+            f"{name:9s} median {statistics.median(runs):8.1f} us per allocation  (runs: {', '.join(f'{r:.1f}' for r in runs)})"
+        )
+    print("target: suggest under 50 us")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""carecluster: MHCT v3.1 ratings to explained care cluster allocations, for NHS mental health providers."""
+
+from carecluster.api import allocate, resolve_reference
+from carecluster.domain.allocation import AllocationError
+from carecluster.domain.ratings import RatingError, Ratings
+from carecluster.domain.results import AllocationResult
+from carecluster.reference import ReferenceError, ReferenceSet, builtin_reference, load_reference
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AllocationError",
+    "AllocationResult",
+    "RatingError",
+    "Ratings",
+    "ReferenceError",
+    "ReferenceSet",
+    "__version__",
+    "allocate",
+    "builtin_reference",
+    "load_reference",
+    "resolve_reference",
+]

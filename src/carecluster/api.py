@@ -1,0 +1,42 @@
+"""The Python API for analysts and the other layers of carecluster.
+
+>>> import carecluster
+>>> result = carecluster.allocate("0,1,0,0,0,0,3,2,2,1,0,1,0,0,0,0,1,1", super_class="non-psychotic")
+>>> result.suggested_cluster
+4
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from carecluster.domain import allocation as _allocation
+from carecluster.domain.ratings import Ratings
+from carecluster.domain.results import AllocationResult
+from carecluster.reference.loader import load_reference
+from carecluster.reference.models import ReferenceSet
+
+
+def resolve_reference(reference: ReferenceSet | str | os.PathLike[str] | None) -> ReferenceSet:
+    """A ReferenceSet as given, a provider file's path, or the default (env var, else built-in)."""
+    if isinstance(reference, ReferenceSet):
+        return reference
+    return load_reference(reference)
+
+
+def allocate(
+    ratings: Ratings | Sequence[object] | Mapping[str, object] | str,
+    super_class: str | None = None,
+    reference: ReferenceSet | str | os.PathLike[str] | None = None,
+    *,
+    heading: str | None = None,
+) -> AllocationResult:
+    """Suggest a care cluster for one MHCT rating, ranked and explained.
+
+    `ratings`: 18 values in scale order (1-13, A-E), a mapping by scale code, or "0,1,...".
+    `super_class`: the clinician's decision-tree answer (non-psychotic, psychotic, organic).
+    `reference`: a ReferenceSet or a provider file; default `$CARECLUSTER_REFERENCE` or built-in.
+    `heading`: optionally the decision tree's next heading (e.g. "B3" or "Psychotic crisis").
+    """
+    return _allocation.allocate(ratings, super_class, resolve_reference(reference), heading=heading)

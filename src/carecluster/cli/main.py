@@ -1,0 +1,301 @@
+"""The `carecluster` command: allocate, browse clusters, check and swap reference sets.
+
+Exit codes: 0 success, 1 a reference check found faults, 2 invalid input (a one-line message
+on stderr that names the scale and the value, or the file and the fault).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from carecluster.api import allocate as api_allocate
+from carecluster.api import resolve_reference
+from carecluster.cli import render
+from carecluster.cli.demo import DEMO_PROFILES
+from carecluster.domain.allocation import AllocationError
+from carecluster.domain.ratings import RatingError, Ratings
+from carecluster.reference import ENV_VAR, ReferenceError, ReferenceSet, builtin_reference, diff_reference
+from carecluster.reference.csv_grids import grids_to_csv
+from carecluster.reference.loader import overlay, read_reference_file
+
+app = typer.Typer(
+    name="carecluster",
+    help="MHCT v3.1 ratings to explained care cluster suggestions (a draft aid: the clinician decides).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+reference_app = typer.Typer(help="Check, show and export reference sets (grids, clusters, decision tree).")
+app.add_typer(reference_app, name="reference")
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class SuperClassChoice(StrEnum):
+    non_psychotic = "non-psychotic"
+    psychotic = "psychotic"
+    organic = "organic"
+
+
+ReferenceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--reference",
+        help=f"Reference set file (JSON or CSV grids) to use instead of the built-in set; also ${ENV_VAR}.",
+        show_default=False,
+    ),
+]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr, then exit: scripts read the code, people read the line."""
+    err_console.print(f"carecluster: {message}", markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(ctx: typer.Context, reference: ReferenceOption = None) -> None:
+    ctx.obj = {"reference": reference}
+
+
+def chosen_reference(ctx: typer.Context, reference: Path | None) -> ReferenceSet:
+    path = reference or (ctx.obj or {}).get("reference")
+    try:
+        return resolve_reference(path)
+    except ReferenceError as error:
+        fail(f"reference set {error.source}: {'; '.join(error.problems)}")
+
+
+def _ratings_from_file(path: Path) -> tuple[object, dict[str, object]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        fail(f"{path}: cannot read the file: {error.strerror or error}")
+    except json.JSONDecodeError as error:
+        fail(f"{path}: not valid JSON: {error}")
+    if isinstance(data, dict) and "ratings" in data:
+        extra = {k: data[k] for k in ("problem_type", "problem_description", "super_class", "heading") if k in data}
+        unknown = set(data) - {"ratings", *extra}
+        if unknown:
+            fail(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+        return data["ratings"], extra
+    return data, {}
+
+
+@app.command()
+def allocate(
+    ctx: typer.Context,
+    ratings: Annotated[
+        str | None,
+        typer.Argument(help="18 ratings, scales 1-13 then A-E, comma-separated; 9 = not known. E.g. 0,1,0,...,1"),
+    ] = None,
+    super_class: Annotated[
+        SuperClassChoice | None,
+        typer.Option("--super-class", "-s", help="The clinician's decision-tree answer."),
+    ] = None,
+    heading: Annotated[
+        str | None, typer.Option("--heading", help="The decision tree's next heading, e.g. B3 or 'Psychotic crisis'.")
+    ] = None,
+    problem_type: Annotated[str | None, typer.Option("--problem-type", help="Scale 8 problem type A-J.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read ratings from JSON: a list, a mapping, or {ratings: ...}.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (the API contract).")] = False,
+    all_candidates: Annotated[
+        bool, typer.Option("--all", help="Show every candidate, not just the best eight.")
+    ] = False,
+    reference: ReferenceOption = None,
+) -> None:
+    """Suggest a care cluster for one MHCT rating, with its reasons and the cluster's colour grid."""
+    extra: dict[str, object] = {}
+    if file is not None and ratings is not None:
+        fail("give the ratings either as an argument or with --file, not both")
+    if file is not None:
+        raw, extra = _ratings_from_file(file)
+    elif ratings is not None:
+        raw = ratings
+    else:
+        fail("no ratings given: pass 18 comma-separated ratings, or --file FILE")
+    ref = chosen_reference(ctx, reference)
+    try:
+        rated = Ratings.of(
+            raw,  # type: ignore[arg-type]
+            problem_type=problem_type or extra.get("problem_type"),  # type: ignore[arg-type]
+            problem_description=extra.get("problem_description"),  # type: ignore[arg-type]
+        )
+        sc = super_class.value if super_class else extra.get("super_class")
+        result = api_allocate(rated, sc, ref, heading=heading or extra.get("heading"))  # type: ignore[arg-type]
+    except (RatingError, AllocationError) as error:
+        fail(str(error))
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    console.print(render.result_view(result, ref, all_candidates=all_candidates))
+
+
+@app.command()
+def clusters(
+    ctx: typer.Context,
+    number: Annotated[int | None, typer.Argument(help="A cluster number 0-21 to show in full.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reference data as JSON.")] = False,
+    reference: ReferenceOption = None,
+) -> None:
+    """List the care clusters, or show one cluster's page: description, grid, review, transitions."""
+    ref = chosen_reference(ctx, reference)
+    if number is None:
+        if as_json:
+            sys.stdout.write(json.dumps([c.model_dump() for c in ref.clusters], indent=2) + "\n")
+            return
+        console.print(render.clusters_table(ref))
+        return
+    if not 0 <= number <= 21:
+        fail(f"cluster {number} does not exist: clusters are numbered 0-21")
+    cluster = ref.cluster(number)
+    if as_json:
+        grid = ref.grids.get(number)
+        payload = {"cluster": cluster.model_dump(), "grid": grid.model_dump() if grid else None}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    console.print(render.cluster_view(ref, cluster))
+
+
+@app.command()
+def demo(ctx: typer.Context, reference: ReferenceOption = None) -> None:
+    """Allocate a few example profiles and show one in full: a tour of what carecluster does."""
+    ref = chosen_reference(ctx, reference)
+    console.rule("carecluster demo: suggested clusters for example MHCT profiles")
+    table = render.Table(title="Example profiles (ratings: scales 1-13, A-E)", title_justify="left")
+    for column in ("Profile", "Ratings", "Super class", "Suggested", "Status"):
+        table.add_column(column)
+    for name, ratings, super_class in DEMO_PROFILES:
+        result = api_allocate(ratings, super_class, ref)
+        table.add_row(
+            name,
+            ratings,
+            super_class or "(not given)",
+            f"{result.suggested_cluster} {result.suggested_label}",
+            result.status.replace("_", " "),
+        )
+    console.print(table)
+    name, ratings, super_class = DEMO_PROFILES[0]
+    console.rule(f"In full: {name}")
+    console.print(f"$ carecluster allocate {ratings} --super-class {super_class}")
+    console.print(render.result_view(api_allocate(ratings, super_class, ref), ref))
+    console.print("\nTry: carecluster allocate --help | carecluster clusters 14 | carecluster reference check FILE")
+
+
+# --- reference -------------------------------------------------------------------------------
+
+
+@reference_app.command("check")
+def reference_check(
+    file: Annotated[Path, typer.Argument(help="A provider's reference file: JSON, or CSV grids.")],
+    limit: Annotated[int, typer.Option(help="Show at most this many changed cells.")] = 400,
+) -> None:
+    """Validate a reference file and show how it differs from the built-in set, cell by cell."""
+    try:
+        provider = read_reference_file(file)
+        candidate = overlay(builtin_reference(), provider, str(file))
+    except ReferenceError as error:
+        err_console.print(f"carecluster: {file}: {len(error.problems)} problem(s)", markup=False, soft_wrap=True)
+        for problem in error.problems:
+            err_console.print(f"  - {problem}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    base = builtin_reference()
+    diff = diff_reference(base, candidate)
+    console.print(f"[green]valid[/green]: {candidate.id} {candidate.version} - {candidate.name}")
+    console.print(
+        f"grids replaced: {', '.join(map(str, diff.replaced_grids)) or 'none'}; "
+        f"built-in grids kept: {', '.join(map(str, diff.kept_grids)) or 'none'}"
+    )
+    kept_low = [n for n in diff.kept_grids if base.grids[n].provenance.confidence == "low"]
+    if kept_low:
+        console.print(
+            f"[yellow]note[/yellow]: clusters {', '.join(map(str, kept_low))} keep the built-in inferred "
+            "(low-confidence) grids"
+        )
+    if diff.identical:
+        console.print("no differences from the built-in set")
+        return
+    console.print(f"{len(diff.cells)} grid cell(s) differ from {base.id} {base.version}:")
+    table = render.Table(show_header=True)
+    for column in ("Cluster", "Scale", "Rating", "Built-in", "This file"):
+        table.add_column(column)
+    for change in diff.cells[:limit]:
+        table.add_row(str(change.cluster), change.scale, str(change.rating), change.before or "-", change.after or "-")
+    console.print(table)
+    if len(diff.cells) > limit:
+        console.print(f"... and {len(diff.cells) - limit} more (use --limit)")
+    for field_change in diff.fields:
+        console.print(f"{field_change.part}: {field_change.field} differs")
+
+
+@reference_app.command("show")
+def reference_show(ctx: typer.Context, reference: ReferenceOption = None) -> None:
+    """Say which reference set is in use, and the source and confidence of each part."""
+    ref = chosen_reference(ctx, reference)
+    console.print(f"[bold]{ref.id} {ref.version}[/bold] - {ref.name}")
+    if ref.description:
+        console.print(ref.description)
+    console.print(f"MHCT {ref.mhct.version}: {ref.mhct.provenance.source} ({ref.mhct.provenance.confidence})")
+    console.print(f"Decision tree: {ref.decision_tree.provenance.confidence} confidence")
+    by_confidence: dict[str, list[int]] = {}
+    for number, grid in sorted(ref.grids.items()):
+        by_confidence.setdefault(grid.provenance.confidence, []).append(number)
+    for level, numbers in by_confidence.items():
+        console.print(f"Grids of {level} confidence: clusters {', '.join(map(str, numbers))}")
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@reference_app.command("export")
+def reference_export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="csv: grids only, one row per cell.")
+    ] = ExportFormat.csv,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Export the grids in use: a template a clustering lead corrects from the printed booklet."""
+    ref = chosen_reference(ctx, reference)
+    if fmt is ExportFormat.csv:
+        text = grids_to_csv(
+            ref.grids,
+            meta={
+                "id": "my-trust-grids",
+                "version": "1",
+                "name": "Official booklet grids transcribed by <your trust>",
+                "source": "Mental Health Clustering Booklet, Appendix 3 (give edition and page)",
+                "confidence": "high",
+            },
+        )
+    else:
+        payload = {
+            "id": "my-trust-grids",
+            "version": "1",
+            "name": "Official booklet grids transcribed by <your trust>",
+            "provenance": {"source": "Mental Health Clustering Booklet, Appendix 3", "confidence": "high"},
+            "grids": {str(n): {"cells": g.cells} for n, g in sorted(ref.grids.items())},
+        }
+        text = json.dumps(payload, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Pure clinical logic: ratings, allocation and its explanation. No I/O, no frameworks."""

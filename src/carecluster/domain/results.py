@@ -1,0 +1,131 @@
+"""The allocation result: the JSON contract the CLI, API, web pages and stored records share.
+
+`AllocationResult.model_dump()` is the contract in DESIGN.md: `suggested_cluster`,
+`super_class`, ranked `candidates` (each with `cluster`, `label`, `fit`, `red_breaches`,
+`orange_mismatches`), `warnings`, `reference_version`, and more for explanation and audit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
+
+Fit = Literal["fits", "weaker_fit", "unconfirmed", "excluded"]
+"""How a cluster's grid fits the ratings.
+
+fits: every red and orange scale in range. weaker_fit: red in range, some orange off.
+unconfirmed: no red breach, but a red scale rated 9 (not known), so membership cannot be
+confirmed: shown as possible, never suggested. excluded: a red (must score) breach.
+"""
+
+Status = Literal["suggested", "tie", "variance", "needs_further_assessment"]
+"""suggested: one best fit. tie: several equally good fits, one named by the documented rule.
+variance: every considered cluster breaks a red rule, so cluster 0. needs_further_assessment:
+no cluster confirmed, but some could be once the scales rated 9 are known; cluster 0 until then.
+"""
+
+
+class CandidateSource(Protocol):
+    """Builds the detail of a result on demand (see `AllocationResult.attach_detail`)."""
+
+    def candidates(self, upto: int | None = None) -> list[Candidate]: ...
+
+    def explanation(self) -> str: ...
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One scale tested against one cluster's grid row.
+
+    A plain dataclass (pydantic validates and serialises it as a field) because an allocation
+    makes dozens of them and they are built from trusted engine output.
+    """
+
+    scale: str
+    """Scale code, or '7/8' where the higher of scales 7 and 8 is tested."""
+    rating: int | None
+    """The rating tested (the higher of 7 and 8 for '7/8'); None when not known (9)."""
+    colour: str | None
+    """The grid colour at that rating: must, expected, may, unlikely or nodata; None if not known."""
+    expected: tuple[int, ...]
+    """The ratings the row asks for: red cells for a red test, orange (and red) cells for orange."""
+    distance: int
+    """How far the rating is from the nearest rating asked for (0 when in range or not known)."""
+
+
+class Candidate(Result):
+    cluster: int
+    label: str
+    super_class: str
+    rank: int
+    fit: Fit
+    red_breaches: list[Finding]
+    red_unconfirmed: list[Finding]
+    orange_mismatches: list[Finding]
+    orange_not_known: list[Finding]
+    unlikely_ratings: list[Finding]
+    """Ratings on blank (unlikely) cells of rows with no red or orange cells: used to break ties."""
+    yellow_ratings: list[Finding]
+    """Non-zero ratings on yellow (may score) cells: little bearing, may point to care plan needs."""
+    grid_confidence: str
+    explanation: str
+
+
+class AllocationResult(Result):
+    suggested_cluster: int
+    suggested_label: str
+    status: Status
+    super_class: Literal["non-psychotic", "psychotic", "organic"] | None
+    """Super class of the suggested cluster (None for cluster 0)."""
+    super_class_given: Literal["non-psychotic", "psychotic", "organic"] | None
+    heading_given: str | None
+    considered_clusters: list[int]
+    tied_with: list[int]
+    best_by_super_class: dict[str, int | None]
+    warnings: list[str]
+    not_known_scales: list[str]
+    ratings: list[int]
+    problem_type: str | None
+    low_confidence: bool
+    """True when the suggestion rests on grid cells of low (inferred) confidence."""
+    disclaimer: str
+    reference_id: str
+    reference_version: str
+    reference_name: str
+
+    _detail: CandidateSource | None = PrivateAttr(default=None)
+
+    def attach_detail(self, source: CandidateSource) -> None:
+        """Findings and wording are built on first read: a form that only shows the suggestion
+        on each keystroke does not pay for twenty explanations it never displays."""
+        self._detail = source
+
+    def _source(self) -> CandidateSource:
+        if self._detail is None:
+            raise RuntimeError("AllocationResult was built without its detail")
+        return self._detail
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def candidates(self) -> list[Candidate]:
+        """Considered clusters, best first, each with its findings and explanation."""
+        return self._source().candidates()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def explanation(self) -> str:
+        """The suggestion in plain words: which scales, which rule, and what came next."""
+        return self._source().explanation()
+
+    def candidate(self, cluster: int) -> Candidate:
+        for candidate in self.candidates:
+            if candidate.cluster == cluster:
+                return candidate
+        raise KeyError(cluster)

@@ -1,0 +1,36 @@
+"""Shared fixtures: the built-in reference set and profiles built from a cluster's own grid."""
+
+from __future__ import annotations
+
+import pytest
+
+from carecluster.reference import SCALE_CODES, ReferenceSet, builtin_reference
+
+ALLOCATABLE = tuple(n for n in range(1, 22) if n != 9)
+
+
+@pytest.fixture(scope="session")
+def reference() -> ReferenceSet:
+    return builtin_reference()
+
+
+def prototype(reference: ReferenceSet, cluster: int) -> list[int]:
+    """A rating every scale of which sits in the cluster's red or orange cells (else a may cell).
+
+    Scale 8 is rated 0 so that the higher of 7 and 8 is scale 7's rating, in the 7/8 range.
+    """
+    grid = reference.grids[cluster]
+    values = []
+    for code in SCALE_CODES:
+        row = grid.cells[code]
+        if code == "8":
+            values.append(0)
+            continue
+        for wanted in ("must", "expected", "may"):
+            hits = [r for r in range(5) if row[r] == wanted]
+            if hits:
+                values.append(hits[len(hits) // 2])
+                break
+        else:
+            values.append(0)
+    return values
