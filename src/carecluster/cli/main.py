@@ -297,5 +297,20 @@ def reference_export(
         console.print(f"wrote {output}")
 
 
+# --- commands kept in modules of their own --------------------------------------------------
+# Each such module defines `register(app: typer.Typer) -> None`; list it here.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
