@@ -1,9 +1,11 @@
 """carecluster: MHCT v3.1 ratings to explained care cluster allocations, for NHS mental health providers."""
 
-from carecluster.api import allocate, resolve_reference
+from carecluster.api import allocate, resolve_reference, review, schedule
 from carecluster.domain.allocation import AllocationError
+from carecluster.domain.protocols import PastAssessment, ReviewError, ReviewResult
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.domain.results import AllocationResult
+from carecluster.domain.schedule import ClusteringEvent, ScheduleError, ScheduleResult
 from carecluster.reference import ReferenceError, ReferenceSet, builtin_reference, load_reference
 
 __version__ = "0.1.0"
@@ -11,13 +13,21 @@ __version__ = "0.1.0"
 __all__ = [
     "AllocationError",
     "AllocationResult",
+    "ClusteringEvent",
+    "PastAssessment",
     "RatingError",
     "Ratings",
     "ReferenceError",
     "ReferenceSet",
+    "ReviewError",
+    "ReviewResult",
+    "ScheduleError",
+    "ScheduleResult",
     "__version__",
     "allocate",
     "builtin_reference",
     "load_reference",
     "resolve_reference",
+    "review",
+    "schedule",
 ]

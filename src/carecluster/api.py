@@ -8,12 +8,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 
 from carecluster.domain import allocation as _allocation
+from carecluster.domain import protocols as _protocols
+from carecluster.domain import schedule as _schedule
+from carecluster.domain.protocols import PastAssessment, ReviewResult
 from carecluster.domain.ratings import Ratings
 from carecluster.domain.results import AllocationResult
+from carecluster.domain.schedule import ScheduleResult
 from carecluster.reference.loader import load_reference
 from carecluster.reference.models import ReferenceSet
 
@@ -40,3 +45,41 @@ def allocate(
     `heading`: optionally the decision tree's next heading (e.g. "B3" or "Psychotic crisis").
     """
     return _allocation.allocate(ratings, super_class, resolve_reference(reference), heading=heading)
+
+
+def review(
+    current_cluster: int,
+    ratings: Ratings | Sequence[object] | Mapping[str, object] | str,
+    *,
+    facts: Mapping[str, object] | None = None,
+    history: Sequence[PastAssessment | Mapping[str, object]] | None = None,
+    on: dt.date | None = None,
+    chosen_cluster: int | None = None,
+    reference: ReferenceSet | str | os.PathLike[str] | None = None,
+) -> ReviewResult:
+    """Apply the current cluster's care transition protocol to a new MHCT rating.
+
+    `facts`: the clinician's answers (yes / no / unknown, or True / False / None) by question id.
+    `history`: earlier ratings as {"date", "ratings", "cluster"} for criteria held over months.
+    `on`: the review date (needed for criteria held over months).
+    `chosen_cluster`: the clinician's choice, to learn its likelihood and whether a reason is due.
+    """
+    return _protocols.review(
+        current_cluster,
+        ratings,
+        resolve_reference(reference),
+        facts=facts,
+        history=history or (),
+        on=on,
+        chosen_cluster=chosen_cluster,
+    )
+
+
+def schedule(
+    cluster: int,
+    allocated: dt.date,
+    on: dt.date | None = None,
+    reference: ReferenceSet | str | os.PathLike[str] | None = None,
+) -> ScheduleResult:
+    """When the next review of an allocation is due, and whether it (or the episode) is overrun on `on`."""
+    return _schedule.schedule(cluster, allocated, resolve_reference(reference), on)

@@ -179,3 +179,32 @@ def test_overlay_keeps_everything_not_given(reference: ReferenceSet) -> None:
     assert merged.grids == reference.grids
     assert merged.clusters == reference.clusters
     assert diff_reference(reference, merged).identical
+
+
+def test_a_provider_sets_its_own_discharge_criteria(tmp_path: Path, reference: ReferenceSet) -> None:
+    """The booklet's discharge criteria are examples; a provider replaces them per cluster."""
+    from carecluster.domain.protocols import review
+
+    protocol = reference.protocols.clusters[1].model_dump()
+    protocol["discharge"] = [
+        {"id": "scale_2_0", "text": "Scale 2 rated 0", "kind": "rating", "rating": {"scale": "2", "min": 0, "max": 0}},
+        {"id": "goals_met", "text": "Agreed goals met", "kind": "fact", "fact": "goals_met"},
+    ]
+    payload = {
+        "id": "trust-z",
+        "version": "3",
+        "name": "Z discharge criteria",
+        "protocols": {"1": protocol},
+        "facts": {"goals_met": "The goals agreed at the start of care have been met"},
+    }
+    loaded = load_reference(json_file(tmp_path, payload))
+    assert loaded.protocols.clusters[1].discharge[1].fact == "goals_met"
+    assert loaded.protocols.clusters[2] == reference.protocols.clusters[2]
+    zeros = [0] * 18
+    assert review(1, zeros, loaded).outcome == "needs_answers"
+    assert review(1, zeros, loaded, facts={"goals_met": "yes"}).outcome == "discharge"
+
+    protocol["discharge"][1]["fact"] = "not_a_question"
+    payload["facts"] = {}
+    with pytest.raises(ReferenceError, match="unknown fact 'not_a_question'"):
+        load_reference(json_file(tmp_path, payload))

@@ -10,18 +10,17 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from carecluster.api import allocate as api_allocate
-from carecluster.api import resolve_reference
 from carecluster.cli import render
+from carecluster.cli.common import ReferenceOption, chosen_reference, console, err_console, fail
 from carecluster.cli.demo import DEMO_PROFILES
 from carecluster.domain.allocation import AllocationError
 from carecluster.domain.ratings import RatingError, Ratings
-from carecluster.reference import ENV_VAR, ReferenceError, ReferenceSet, builtin_reference, diff_reference
+from carecluster.reference import ReferenceError, builtin_reference, diff_reference
 from carecluster.reference.csv_grids import grids_to_csv
 from carecluster.reference.loader import overlay, read_reference_file
 
@@ -35,9 +34,6 @@ app = typer.Typer(
 reference_app = typer.Typer(help="Check, show and export reference sets (grids, clusters, decision tree).")
 app.add_typer(reference_app, name="reference")
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
-
 
 class SuperClassChoice(StrEnum):
     non_psychotic = "non-psychotic"
@@ -45,33 +41,9 @@ class SuperClassChoice(StrEnum):
     organic = "organic"
 
 
-ReferenceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--reference",
-        help=f"Reference set file (JSON or CSV grids) to use instead of the built-in set; also ${ENV_VAR}.",
-        show_default=False,
-    ),
-]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One line on stderr, then exit: scripts read the code, people read the line."""
-    err_console.print(f"carecluster: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
 @app.callback()
 def main(ctx: typer.Context, reference: ReferenceOption = None) -> None:
     ctx.obj = {"reference": reference}
-
-
-def chosen_reference(ctx: typer.Context, reference: Path | None) -> ReferenceSet:
-    path = reference or (ctx.obj or {}).get("reference")
-    try:
-        return resolve_reference(path)
-    except ReferenceError as error:
-        fail(f"reference set {error.source}: {'; '.join(error.problems)}")
 
 
 def _ratings_from_file(path: Path) -> tuple[object, dict[str, object]]:
@@ -299,7 +271,7 @@ def reference_export(
 
 # --- commands kept in modules of their own --------------------------------------------------
 # Each such module defines `register(app: typer.Typer) -> None`; list it here.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("carecluster.cli.review",)
 
 
 def _register_commands() -> None:

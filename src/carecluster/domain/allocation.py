@@ -117,15 +117,27 @@ def allocate(
     reference: ReferenceSet,
     *,
     heading: str | None = None,
+    within: Sequence[int] | None = None,
 ) -> AllocationResult:
     """Suggest a cluster for one MHCT rating, ranked and explained.
 
     `super_class` (and optionally `heading`) are the clinician's answers to the decision tree;
     without them every cluster is considered and the best in each super class reported.
+    `within` restricts the candidates further, as a care transition protocol does at review.
     """
     rated = Ratings.of(ratings)
     compiled = compile_reference(reference)
     sc_given, heading_id, scope = scope_of(reference, super_class, heading)
+    if within is not None:
+        unknown = [n for n in within if n not in compiled.by_number]
+        if unknown or not within:
+            raise AllocationError(
+                f"cannot restrict to cluster(s) {unknown or 'none'}: only allocatable clusters have grids"
+            )
+        wanted = set(within)
+        scope = tuple(n for n in scope if n in wanted)
+        if not scope:
+            raise AllocationError(f"none of clusters {sorted(wanted)} is within the chosen super class or heading")
 
     values = rated.values
     keys = dict(zip(compiled.ranking.numbers, compiled.ranking.keys(values), strict=True))

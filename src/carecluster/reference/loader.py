@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from carecluster.reference.csv_grids import read_csv_grids
 from carecluster.reference.errors import ReferenceError, problems_from
-from carecluster.reference.models import ClusterGrid, ReferenceFile, ReferenceSet
+from carecluster.reference.models import ClusterGrid, ProtocolSet, ReferenceFile, ReferenceSet
 
 ENV_VAR = "CARECLUSTER_REFERENCE"
 
@@ -42,6 +42,7 @@ def builtin_reference() -> ReferenceSet:
             "clusters": _read_data("clusters.json")["clusters"],
             "grids": _read_data("grids.json")["grids"],
             "decision_tree": _read_data("decision_tree.json"),
+            "protocols": _read_data("protocols.json"),
         }
     )
 
@@ -62,6 +63,13 @@ def overlay(base: ReferenceSet, provider: ReferenceFile, source: str) -> Referen
     if problems:
         raise ReferenceError(source, problems)
     try:
+        protocols = base.protocols
+        if provider.protocols or provider.facts:
+            protocols = ProtocolSet(
+                facts={**base.protocols.facts, **(provider.facts or {})},
+                clusters={**base.protocols.clusters, **(provider.protocols or {})},
+                provenance=base.protocols.provenance,
+            )
         return ReferenceSet(
             id=provider.id,
             version=provider.version,
@@ -71,6 +79,7 @@ def overlay(base: ReferenceSet, provider: ReferenceFile, source: str) -> Referen
             clusters=provider.clusters or base.clusters,
             grids=grids,
             decision_tree=provider.decision_tree or base.decision_tree,
+            protocols=protocols,
         )
     except ValidationError as error:
         raise ReferenceError(source, problems_from(error)) from None

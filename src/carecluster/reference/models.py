@@ -247,6 +247,102 @@ class DecisionTree(Frozen):
         raise KeyError(ident)
 
 
+# --- Care transition protocols -------------------------------------------------------------
+
+
+class RatingRule(Frozen):
+    """A condition on one scale of the new rating, optionally held over a period of history."""
+
+    scale: str
+    min: int = Field(default=0, ge=0, le=4)
+    max: int = Field(default=4, ge=0, le=4)
+    over_months: int | None = Field(default=None, ge=1, le=60)
+    """Also required of every rating in this many months before the review."""
+    stable: bool = False
+    """The rating must not have changed over `over_months`."""
+
+    @model_validator(mode="after")
+    def _sensible(self) -> RatingRule:
+        if self.scale not in SCALE_CODES:
+            raise ValueError(f"unknown scale {self.scale!r}")
+        if self.min > self.max:
+            raise ValueError(f"scale {self.scale}: min {self.min} is above max {self.max}")
+        if self.stable and self.over_months is None:
+            raise ValueError("a stable rating needs over_months")
+        return self
+
+
+class ProfileRule(Frozen):
+    """'Fits the scoring profile of ...': the allocation engine restricted to some clusters."""
+
+    target: Literal["step_up", "step_down", "current", "clusters"]
+    clusters: tuple[int, ...] = ()
+    over_months: int | None = Field(default=None, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _clusters_when_named(self) -> ProfileRule:
+        if (self.target == "clusters") != bool(self.clusters):
+            raise ValueError("give clusters exactly when target is 'clusters'")
+        return self
+
+
+class Criterion(Frozen):
+    """One step-up, discharge or step-down criterion of a cluster's protocol."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    text: str = Field(min_length=1)
+    kind: Literal["rating", "profile", "fact", "all_of"]
+    rating: RatingRule | None = None
+    profile: ProfileRule | None = None
+    fact: str | None = None
+    parts: tuple[Criterion, ...] = ()
+
+    @model_validator(mode="after")
+    def _payload_matches_kind(self) -> Criterion:
+        given = {
+            "rating": self.rating is not None,
+            "profile": self.profile is not None,
+            "fact": self.fact is not None,
+            "all_of": bool(self.parts),
+        }
+        if not given[self.kind] or sum(given.values()) != 1:
+            raise ValueError(
+                f"criterion {self.id}: kind {self.kind!r} needs exactly its own '{self.kind if self.kind != 'all_of' else 'parts'}'"
+            )
+        return self
+
+
+class ClusterProtocol(Frozen):
+    """Step-up (any one met), discharge (all met; local and editable) and step-down (all met)."""
+
+    step_up: tuple[Criterion, ...] = ()
+    discharge: tuple[Criterion, ...] = ()
+    step_down: tuple[Criterion, ...] = ()
+    provenance: Provenance
+
+
+class ProtocolSet(Frozen):
+    facts: dict[str, str]
+    """Questions only a clinician can answer, by id; shared across clusters so each is asked once."""
+    clusters: dict[int, ClusterProtocol]
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _facts_exist(self) -> ProtocolSet:
+        def walk(criteria: tuple[Criterion, ...], where: str) -> None:
+            for criterion in criteria:
+                if criterion.fact is not None and criterion.fact not in self.facts:
+                    raise ValueError(f"{where}: criterion {criterion.id} asks unknown fact {criterion.fact!r}")
+                walk(criterion.parts, where)
+
+        for number, protocol in self.clusters.items():
+            if number in (0, 9) or not 1 <= number <= 21:
+                raise ValueError(f"cluster {number}: has no care transition protocol")
+            for step in ("step_up", "discharge", "step_down"):
+                walk(getattr(protocol, step), f"cluster {number} {step}")
+        return self
+
+
 # --- The set --------------------------------------------------------------------------------
 
 
@@ -261,6 +357,7 @@ class ReferenceSet(Frozen):
     clusters: tuple[Cluster, ...]
     grids: dict[int, ClusterGrid]
     decision_tree: DecisionTree
+    protocols: ProtocolSet
 
     @model_validator(mode="after")
     def _consistent(self) -> ReferenceSet:
@@ -337,3 +434,7 @@ class ReferenceFile(Frozen):
     clusters: tuple[Cluster, ...] | None = None
     decision_tree: DecisionTree | None = None
     mhct: MhctDefinition | None = None
+    protocols: dict[int, ClusterProtocol] | None = None
+    """Per-cluster protocols replacing the built-in ones (e.g. a provider's own discharge criteria)."""
+    facts: dict[str, str] | None = None
+    """Extra or reworded clinician questions, merged over the built-in ones."""
