@@ -12,14 +12,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+## The NHS.UK frontend (and axe-core for the accessibility tests), from the npm registry.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+install: $(STAMP) node_modules/.package-lock.json
 
 ## The main job: a demo of explained cluster allocation in the terminal.
-run: $(STAMP)
+run: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/carecluster demo
 
 ## Everything CI checks: lint, then the whole test suite.
-test: $(STAMP)
+test: $(STAMP) node_modules/.package-lock.json
+	scripts/ensure-chromium.sh
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/pytest
