@@ -1,0 +1,232 @@
+"""`carecluster fhir ...` and `carecluster nds ...`: the interoperability formats, on files.
+
+Exit codes as elsewhere: 0 success, 2 invalid input. A malformed FHIR resource prints its
+OperationOutcome (JSON) on stdout, and one line per issue on stderr, so a script can pass the
+OperationOutcome straight back to the system that sent the resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from carecluster.api import allocate as api_allocate
+from carecluster.cli.common import ReferenceOption, chosen_reference, console, err_console, fail
+from carecluster.domain.allocation import AllocationError
+from carecluster.domain.ratings import RatingError, Ratings
+from carecluster.domain.schedule import ClusteringEvent
+from carecluster.interop import AllocationRecord, AssessmentRecord, ClusterAssignmentPeriod, Rater, ServiceUser
+from carecluster.interop.allocate import allocate_record
+from carecluster.interop.errors import InteropError
+from carecluster.interop.fhir import from_resource, mhct_questionnaire, to_bundle, to_questionnaire_response
+from carecluster.interop.nds import read_directory, write_directory
+
+fhir_app = typer.Typer(help="FHIR R4: the MHCT Questionnaire, and assessments as Bundles (export / import).")
+nds_app = typer.Typer(help="National data set (MHSDS) clustering tables as CSV files (export / import).")
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        err_console.print(f"wrote {output}", markup=False)
+
+
+def _reject(error: InteropError, *, outcome: bool = True) -> None:
+    """Issues on stderr (one a line), the OperationOutcome on stdout; exit 2."""
+    for issue in error.issues:
+        err_console.print(f"carecluster: {issue}", markup=False, soft_wrap=True)
+    if outcome:
+        sys.stdout.write(error.outcome_json() + "\n")
+    raise typer.Exit(2)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        fail(f"{path}: cannot read the file: {error.strerror or error}")
+
+
+@fhir_app.command("questionnaire")
+def fhir_questionnaire(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Print the MHCT v3.1 Questionnaire (FHIR R4 JSON) for an electronic patient record to render."""
+    _write(mhct_questionnaire(chosen_reference(ctx, reference)).model_dump_json(indent=2), output)
+
+
+@fhir_app.command("export")
+def fhir_export(
+    ctx: typer.Context,
+    ratings: Annotated[str, typer.Option("--ratings", help="18 ratings, scales 1-13 then A-E; 9 = not known.")],
+    assessed: Annotated[str, typer.Option("--date", help="Date rated, YYYY-MM-DD.")],
+    nhs_number: Annotated[str | None, typer.Option("--nhs-number", help="The service user's NHS number.")] = None,
+    local_id: Annotated[str | None, typer.Option("--local-id", help="The provider's local patient id.")] = None,
+    assessment_id: Annotated[str | None, typer.Option("--id", help="Assessment id (default: a new uuid).")] = None,
+    event: Annotated[ClusteringEvent | None, typer.Option("--event", help="The clustering event.")] = None,
+    super_class: Annotated[
+        str | None, typer.Option("--super-class", "-s", help="non-psychotic, psychotic or organic.")
+    ] = None,
+    heading: Annotated[str | None, typer.Option("--heading", help="The decision tree's next heading.")] = None,
+    problem_type: Annotated[str | None, typer.Option("--problem-type", help="Scale 8 problem type A-J.")] = None,
+    problem_description: Annotated[
+        str | None, typer.Option("--problem-description", help="Scale 8 type J: what the problem is.")
+    ] = None,
+    rater_name: Annotated[str | None, typer.Option("--rater-name")] = None,
+    rater_id: Annotated[str | None, typer.Option("--rater-id")] = None,
+    chosen: Annotated[int | None, typer.Option("--chosen", help="The cluster the clinician chose.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, where the choice departs.")] = None,
+    response_only: Annotated[
+        bool, typer.Option("--questionnaire-response", help="Write only the QuestionnaireResponse.")
+    ] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Allocate one MHCT rating and export it as a FHIR transaction Bundle."""
+    ref = chosen_reference(ctx, reference)
+    try:
+        date = dt.date.fromisoformat(assessed)
+    except ValueError:
+        fail(f"--date: {assessed!r} is not a date (use YYYY-MM-DD)")
+    try:
+        rated = Ratings.of(ratings, problem_type=problem_type, problem_description=problem_description)
+        record = AssessmentRecord(
+            id=assessment_id or uuid.uuid4().hex,
+            service_user=ServiceUser(nhs_number=nhs_number, local_id=local_id),
+            assessed_on=date,
+            ratings=rated,
+            event=event,
+            rater=Rater(id=rater_id, name=rater_name) if rater_id or rater_name else None,
+            super_class_given=super_class,
+            heading=heading,
+        )
+        result = api_allocate(rated, super_class, ref, heading=heading)
+        allocation = AllocationRecord(
+            suggested_cluster=result.suggested_cluster,
+            chosen_cluster=chosen,
+            reason=reason,
+            reference_id=result.reference_id,
+            reference_version=result.reference_version,
+        )
+    except (RatingError, AllocationError) as error:
+        fail(str(error))
+    except ValidationError as error:
+        fail(
+            "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+            )
+        )
+    record = record.model_copy(update={"allocation": allocation})
+    resource = to_questionnaire_response(record, ref) if response_only else to_bundle(record, ref)
+    _write(resource.model_dump_json(indent=2), output)
+
+
+@fhir_app.command("import")
+def fhir_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A QuestionnaireResponse or a Bundle (FHIR R4 JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print {assessment, allocation} as JSON.")] = False,
+    reference: ReferenceOption = None,
+) -> None:
+    """Read an assessment from FHIR, allocate it, and print both; malformed input gets an OperationOutcome."""
+    ref = chosen_reference(ctx, reference)
+    try:
+        imported = from_resource(_read_text(file), ref)
+        record, result = allocate_record(imported, ref)
+    except InteropError as error:
+        _reject(error)
+    if as_json:
+        payload = {"assessment": record.model_dump(mode="json"), "allocation": result.model_dump(mode="json")}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    user = record.service_user
+    console.print(f"Assessment {record.id}: NHS number {user.nhs_number or '-'}, rated {record.assessed_on}")
+    console.print(
+        f"Ratings: {record.ratings}"
+        + (f" (scale 8 type {record.ratings.problem_type})" if record.ratings.problem_type else "")
+    )
+    allocation = imported.allocation  # as recorded by the sender, if it sent one
+    if allocation is not None:
+        chosen = f", chosen {allocation.chosen_cluster}" if allocation.chosen_cluster is not None else ""
+        console.print(
+            f"Recorded allocation: suggested {allocation.suggested_cluster}{chosen} "
+            f"({allocation.reference_id} {allocation.reference_version})"
+        )
+    console.print(f"Suggested cluster {result.suggested_cluster} {result.suggested_label} ({result.status})")
+    console.print(result.explanation, markup=False)
+
+
+def _json_lines(path: Path, model: type[AssessmentRecord] | type[ClusterAssignmentPeriod]) -> list:
+    items = []
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(model.model_validate_json(line))
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            fail(f"{path} line {number}: {problems}")
+    return items
+
+
+@nds_app.command("export")
+def nds_export(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the CSV files.")],
+    records: Annotated[
+        Path | None, typer.Option("--records", help="Assessments, one AssessmentRecord JSON object a line.")
+    ] = None,
+    periods: Annotated[
+        Path | None, typer.Option("--periods", help="Assignment periods, one JSON object a line.")
+    ] = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Write MHS001MPI, MHS801ClusterTool, MHS802ClusterAssess and MHS803CareCluster CSV files."""
+    ref = chosen_reference(ctx, reference)
+    assessments = _json_lines(records, AssessmentRecord) if records else []
+    assignment = _json_lines(periods, ClusterAssignmentPeriod) if periods else []
+    try:
+        written = write_directory(output, assessments, assignment, ref)
+    except ValueError as error:
+        fail(str(error))
+    for path in written:
+        console.print(f"wrote {path}", markup=False)
+
+
+@nds_app.command("import")
+def nds_import(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Directory holding the MHSDS CSV files.")],
+    records: Annotated[Path | None, typer.Option("--records", help="Write assessments here (JSON lines).")] = None,
+    periods: Annotated[Path | None, typer.Option("--periods", help="Write periods here (JSON lines).")] = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Validate MHSDS clustering files and convert them to JSON lines (every fault: file, line, field)."""
+    ref = chosen_reference(ctx, reference)
+    if not directory.is_dir():
+        fail(f"{directory}: not a directory")
+    try:
+        data = read_directory(directory, ref)
+    except InteropError as error:
+        _reject(error, outcome=False)
+    if records is not None:
+        records.write_text("".join(r.model_dump_json() + "\n" for r in data.records), encoding="utf-8")
+    if periods is not None:
+        periods.write_text("".join(p.model_dump_json() + "\n" for p in data.periods), encoding="utf-8")
+    console.print(f"{len(data.records)} assessment(s), {len(data.periods)} assignment period(s): valid")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(fhir_app, name="fhir")
+    app.add_typer(nds_app, name="nds")

@@ -1,0 +1,137 @@
+"""MHSDS-shaped CSV files: one per table, named after it (MHS801ClusterTool.csv, ...).
+
+Writing is plain CSV (UTF-8, a header row of the field names, dates as YYYY-MM-DD). Reading is
+strict: the header must hold every required field and no unknown one, so a misspelt column is
+an error rather than silently empty data; faults name the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from carecluster.interop.errors import Issue
+from carecluster.interop.nds import fields
+from carecluster.interop.nds.rows import (
+    NdsError,
+    Row,
+    assessment_rows,
+    assignment_period_rows,
+    cluster_tool_rows,
+    patient_rows,
+    periods_from_rows,
+    records_from_rows,
+)
+from carecluster.interop.records import AssessmentRecord, ClusterAssignmentPeriod
+from carecluster.reference.models import ReferenceSet
+
+
+def file_name(table: str) -> str:
+    return f"{table}.csv"
+
+
+def to_csv(table: str, rows: Iterable[Row]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields.COLUMNS[table], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def from_csv(table: str, text: str, source: str | None = None) -> list[Row]:
+    """Rows of one table's CSV text; the header is checked against the table's fields."""
+    source = source or file_name(table)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip() for name in reader.fieldnames or []]
+    known, required = fields.COLUMNS[table], fields.REQUIRED[table]
+    issues = [
+        Issue(f"unknown field {name!r}", f"{source} line 1, {name}", "structure")
+        for name in header
+        if name not in known
+    ]
+    issues += [
+        Issue(f"missing field {name!r}", f"{source} line 1", "required") for name in required if name not in header
+    ]
+    if table == fields.CLUSTER_ASSESS and not {"cc_ScaleCode", "CodedAssToolType"} & set(header):
+        issues.append(
+            Issue("needs cc_ScaleCode or CodedAssToolType to name each scale", f"{source} line 1", "required")
+        )
+    if issues:
+        raise NdsError(issues)
+    rows = []
+    for line, raw in enumerate(reader, start=2):
+        if None in raw:
+            raise NdsError([Issue("more values than fields", f"{source} line {line}", "structure")])
+        rows.append({key.strip(): (value or "") for key, value in raw.items()})
+    return rows
+
+
+@dataclass(frozen=True)
+class NdsData:
+    records: list[AssessmentRecord]
+    periods: list[ClusterAssignmentPeriod]
+
+
+def export_tables(
+    records: Sequence[AssessmentRecord], periods: Sequence[ClusterAssignmentPeriod], reference: ReferenceSet
+) -> dict[str, str]:
+    """CSV text by table name: MHS001MPI, MHS801ClusterTool, MHS802ClusterAssess, MHS803CareCluster."""
+    users = [r.service_user for r in records] + [p.service_user for p in periods]
+    return {
+        fields.MPI: to_csv(fields.MPI, patient_rows(users)),
+        fields.CLUSTER_TOOL: to_csv(fields.CLUSTER_TOOL, cluster_tool_rows(records, reference)),
+        fields.CLUSTER_ASSESS: to_csv(fields.CLUSTER_ASSESS, assessment_rows(records)),
+        fields.CARE_CLUSTER: to_csv(fields.CARE_CLUSTER, assignment_period_rows(periods, reference)),
+    }
+
+
+def import_tables(texts: dict[str, str], reference: ReferenceSet) -> NdsData:
+    """The inverse of export_tables; MHS803 may be absent (no periods)."""
+    missing = [t for t in (fields.MPI, fields.CLUSTER_TOOL, fields.CLUSTER_ASSESS) if t not in texts]
+    if missing:
+        raise NdsError([Issue(f"missing file {file_name(t)}", file_name(t), "required") for t in missing])
+    patients = from_csv(fields.MPI, texts[fields.MPI])
+    tools = from_csv(fields.CLUSTER_TOOL, texts[fields.CLUSTER_TOOL])
+    scores = from_csv(fields.CLUSTER_ASSESS, texts[fields.CLUSTER_ASSESS])
+    periods_rows = from_csv(fields.CARE_CLUSTER, texts[fields.CARE_CLUSTER]) if fields.CARE_CLUSTER in texts else []
+    issues: list[Issue] = []
+    records: list[AssessmentRecord] = []
+    periods: list[ClusterAssignmentPeriod] = []
+    try:
+        records = records_from_rows(patients, tools, scores, reference)
+    except NdsError as error:
+        issues += error.issues
+    try:
+        periods = periods_from_rows(patients, periods_rows, reference)
+    except NdsError as error:
+        issues += [i for i in error.issues if not (i.expression or "").startswith(fields.MPI)]
+    if issues:
+        raise NdsError(issues)
+    return NdsData(records, periods)
+
+
+def write_directory(
+    directory: Path,
+    records: Sequence[AssessmentRecord],
+    periods: Sequence[ClusterAssignmentPeriod],
+    reference: ReferenceSet,
+) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table, text in export_tables(records, periods, reference).items():
+        path = directory / file_name(table)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def read_directory(directory: Path, reference: ReferenceSet) -> NdsData:
+    texts = {}
+    for table in fields.TABLES:
+        path = directory / file_name(table)
+        if path.exists():
+            texts[table] = path.read_text(encoding="utf-8")
+    return import_tables(texts, reference)
