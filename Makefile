@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean
+DEMO_SERVICE_USERS ?= 1000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench bench-api install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +22,16 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: $(STAMP) node_modules/.package-lock.json
 
-## The main job: a demo of explained cluster allocation in the terminal.
+## The main job: the carecluster service on SQLite (./data), seeded with synthetic demo data once.
 run: $(STAMP) node_modules/.package-lock.json
-	$(BIN)/carecluster demo
+	$(BIN)/carecluster demo-data --if-empty --service-users $(DEMO_SERVICE_USERS)
+	@echo "carecluster: http://$(HOST):$(PORT)/docs - demo logins demo.clinician, demo.teamlead, demo.auditor, demo.admin (password: carecluster-demo)"
+	$(BIN)/carecluster serve --host $(HOST) --port $(PORT)
 
-## Everything CI checks: lint, then the whole test suite.
+## Everything CI checks: lint, then the whole test suite (on SQLite and on a throw-away PostgreSQL).
 test: $(STAMP) node_modules/.package-lock.json
 	scripts/ensure-chromium.sh
+	scripts/ensure-postgres.sh
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/pytest
@@ -35,6 +42,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/allocate.py
+
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -271,7 +271,7 @@ def reference_export(
 
 # --- commands kept in modules of their own --------------------------------------------------
 # Each such module defines `register(app: typer.Typer) -> None`; list it here.
-COMMAND_MODULES: tuple[str, ...] = ("carecluster.cli.review", "carecluster.cli.interop")
+COMMAND_MODULES: tuple[str, ...] = ("carecluster.cli.review", "carecluster.cli.service", "carecluster.cli.interop")
 
 
 def _register_commands() -> None:

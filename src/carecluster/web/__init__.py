@@ -11,7 +11,14 @@ from carecluster.web.assets import frontend_dir
 
 
 def mount_web(app: FastAPI) -> None:
-    """Add the pages, the NHS.UK frontend assets and carecluster's own static files to `app`."""
+    """Add the pages, the NHS.UK frontend assets and carecluster's own static files to `app`.
+
+    Idempotent: the service's app factory mounts the pages, and a caller that mounts them again
+    changes nothing.
+    """
+    if getattr(app.state, "web_mounted", False):
+        return
+    app.state.web_mounted = True
     from carecluster.web.routes import engine_pages, review_pages
 
     app.mount("/assets/nhsuk", StaticFiles(directory=frontend_dir()), name="nhsuk")

@@ -1,0 +1,134 @@
+"""`carecluster serve`, `carecluster demo-data` and `carecluster db`: running carecluster as a service."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from carecluster.store.db import database_url, is_sqlite, sqlite_path
+
+db_app = typer.Typer(help="Database schema: upgrade to the newest migration, or step back down.")
+
+
+def _url(url: str | None) -> str:
+    return database_url(url)
+
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL; default $CARECLUSTER_DATABASE_URL, else SQLite in $CARECLUSTER_DATA_DIR (./data).",
+        show_default=False,
+    ),
+]
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database: DatabaseOption = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL; SQLite is best served by one).")] = 1,
+) -> None:
+    """Run the REST API (OpenAPI at /docs); the database schema is migrated first."""
+    import uvicorn
+
+    from carecluster.store.migrate import ensure_schema
+
+    url = _url(database)
+    ensure_schema(url)
+    typer.echo(f"carecluster: serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    typer.echo(f"carecluster: database {url if is_sqlite(url) else url.split('@')[-1]}")
+    if workers > 1:
+        os.environ["CARECLUSTER_DATABASE_URL"] = url
+        uvicorn.run("carecluster.http.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+        return
+    from carecluster.http import Settings, create_app
+
+    uvicorn.run(create_app(Settings(database_url=url, migrate=False)), host=host, port=port, log_level="warning")
+
+
+def demo_data(
+    service_users: Annotated[int, typer.Option("--service-users", help="How many synthetic service users.")] = 500,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Password of the four demo logins; default the documented demo password.", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same people.")] = 20261123,
+    database: DatabaseOption = None,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if the database already has users.")] = False,
+) -> None:
+    """Create synthetic teams, demo users (one per role) and service users with histories. No real people."""
+    from sqlalchemy import select
+
+    from carecluster.api import resolve_reference
+    from carecluster.service.demo import DEMO_PASSWORD, DEMO_USERS, create_demo_data
+    from carecluster.store.db import Database
+    from carecluster.store.migrate import ensure_schema
+    from carecluster.store.models import User
+
+    url = _url(database)
+    ensure_schema(url)
+    db = Database(url)
+    try:
+        with db.transaction(write=False) as session:
+            has_users = session.scalar(select(User.id).limit(1)) is not None
+        if has_users:
+            if if_empty:
+                typer.echo("carecluster: the database already has users; demo data not added")
+                return
+            typer.echo("carecluster: the database already has users; demo data is only added to an empty one", err=True)
+            raise typer.Exit(1)
+        step = max(1, service_users // 10)
+
+        def progress(done: int) -> None:
+            if done % step == 0 or done == service_users:
+                typer.echo(f"  {done}/{service_users} service users")
+
+        summary = create_demo_data(
+            db, resolve_reference(None), service_users, password=password or DEMO_PASSWORD, seed=seed, progress=progress
+        )
+    finally:
+        db.dispose()
+    typer.echo(
+        f"carecluster: demo data: {summary.teams} teams, {summary.users} users, {summary.service_users} service users, "
+        f"{summary.assessments} assessments, {summary.reviews} reviews"
+    )
+    shown = "(as given)" if password else DEMO_PASSWORD
+    typer.echo("demo logins (password " + shown + "): " + ", ".join(f"{u} ({r})" for u, _n, r, _t in DEMO_USERS))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head", database: DatabaseOption = None) -> None:
+    """Migrate the schema up (default: to the newest revision)."""
+    from carecluster.store.migrate import upgrade
+
+    upgrade(_url(database), revision)
+    typer.echo(f"carecluster: database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()], database: DatabaseOption = None) -> None:
+    """Migrate the schema down to REVISION ('base' removes every table: all data is lost)."""
+    from carecluster.store.migrate import downgrade
+
+    downgrade(_url(database), revision)
+    typer.echo(f"carecluster: database at {revision}")
+
+
+@db_app.command("path")
+def db_path(database: DatabaseOption = None) -> None:
+    """Print the SQLite file in use (nothing for PostgreSQL): `make run` checks it to seed once."""
+    path = sqlite_path(_url(database))
+    if path is not None:
+        typer.echo(str(path))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("demo-data")(demo_data)
+    app.add_typer(db_app, name="db")

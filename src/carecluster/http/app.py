@@ -1,0 +1,101 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from carecluster import __version__
+from carecluster.api import resolve_reference
+from carecluster.service.errors import Invalid, RateLimited, ServiceError
+from carecluster.service.security import LoginLimiter
+from carecluster.store.db import Database, database_url
+from carecluster.store.migrate import ensure_schema
+
+
+@dataclass
+class Settings:
+    """How the service runs. `database_url` None means `$CARECLUSTER_DATABASE_URL`, else SQLite in the data dir."""
+
+    database_url: str | None = None
+    reference: str | None = field(default_factory=lambda: os.environ.get("CARECLUSTER_REFERENCE"))
+    migrate: bool = True
+    """Bring the schema to the newest migration at start-up."""
+    secure_cookies: bool = False
+    """Mark the session cookie Secure (set when served over HTTPS)."""
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(Invalid)
+    async def invalid(_request: Request, error: Invalid) -> JSONResponse:
+        detail = [{"loc": list(loc), "msg": msg, "type": "value_error"} for loc, msg in error.errors]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(RateLimited)
+    async def limited(_request: Request, error: RateLimited) -> JSONResponse:
+        return JSONResponse({"detail": error.message}, status_code=429, headers={"Retry-After": str(error.retry_after)})
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_request: Request, error: ServiceError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse({"detail": error.message}, status_code=error.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        detail = [
+            {"loc": list(e["loc"]), "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]}
+            for e in error.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    url = database_url(settings.database_url)
+    if settings.migrate:
+        ensure_schema(url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.db.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="carecluster",
+        version=__version__,
+        description=(
+            "MHCT v3.1 ratings, explained care cluster allocation, reviews and records for NHS mental health "
+            "providers. Every suggestion is a draft aid: the clinician decides."
+        ),
+    )
+    app.state.settings = settings
+    app.state.db = Database(url)
+    app.state.reference = resolve_reference(settings.reference)
+    app.state.limiter = LoginLimiter()
+    _errors(app)
+
+    from carecluster.http.routers import admin, auth, clinical, engines, oversight
+
+    for module in (auth, admin, clinical, engines, oversight):
+        app.include_router(module.router, prefix="/api/v1")
+
+    from carecluster.web import mount_web
+
+    mount_web(app)  # the server-rendered pages share this app, its database and its sign-in
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        """Liveness and database reachability, for load balancers and monitoring."""
+        with app.state.db.transaction(write=False) as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "database": app.state.db.backend, "version": __version__}
+
+    return app

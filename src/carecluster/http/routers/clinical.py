@@ -1,0 +1,163 @@
+"""Clinical records: service users and, under them, episodes, assessments with allocations,
+assignment periods and reviews. Records are amended (POST .../amendments), never overwritten;
+GET .../history lists every version."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from carecluster.http.runtime import CurrentActor, PageParams, run
+from carecluster.service import records
+from carecluster.service.schemas import (
+    AllocationOut,
+    AssessmentAmend,
+    AssessmentCreated,
+    AssessmentIn,
+    AssessmentOut,
+    ChoiceIn,
+    EpisodeAmend,
+    EpisodeIn,
+    EpisodeOut,
+    Page,
+    PeriodAmend,
+    PeriodOut,
+    ReviewAmend,
+    ReviewCreated,
+    ReviewIn,
+    ReviewOut,
+    ServiceUserAmend,
+    ServiceUserIn,
+    ServiceUserOut,
+)
+from carecluster.store.models import Allocation, Assessment, AssignmentPeriod, Episode, Review, ServiceUser
+
+router = APIRouter(tags=["clinical records"])
+
+
+@router.get("/service-users", response_model=Page[ServiceUserOut])
+def list_service_users(
+    request: Request,
+    actor: CurrentActor,
+    page: PageParams,
+    team_id: int | None = None,
+    clinician_id: int | None = None,
+    nhs_number: str | None = None,
+    name: str | None = None,
+):
+    """Current service users visible to you, filtered by team, clinician, NHS number or part of the name."""
+    return run(
+        request,
+        actor,
+        lambda ctx: records.list_service_users(
+            ctx,
+            page.limit,
+            page.offset,
+            team_id=team_id,
+            clinician_id=clinician_id,
+            nhs_number=nhs_number,
+            name=name,
+        ),
+    )
+
+
+@router.post("/service-users", response_model=ServiceUserOut, status_code=201)
+def create_service_user(request: Request, actor: CurrentActor, body: ServiceUserIn):
+    return run(request, actor, lambda ctx: records.create_service_user(ctx, body), body=body, status_code=201)
+
+
+@router.get("/service-users/{record_id}", response_model=ServiceUserOut)
+def get_service_user(request: Request, actor: CurrentActor, record_id: str):
+    return run(request, actor, lambda ctx: records.get_service_user(ctx, record_id))
+
+
+@router.post("/service-users/{record_id}/amendments", response_model=ServiceUserOut, status_code=201)
+def amend_service_user(request: Request, actor: CurrentActor, record_id: str, body: ServiceUserAmend):
+    return run(request, actor, lambda ctx: records.amend_service_user(ctx, record_id, body), body=body, status_code=201)
+
+
+def _history(path: str, model: type, out: type, name: str) -> None:
+    def handler(request: Request, actor: CurrentActor, record_id: str):
+        return run(request, actor, lambda ctx: records.history(ctx, model, record_id))
+
+    handler.__name__ = f"{name}_history"
+    handler.__doc__ = f"Every version of the {name.replace('_', ' ')}, oldest first, with who amended it, when and why."
+    router.get(f"{path}/{{record_id}}/history", response_model=list[out], name=handler.__name__)(handler)
+
+
+def _get(path: str, model: type, out: type, name: str) -> None:
+    def handler(request: Request, actor: CurrentActor, record_id: str):
+        return run(request, actor, lambda ctx: records.get_child(ctx, model, record_id))
+
+    handler.__name__ = f"get_{name}"
+    router.get(f"{path}/{{record_id}}", response_model=out, name=handler.__name__)(handler)
+
+
+def _list(path: str, model: type, out: type, name: str) -> None:
+    def handler(request: Request, actor: CurrentActor, record_id: str, page: PageParams):
+        return run(request, actor, lambda ctx: records.list_children(ctx, model, record_id, page.limit, page.offset))
+
+    handler.__name__ = f"list_{name}"
+    router.get(f"/service-users/{{record_id}}/{path}", response_model=Page[out], name=handler.__name__)(handler)
+
+
+_history("/service-users", ServiceUser, ServiceUserOut, "service_user")
+for _path, _model, _out, _name in (
+    ("episodes", Episode, EpisodeOut, "episode"),
+    ("assessments", Assessment, AssessmentOut, "assessment"),
+    ("allocations", Allocation, AllocationOut, "allocation"),
+    ("assignment-periods", AssignmentPeriod, PeriodOut, "assignment_period"),
+    ("reviews", Review, ReviewOut, "review"),
+):
+    _list(_path, _model, _out, _name + "s")
+    _get(f"/{_path}", _model, _out, _name)
+    _history(f"/{_path}", _model, _out, _name)
+
+
+@router.post("/service-users/{record_id}/episodes", response_model=EpisodeOut, status_code=201)
+def create_episode(request: Request, actor: CurrentActor, record_id: str, body: EpisodeIn):
+    """Open an episode of care (referral)."""
+    return run(request, actor, lambda ctx: records.create_episode(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/episodes/{record_id}/amendments", response_model=EpisodeOut, status_code=201)
+def amend_episode(request: Request, actor: CurrentActor, record_id: str, body: EpisodeAmend):
+    """Amend an episode; giving a discharge date discharges it and ends the open assignment period."""
+    return run(request, actor, lambda ctx: records.amend_episode(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/service-users/{record_id}/assessments", response_model=AssessmentCreated, status_code=201)
+def create_assessment(request: Request, actor: CurrentActor, record_id: str, body: AssessmentIn):
+    """Record an MHCT rating: the allocation engine's suggestion is computed and stored with it,
+    with the reference set id and version; a chosen cluster (with a reason where the rules
+    require one) opens a cluster assignment period."""
+    return run(request, actor, lambda ctx: records.create_assessment(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/assessments/{record_id}/amendments", response_model=AssessmentOut, status_code=201)
+def amend_assessment(request: Request, actor: CurrentActor, record_id: str, body: AssessmentAmend):
+    """Correct the date, clustering event or scale 8 description; corrected ratings are a new assessment."""
+    return run(request, actor, lambda ctx: records.amend_assessment(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/allocations/{record_id}/choice", response_model=AllocationOut, status_code=201)
+def choose_cluster(request: Request, actor: CurrentActor, record_id: str, body: ChoiceIn):
+    """Choose (or change) the cluster of an allocation: a new allocation version."""
+    return run(request, actor, lambda ctx: records.choose_cluster(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/service-users/{record_id}/reviews", response_model=ReviewCreated, status_code=201)
+def create_review(request: Request, actor: CurrentActor, record_id: str, body: ReviewIn):
+    """Review against the current cluster's care transition protocol, with a new MHCT rating."""
+    return run(request, actor, lambda ctx: records.create_review(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/reviews/{record_id}/amendments", response_model=ReviewOut, status_code=201)
+def amend_review(request: Request, actor: CurrentActor, record_id: str, body: ReviewAmend):
+    """Correct the reason recorded at a review; a different answer or rating is a new review."""
+    return run(request, actor, lambda ctx: records.amend_review(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/assignment-periods/{record_id}/amendments", response_model=PeriodOut, status_code=201)
+def amend_period(request: Request, actor: CurrentActor, record_id: str, body: PeriodAmend):
+    """Correct a cluster assignment period's start or end date."""
+    return run(request, actor, lambda ctx: records.amend_period(ctx, record_id, body), body=body, status_code=201)

@@ -1,0 +1,126 @@
+"""Per-request plumbing shared by the routers: who is asking, and running a use case in one
+unit of work with idempotent retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from carecluster.reference.models import ReferenceSet
+from carecluster.service.context import Context
+from carecluster.service.errors import Conflict, Forbidden, Unauthorised
+from carecluster.service.idempotency import body_digest, remember, replay
+from carecluster.service.security import Actor, LoginLimiter, authenticate
+from carecluster.store.db import Database
+
+SESSION_COOKIE = "carecluster_session"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
+
+
+def database(request: Request) -> Database:
+    return request.app.state.db
+
+
+def reference(request: Request) -> ReferenceSet:
+    return request.app.state.reference
+
+
+def limiter(request: Request) -> LoginLimiter:
+    return request.app.state.limiter
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
+    """A bearer token (API clients) or the session cookie (web pages).
+
+    A change made with the cookie must come from a page of this service: browsers send the
+    Origin of a cross-site request, and such requests are refused (with SameSite=Lax, a second
+    line against cross-site request forgery).
+    """
+    if not token:
+        token = request.cookies.get(SESSION_COOKIE)
+        origin = request.headers.get("origin")
+        if token and request.method not in SAFE_METHODS and origin and urlsplit(origin).netloc != request.url.netloc:
+            raise Forbidden("cross-site request refused: the session cookie only works from this service's pages")
+    if not token:
+        raise Unauthorised("not signed in")
+    return authenticate(database(request), token)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+class Paging:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+PageParams = Annotated[Paging, Depends()]
+
+
+def _json(result: Any) -> Any:
+    return result.model_dump(mode="json") if isinstance(result, BaseModel) else jsonable_encoder(result)
+
+
+def _replayed(stored: tuple[int, Any]) -> JSONResponse:
+    return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
+
+
+def run(
+    request: Request,
+    actor: Actor,
+    use_case: Callable[[Context], Any],
+    *,
+    body: BaseModel | None = None,
+    status_code: int = 200,
+) -> JSONResponse:
+    """Run a use case in one transaction; a POST with an Idempotency-Key is answered once.
+
+    The key is scoped to the user and bound to the request (method, path and validated body):
+    a retry gets the first response; the same key with another request gets 409.
+    """
+    db = database(request)
+    key = request.headers.get(IDEMPOTENCY_HEADER) if request.method == "POST" else None
+    digest = body_digest(request.method, request.url.path, body.model_dump_json().encode() if body is not None else b"")
+    try:
+        with db.transaction() as session:
+            if key:
+                stored = replay(session, actor.user_id, key, digest)
+                if stored is not None:
+                    return _replayed(stored)
+            ctx = Context(session=session, actor=actor, reference=reference(request), client=client_of(request))
+            result = use_case(ctx)
+            if key:  # the response is stored with the records it describes
+                payload = _json(result)
+                remember(session, actor.user_id, key, request.method, request.url.path, digest, status_code, payload)
+    except (IntegrityError, Conflict) as error:
+        if key:  # a concurrent retry with the same key got there first: answer as it was answered
+            with db.transaction(write=False) as session:
+                stored = replay(session, actor.user_id, key, digest)
+            if stored is not None:
+                return _replayed(stored)
+        if isinstance(error, Conflict):
+            raise
+        raise Conflict("the request conflicts with a change made at the same time: try again") from None
+    return JSONResponse(payload if key else _json(result), status_code=status_code)

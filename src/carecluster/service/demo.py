@@ -1,0 +1,356 @@
+"""Synthetic demo data: teams, one user of each role, and service users with assessment,
+allocation and review histories across every cluster. No real people: names are drawn from
+lists of common words, and NHS numbers come from the 999 test range, which is never issued.
+
+Records are written through the same use cases as the API, so every demo history obeys the
+same rules (reasons, assignment periods, versions, audit trail) as real data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from carecluster.api import allocate as api_allocate
+from carecluster.domain.protocols import review as engine_review
+from carecluster.domain.results import AllocationResult
+from carecluster.domain.schedule import ClusteringEvent, add_duration
+from carecluster.reference.models import SCALE_CODES, ReferenceSet
+from carecluster.service import records
+from carecluster.service.context import Context
+from carecluster.service.errors import Invalid
+from carecluster.service.nhs import synthetic_nhs_numbers
+from carecluster.service.schemas import AssessmentIn, EpisodeAmend, EpisodeIn, ReviewIn, ServiceUserIn
+from carecluster.service.security import Actor, hash_password
+from carecluster.store.db import Database, now
+from carecluster.store.models import ServiceUser, Team, User, UserTeam
+from carecluster.store.repository import append_audit
+
+DEMO_PASSWORD = "carecluster-demo"
+"""The documented default password of the four demo logins (override with --password)."""
+
+DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("demo.clinician", "Demo Clinician", "clinician", ("CMHT-N",)),
+    ("demo.teamlead", "Demo Team Lead", "team_lead", ("CMHT-N", "CMHT-S")),
+    ("demo.auditor", "Demo Auditor", "auditor", ()),
+    ("demo.admin", "Demo Admin", "admin", ()),
+)
+TEAMS: tuple[tuple[str, str], ...] = (
+    ("CMHT-N", "Community Mental Health Team North"),
+    ("CMHT-S", "Community Mental Health Team South"),
+    ("EIP", "Early Intervention in Psychosis"),
+    ("OACMHT", "Older Adults Community Mental Health Team"),
+    ("CRHT", "Crisis Resolution and Home Treatment"),
+    ("PCMH", "Primary Care Mental Health"),
+)
+GIVEN = [
+    "Alex",
+    "Sam",
+    "Jo",
+    "Robin",
+    "Charlie",
+    "Morgan",
+    "Jamie",
+    "Taylor",
+    "Casey",
+    "Riley",
+    "Avery",
+    "Quinn",
+    "Rowan",
+    "Sasha",
+    "Jordan",
+    "Ellis",
+    "Harper",
+    "Kit",
+    "Logan",
+    "Reese",
+    "Drew",
+    "Frankie",
+    "Hayden",
+    "Lee",
+    "Marley",
+    "Nico",
+    "Parker",
+    "Remy",
+    "Sage",
+    "Toni",
+]
+FAMILY = [
+    "Ash",
+    "Birch",
+    "Brook",
+    "Cedar",
+    "Clay",
+    "Dale",
+    "Field",
+    "Ford",
+    "Glen",
+    "Hale",
+    "Heath",
+    "Hill",
+    "Holt",
+    "Lake",
+    "Lane",
+    "Marsh",
+    "Mead",
+    "Moor",
+    "Oak",
+    "Park",
+    "Reed",
+    "Ridge",
+    "Rowe",
+    "Shaw",
+    "Stone",
+    "Thorne",
+    "Vale",
+    "Wells",
+    "West",
+    "Wood",
+]
+TEAM_FOR_SUPER_CLASS = {"non-psychotic": ("CMHT-N", "CMHT-S", "PCMH"), "psychotic": ("EIP", "CMHT-N", "CMHT-S", "CRHT")}
+
+
+@dataclass
+class DemoSummary:
+    teams: int
+    users: int
+    service_users: int
+    assessments: int
+    reviews: int
+
+
+def prototype(reference: ReferenceSet, cluster: int, rng: random.Random, noise: float) -> list[int]:
+    """Ratings inside the cluster's red and orange cells (else a yellow one), with some noise."""
+    grid = reference.grids[cluster]
+    values: list[int] = []
+    for code in SCALE_CODES:
+        row = grid.cells[code]
+        if code == "8":
+            values.append(0)
+            continue
+        for wanted in ("must", "expected", "may"):
+            hits = [r for r in range(5) if row[r] == wanted]
+            if hits:
+                values.append(rng.choice(hits))
+                break
+        else:
+            values.append(0)
+        if rng.random() < noise and row[values[-1]] != "must":
+            values[-1] = min(4, max(0, values[-1] + rng.choice((-1, 1))))
+    if rng.random() < 0.05:
+        values[rng.randrange(len(values))] = 9  # a scale not known, as happens
+    return values
+
+
+def _ensure_staff(db: Database, password: str, rng: random.Random) -> dict[str, list[Actor]]:
+    """Teams, the four demo logins, and a few synthetic clinicians per team (who cannot log in)."""
+    with db.transaction() as session:
+        if session.scalar(select(User.id).where(User.username == "demo.admin")) is not None:
+            raise RuntimeError("demo data exists already in this database")
+        teams: dict[str, Team] = {}
+        for code, name in TEAMS:
+            team = Team(code=code, name=name, created_at=now())
+            session.add(team)
+            teams[code] = team
+        session.flush()
+        demo_hash = hash_password(password)
+        unusable = hash_password(f"no-login-{rng.random()}")
+        clinicians: dict[str, list[Actor]] = {code: [] for code in teams}
+
+        def add(username: str, full_name: str, role: str, codes: tuple[str, ...], pw_hash: str) -> None:
+            user = User(
+                username=username,
+                full_name=full_name,
+                role=role,
+                password_hash=pw_hash,
+                active=True,
+                failed_logins=0,
+                created_at=now(),
+            )
+            session.add(user)
+            session.flush()
+            for code in codes:
+                session.add(UserTeam(user_id=user.id, team_id=teams[code].id))
+            if role in ("clinician", "team_lead"):
+                actor = Actor(user.id, username, role, frozenset(teams[c].id for c in codes))
+                for code in codes:
+                    clinicians[code].append(actor)
+
+        for username, full_name, role, codes in DEMO_USERS:
+            add(username, full_name, role, codes, demo_hash)
+        for code in teams:
+            for index in range(3):
+                given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+                add(f"{code.lower()}.clinician{index + 1}", f"{given} {family}", "clinician", (code,), unusable)
+        append_audit(
+            session,
+            user_id=None,
+            username="carecluster demo-data",
+            role=None,
+            action="demo_data",
+            detail=f"created {len(teams)} teams and demo users",
+        )
+    return clinicians
+
+
+def _team_for(reference: ReferenceSet, cluster: int, rng: random.Random) -> str:
+    sc = reference.cluster(cluster).super_class
+    if sc == "organic":
+        return "OACMHT"
+    return rng.choice(TEAM_FOR_SUPER_CLASS.get(sc, ("CMHT-N",)))
+
+
+def _answer_all(questions: list[str], rng: random.Random) -> dict[str, bool | None]:
+    return {q: rng.random() < 0.5 for q in questions}
+
+
+def create_demo_data(
+    db: Database,
+    reference: ReferenceSet,
+    service_users: int,
+    *,
+    password: str = DEMO_PASSWORD,
+    seed: int = 20261123,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DemoSummary:
+    rng = random.Random(seed)
+    today = today or date.today()
+    clinicians = _ensure_staff(db, password, rng)
+    with db.transaction(write=False) as session:
+        taken = set(session.scalars(select(ServiceUser.nhs_number)))
+    numbers = synthetic_nhs_numbers(rng, service_users, exclude=taken)
+    targets = list(reference.allocatable_clusters)
+    assessments = reviews = 0
+    for index, nhs_number in enumerate(numbers):
+        target = targets[index % len(targets)]
+        team = _team_for(reference, target, rng)
+        actor = rng.choice(clinicians[team])
+        sc = reference.cluster(target).super_class
+        age = rng.randint(66, 95) if sc == "organic" else rng.randint(14 if target == 10 else 18, 80)
+        referral = today - timedelta(days=rng.randint(20, 1100))
+        with db.transaction() as session:
+            ctx = Context(session=session, actor=actor, reference=reference, client="demo-data", today=today)
+            su = records.create_service_user(
+                ctx,
+                ServiceUserIn(
+                    nhs_number=nhs_number,
+                    name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                    date_of_birth=referral - timedelta(days=age * 365 + rng.randint(0, 364)),
+                    team_id=next(iter(actor.team_ids)),
+                    clinician_id=actor.user_id,
+                ),
+            )
+            episode = records.create_episode(ctx, su.id, EpisodeIn(referral_date=referral))
+            assessed = min(today, referral + timedelta(days=rng.randint(3, 21)))
+            ratings = prototype(reference, target, rng, noise=0.15)
+            suggestion = api_allocate(ratings, sc, reference)
+            chosen, reason = suggestion.suggested_cluster, None
+            if chosen == 0 or rng.random() < 0.08:
+                chosen, reason = target, "Clinical judgement at initial assessment: presentation fits this cluster."
+            created = records.create_assessment(
+                ctx,
+                su.id,
+                AssessmentIn(
+                    ratings=ratings,
+                    super_class=sc,
+                    assessed_on=assessed,
+                    clustering_event=ClusteringEvent.initial_assessment,
+                    chosen_cluster=chosen,
+                    reason=reason or _reason_if_needed(ctx, suggestion, ratings, chosen),
+                ),
+            )
+            assessments += 1
+            current, since = created.allocation.chosen_cluster, assessed
+            for _ in range(rng.randint(0, 4)):
+                interval = reference.cluster(current).review_interval
+                if interval is None:
+                    break
+                due = add_duration(since, interval)
+                reviewed_on = due + timedelta(days=rng.randint(-14, 10))
+                if reviewed_on > today or rng.random() < 0.12:
+                    break  # not yet due, or left overdue: caseloads show both
+                reviews += _demo_review(ctx, su.id, current, reviewed_on, rng)
+                assessments += 1
+                now_cluster = records.current_cluster(ctx, su.id)
+                if now_cluster is None:
+                    break
+                current, since = now_cluster, reviewed_on
+            if records.current_cluster(ctx, su.id) is not None and rng.random() < 0.05:
+                records.amend_episode(
+                    ctx,
+                    episode.id,
+                    EpisodeAmend(
+                        amend_reason="Discharged to primary care",
+                        discharge_date=min(today, since + timedelta(days=7)),
+                        discharge_reason="Recovered: discharged to GP care",
+                    ),
+                )
+        if progress is not None:
+            progress(index + 1)
+    return DemoSummary(
+        teams=len(TEAMS),
+        users=len(DEMO_USERS) + 3 * len(TEAMS),
+        service_users=len(numbers),
+        assessments=assessments,
+        reviews=reviews,
+    )
+
+
+def _reason_if_needed(
+    ctx: Context, suggestion: AllocationResult, ratings: list[int], chosen: int, previous: int | None = None
+) -> str | None:
+    from carecluster.domain.ratings import Ratings
+    from carecluster.service.allocation_rules import reasons_required
+
+    why = reasons_required(suggestion, Ratings.of(ratings), chosen, previous, ctx.reference)
+    return "Clinical judgement: " + "; ".join(w["text"] for w in why) if why else None
+
+
+def _demo_review(ctx: Context, service_user_id: str, current: int, on: date, rng: random.Random) -> int:
+    reference = ctx.reference
+    transitions = reference.cluster(current).transitions
+    moves = [n for n in (transitions.step_down + transitions.similar if transitions else ()) if n != 0]
+    drift = rng.choice(moves) if moves and rng.random() < 0.3 else current
+    ratings = prototype(reference, drift, rng, noise=0.2)
+    first = engine_review(current, ratings, reference, on=on)
+    facts = _answer_all([q.id for q in first.questions], rng)
+    result = engine_review(current, ratings, reference, facts=facts, on=on)
+    options = [s.cluster for s in result.suggested_clusters if s.cluster not in (0, 9)]
+    chosen = options[0] if result.outcome in ("step_up", "step_down") and options else current
+    result = engine_review(current, ratings, reference, facts=facts, on=on, chosen_cluster=chosen)
+    sc = reference.cluster(chosen).super_class
+    suggestion = api_allocate(ratings, sc if sc in ("non-psychotic", "psychotic", "organic") else None, reference)
+    why = result.reason_required_because if result.reason_required else []
+    extra = _reason_if_needed(ctx, suggestion, ratings, chosen, current)
+    reason = "Clinical judgement at review: " + "; ".join([*why, extra or ""]).strip("; ") if why or extra else None
+    body = ReviewIn(
+        ratings=ratings,
+        super_class=suggestion.super_class_given,
+        reviewed_on=on,
+        facts=facts,
+        chosen_cluster=chosen,
+        reason=reason,
+    )
+    try:
+        records.create_review(ctx, service_user_id, body)
+    except Invalid as error:  # asked for a reason (e.g. a criterion held over months): give one, as a clinician would
+        body = body.model_copy(update={"reason": f"Clinical judgement at review ({error.errors[0][1]})"[:4000]})
+        records.create_review(ctx, service_user_id, body)
+    if result.outcome == "discharge":
+        episode = records.open_episode(ctx, service_user_id)
+        if episode is not None:
+            records.amend_episode(
+                ctx,
+                episode.record_id,
+                EpisodeAmend(
+                    amend_reason="Discharged after review",
+                    discharge_date=on,
+                    discharge_reason="Discharge criteria met at review",
+                ),
+            )
+    return 1

@@ -1,0 +1,129 @@
+"""Teams and users: an admin's work. Accounts are not clinical records, so they change in place,
+but every change is in the audit log with before and after (password hashes never are)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from carecluster.service import permissions
+from carecluster.service.context import Context
+from carecluster.service.errors import Conflict, Invalid, NotFound
+from carecluster.service.schemas import Page, TeamIn, TeamOut, UserIn, UserOut, UserUpdate
+from carecluster.service.security import forget_user, hash_password
+from carecluster.store.db import now
+from carecluster.store.models import Team, User, UserTeam
+
+
+def list_teams(ctx: Context, limit: int, offset: int) -> Page[TeamOut]:
+    total = ctx.session.scalar(select(func.count()).select_from(Team)) or 0
+    rows = ctx.session.scalars(select(Team).order_by(Team.id).limit(limit).offset(offset))
+    return Page(items=[TeamOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+def create_team(ctx: Context, data: TeamIn) -> TeamOut:
+    permissions.require_admin(ctx.actor)
+    if ctx.session.scalar(select(Team.id).where(Team.code == data.code)) is not None:
+        raise Conflict(f"a team with code {data.code} exists")
+    team = Team(code=data.code, name=data.name, created_at=now())
+    ctx.session.add(team)
+    ctx.session.flush()
+    out = TeamOut.model_validate(team)
+    ctx.audit("create", entity="team", record_id=str(team.id), after=out.model_dump(mode="json"))
+    return out
+
+
+def _teams_of(ctx: Context, user_id: int) -> list[int]:
+    return sorted(ctx.session.scalars(select(UserTeam.team_id).where(UserTeam.user_id == user_id)))
+
+
+def user_out(ctx: Context, user: User) -> UserOut:
+    out = UserOut.model_validate(user)
+    out.team_ids = _teams_of(ctx, user.id)
+    return out
+
+
+def _check_teams(ctx: Context, team_ids: list[int]) -> None:
+    for index, team_id in enumerate(team_ids):
+        if ctx.session.get(Team, team_id) is None:
+            raise Invalid.field(("body", "team_ids", index), f"team {team_id} does not exist")
+
+
+def list_users(
+    ctx: Context, limit: int, offset: int, role: str | None = None, team_id: int | None = None
+) -> Page[UserOut]:
+    permissions.require_admin(ctx.actor)
+    query = select(User)
+    if role:
+        query = query.where(User.role == role)
+    if team_id is not None:
+        query = query.join(UserTeam, UserTeam.user_id == User.id).where(UserTeam.team_id == team_id)
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = ctx.session.scalars(query.order_by(User.id).limit(limit).offset(offset))
+    return Page(items=[user_out(ctx, r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+def get_user(ctx: Context, user_id: int) -> UserOut:
+    if ctx.actor.user_id != user_id:
+        permissions.require_admin(ctx.actor)
+    user = ctx.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found")
+    return user_out(ctx, user)
+
+
+def create_user(ctx: Context, data: UserIn) -> UserOut:
+    permissions.require_admin(ctx.actor)
+    if ctx.session.scalar(select(User.id).where(User.username == data.username)) is not None:
+        raise Conflict(f"a user named {data.username} exists")
+    _check_teams(ctx, data.team_ids)
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        role=data.role,
+        password_hash=hash_password(data.password),
+        active=True,
+        failed_logins=0,
+        created_at=now(),
+    )
+    ctx.session.add(user)
+    ctx.session.flush()
+    for team_id in sorted(set(data.team_ids)):
+        ctx.session.add(UserTeam(user_id=user.id, team_id=team_id))
+    ctx.session.flush()
+    out = user_out(ctx, user)
+    ctx.audit("create", entity="user", record_id=str(user.id), after=out.model_dump(mode="json"))
+    return out
+
+
+def update_user(ctx: Context, user_id: int, data: UserUpdate) -> UserOut:
+    permissions.require_admin(ctx.actor)
+    user = ctx.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found")
+    before = user_out(ctx, user).model_dump(mode="json")
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"password", "team_ids"})
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if data.password is not None:
+        user.password_hash = hash_password(data.password)
+        user.failed_logins = 0
+        user.locked_until = None
+    if data.team_ids is not None:
+        _check_teams(ctx, data.team_ids)
+        ctx.session.execute(delete(UserTeam).where(UserTeam.user_id == user_id))
+        for team_id in sorted(set(data.team_ids)):
+            ctx.session.add(UserTeam(user_id=user_id, team_id=team_id))
+    ctx.session.flush()
+    forget_user(user_id)
+    out = user_out(ctx, user)
+    ctx.audit(
+        "update",
+        entity="user",
+        record_id=str(user_id),
+        before=before,
+        after=out.model_dump(mode="json"),
+        detail="password changed" if data.password is not None else None,
+    )
+    return out

@@ -1,0 +1,570 @@
+"""Clinical records: service users, episodes, assessments with their allocations, cluster
+assignment periods and reviews. Nothing clinical is updated in place: see `store.repository`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from carecluster.domain.allocation import AllocationError
+from carecluster.domain.allocation import allocate as engine_allocate
+from carecluster.domain.ratings import Ratings
+from carecluster.service import permissions
+from carecluster.service.allocation_rules import reasons_required, require_reason
+from carecluster.service.context import Context
+from carecluster.service.errors import Conflict, Invalid, NotFound
+from carecluster.service.schemas import (
+    AllocationOut,
+    AssessmentAmend,
+    AssessmentCreated,
+    AssessmentIn,
+    AssessmentOut,
+    ChoiceIn,
+    EpisodeAmend,
+    EpisodeIn,
+    EpisodeOut,
+    Page,
+    PeriodAmend,
+    PeriodOut,
+    ReviewAmend,
+    ReviewCreated,
+    ReviewIn,
+    ReviewOut,
+    ServiceUserAmend,
+    ServiceUserIn,
+    ServiceUserOut,
+)
+from carecluster.store import repository as repo
+from carecluster.store.models import (
+    Allocation,
+    Assessment,
+    AssignmentPeriod,
+    Episode,
+    Record,
+    Review,
+    ServiceUser,
+    Team,
+    User,
+    UserTeam,
+    Versioned,
+)
+
+V = TypeVar("V", bound=Versioned)
+
+OUT: dict[type[Versioned], type[BaseModel]] = {
+    ServiceUser: ServiceUserOut,
+    Episode: EpisodeOut,
+    Assessment: AssessmentOut,
+    Allocation: AllocationOut,
+    AssignmentPeriod: PeriodOut,
+    Review: ReviewOut,
+}
+
+
+def out(row: Versioned) -> Any:
+    return OUT[type(row)].model_validate(row)
+
+
+def _created(ctx: Context, row: Versioned, service_user_id: str) -> None:
+    ctx.audit(
+        "create",
+        entity=row.KIND,  # type: ignore[attr-defined]
+        record_id=row.record_id,
+        service_user_id=service_user_id,
+        after=repo.row_dict(row, clinical_only=True),
+    )
+
+
+def _amended(ctx: Context, old: Versioned, new: Versioned, service_user_id: str, reason: str) -> None:
+    ctx.audit(
+        "amend",
+        entity=new.KIND,  # type: ignore[attr-defined]
+        record_id=new.record_id,
+        service_user_id=service_user_id,
+        before=repo.row_dict(old, clinical_only=True),
+        after=repo.row_dict(new, clinical_only=True),
+        detail=reason,
+    )
+
+
+def _check_team(ctx: Context, team_id: int, loc: tuple[str, ...]) -> None:
+    if ctx.session.get(Team, team_id) is None:
+        raise Invalid.field(loc, f"team {team_id} does not exist")
+
+
+def _check_clinician(ctx: Context, clinician_id: int | None, team_id: int, loc: tuple[str, ...]) -> None:
+    if clinician_id is None:
+        return
+    user = ctx.session.get(User, clinician_id)
+    if user is None or user.role not in permissions.CLINICAL_ROLES:
+        raise Invalid.field(loc, f"user {clinician_id} is not a clinician")
+    member = ctx.session.get(UserTeam, (clinician_id, team_id))
+    if member is None:
+        raise Invalid.field(loc, f"user {clinician_id} is not a member of team {team_id}")
+
+
+def _flush_unique(ctx: Context, message: str) -> None:
+    """A unique index (e.g. one current record per NHS number) reports a clash as 409, not 500."""
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.flush()
+    except IntegrityError:
+        raise Conflict(message) from None
+
+
+def _gone(ctx: Context, record_id: str, locked: bool) -> None:
+    """A locked read that finds no current version of an existing record lost a race with a
+    concurrent amendment (PostgreSQL re-checks the row after the lock wait): say so, don't 404."""
+    if locked and ctx.session.get(Record, record_id) is not None:
+        raise Conflict("the record was amended at the same time: reload it and try again")
+
+
+# --- service users ----------------------------------------------------------------------------
+
+
+def _service_user(ctx: Context, record_id: str, *, write: bool = False, lock: bool = False) -> ServiceUser:
+    if write:
+        permissions.require_clinical_writer(ctx.actor)
+    else:
+        permissions.require_clinical_reader(ctx.actor)
+    row = repo.current(ctx.session, ServiceUser, record_id, lock=lock)
+    if row is None:
+        _gone(ctx, record_id, lock)
+        raise NotFound("service user not found")
+    (permissions.require_write if write else permissions.require_read)(ctx.actor, row.team_id)
+    return row
+
+
+def create_service_user(ctx: Context, data: ServiceUserIn) -> ServiceUserOut:
+    permissions.require_write_to_team(ctx.actor, data.team_id)
+    _check_team(ctx, data.team_id, ("body", "team_id"))
+    _check_clinician(ctx, data.clinician_id, data.team_id, ("body", "clinician_id"))
+    exists = ctx.session.scalar(
+        select(ServiceUser.record_id).where(
+            ServiceUser.nhs_number == data.nhs_number, ServiceUser.superseded_at.is_(None)
+        )
+    )
+    if exists:
+        raise Conflict(f"a service user with NHS number {data.nhs_number} is already recorded")
+    row = repo.add_record(ctx.session, ServiceUser, ctx.actor.user_id, **data.model_dump())
+    _created(ctx, row, row.record_id)
+    return out(row)
+
+
+def get_service_user(ctx: Context, record_id: str) -> ServiceUserOut:
+    row = _service_user(ctx, record_id)
+    ctx.audit("read", entity="service_user", record_id=record_id, service_user_id=record_id)
+    return out(row)
+
+
+def list_service_users(
+    ctx: Context,
+    limit: int,
+    offset: int,
+    *,
+    team_id: int | None = None,
+    clinician_id: int | None = None,
+    nhs_number: str | None = None,
+    name: str | None = None,
+) -> Page[ServiceUserOut]:
+    permissions.require_clinical_reader(ctx.actor)
+    query = select(ServiceUser).where(ServiceUser.superseded_at.is_(None))
+    if ctx.actor.role != "auditor":
+        query = query.where(ServiceUser.team_id.in_(ctx.actor.team_ids or {-1}))
+    if team_id is not None:
+        query = query.where(ServiceUser.team_id == team_id)
+    if clinician_id is not None:
+        query = query.where(ServiceUser.clinician_id == clinician_id)
+    if nhs_number:
+        query = query.where(ServiceUser.nhs_number == nhs_number.replace(" ", ""))
+    if name:
+        query = query.where(func.lower(ServiceUser.name).contains(name.lower()))
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(ctx.session.scalars(query.order_by(ServiceUser.name, ServiceUser.row_id).limit(limit).offset(offset)))
+    ctx.audit(
+        "read_list",
+        entity="service_user",
+        after={"record_ids": [r.record_id for r in rows]},
+        detail=f"team={team_id} clinician={clinician_id} nhs_number={nhs_number} name={name} offset={offset}",
+    )
+    return Page(items=[out(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+def amend_service_user(ctx: Context, record_id: str, data: ServiceUserAmend) -> ServiceUserOut:
+    old = _service_user(ctx, record_id, write=True, lock=True)
+    changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
+    team_id = changes.get("team_id", old.team_id)
+    if "team_id" in changes:
+        permissions.require_write_to_team(ctx.actor, team_id)
+        _check_team(ctx, team_id, ("body", "team_id"))
+    _check_clinician(ctx, changes.get("clinician_id", old.clinician_id), team_id, ("body", "clinician_id"))
+    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    _flush_unique(ctx, "another current service user has that NHS number")
+    _amended(ctx, old, new, record_id, data.amend_reason)
+    return out(new)
+
+
+def history(ctx: Context, model: type[V], record_id: str) -> list[Any]:
+    """Every version of a record, oldest first: what it said, who changed it, when and why."""
+    rows = repo.history(ctx.session, model, record_id)
+    if not rows:
+        raise NotFound(f"{model.KIND.replace('_', ' ')} not found")  # type: ignore[attr-defined]
+    su_id = rows[0].record_id if model is ServiceUser else rows[0].service_user_id  # type: ignore[attr-defined]
+    _service_user(ctx, su_id)
+    ctx.audit("read_history", entity=model.KIND, record_id=record_id, service_user_id=su_id)  # type: ignore[attr-defined]
+    return [out(r) for r in rows]
+
+
+# --- child records: episodes, assessments, allocations, periods, reviews -----------------------
+
+
+def _child(ctx: Context, model: type[V], record_id: str, *, write: bool = False) -> tuple[V, ServiceUser]:
+    if write:
+        permissions.require_clinical_writer(ctx.actor)
+    else:
+        permissions.require_clinical_reader(ctx.actor)
+    row = repo.current(ctx.session, model, record_id, lock=write)
+    name = model.KIND.replace("_", " ")  # type: ignore[attr-defined]
+    if row is None:
+        _gone(ctx, record_id, write)
+        raise NotFound(f"{name} not found")
+    su = repo.current(ctx.session, ServiceUser, row.service_user_id)  # type: ignore[attr-defined]
+    if su is None:
+        raise NotFound(f"{name} not found")
+    (permissions.require_write if write else permissions.require_read)(ctx.actor, su.team_id, name)
+    return row, su
+
+
+def get_child(ctx: Context, model: type[V], record_id: str) -> Any:
+    row, su = _child(ctx, model, record_id)
+    ctx.audit("read", entity=model.KIND, record_id=record_id, service_user_id=su.record_id)  # type: ignore[attr-defined]
+    return out(row)
+
+
+def list_children(ctx: Context, model: type[V], service_user_id: str, limit: int, offset: int) -> Page[Any]:
+    _service_user(ctx, service_user_id)
+    query = select(model).where(model.service_user_id == service_user_id, model.superseded_at.is_(None))  # type: ignore[attr-defined]
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = ctx.session.scalars(query.order_by(model.row_id.desc()).limit(limit).offset(offset))
+    ctx.audit("read_list", entity=model.KIND, service_user_id=service_user_id, detail=f"offset={offset}")  # type: ignore[attr-defined]
+    return Page(items=[out(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+def create_episode(ctx: Context, service_user_id: str, data: EpisodeIn) -> EpisodeOut:
+    su = _service_user(ctx, service_user_id, write=True)
+    team_id = data.team_id if data.team_id is not None else su.team_id
+    if team_id != su.team_id:
+        permissions.require_write_to_team(ctx.actor, team_id)
+        _check_team(ctx, team_id, ("body", "team_id"))
+    if open_episode(ctx, service_user_id) is not None:
+        raise Conflict("the service user has an open episode of care: discharge it first")
+    if data.referral_date > ctx.today:
+        raise Invalid.field(("body", "referral_date"), "referral date is in the future")
+    row = repo.add_record(
+        ctx.session,
+        Episode,
+        ctx.actor.user_id,
+        service_user_id=service_user_id,
+        team_id=team_id,
+        referral_date=data.referral_date,
+    )
+    _created(ctx, row, service_user_id)
+    return out(row)
+
+
+def open_episode(ctx: Context, service_user_id: str) -> Episode | None:
+    return ctx.session.scalars(
+        select(Episode)
+        .where(
+            Episode.service_user_id == service_user_id,
+            Episode.superseded_at.is_(None),
+            Episode.discharge_date.is_(None),
+        )
+        .order_by(Episode.referral_date.desc())
+    ).first()
+
+
+def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend) -> EpisodeOut:
+    old, su = _child(ctx, Episode, record_id, write=True)
+    changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
+    referral = changes.get("referral_date", old.referral_date)
+    discharge = changes.get("discharge_date", old.discharge_date)
+    if discharge is not None and discharge < referral:
+        raise Invalid.field(("body", "discharge_date"), "discharge date is before the referral date")
+    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    _amended(ctx, old, new, su.record_id, data.amend_reason)
+    if discharge is not None and old.discharge_date is None:
+        period = _open_period(ctx, su.record_id)
+        if period is not None:
+            closed = repo.amend(
+                ctx.session, period, ctx.actor.user_id, "episode of care ended", {"end_date": discharge}
+            )
+            _amended(ctx, period, closed, su.record_id, "episode of care ended")
+    return out(new)
+
+
+def _open_period(ctx: Context, service_user_id: str) -> AssignmentPeriod | None:
+    return ctx.session.scalars(
+        select(AssignmentPeriod)
+        .where(
+            AssignmentPeriod.service_user_id == service_user_id,
+            AssignmentPeriod.superseded_at.is_(None),
+            AssignmentPeriod.end_date.is_(None),
+        )
+        .with_for_update()
+    ).first()
+
+
+def _assign(ctx: Context, su: ServiceUser, allocation: Allocation, cluster: int, start: date) -> None:
+    """Open a cluster assignment period, ending the one before it; a changed choice amends its own."""
+    current = _open_period(ctx, su.record_id)
+    if current is not None and current.allocation_id == allocation.record_id:
+        if current.cluster != cluster:
+            new = repo.amend(ctx.session, current, ctx.actor.user_id, "chosen cluster changed", {"cluster": cluster})
+            _amended(ctx, current, new, su.record_id, "chosen cluster changed")
+        return
+    if current is not None:
+        if current.cluster == cluster:
+            return  # the same cluster continues: one period
+        if start < current.start_date:
+            raise Invalid.field(
+                ("body", "assessed_on"), f"the current period began on {current.start_date}, after {start}"
+            )
+        ended = repo.amend(ctx.session, current, ctx.actor.user_id, "new cluster chosen", {"end_date": start})
+        _amended(ctx, current, ended, su.record_id, "new cluster chosen")
+    period = repo.add_record(
+        ctx.session,
+        AssignmentPeriod,
+        ctx.actor.user_id,
+        service_user_id=su.record_id,
+        allocation_id=allocation.record_id,
+        cluster=cluster,
+        start_date=start,
+    )
+    _created(ctx, period, su.record_id)
+
+
+def current_cluster(ctx: Context, service_user_id: str) -> int | None:
+    period = _open_period(ctx, service_user_id)
+    return period.cluster if period else None
+
+
+def _assess(
+    ctx: Context,
+    su: ServiceUser,
+    data: AssessmentIn | ReviewIn,
+    assessed_on: date,
+    chosen: int | None,
+    reason: str | None,
+) -> tuple[Assessment, Allocation]:
+    if assessed_on > ctx.today:
+        raise Invalid.field(("body", "assessed_on"), "the assessment date is in the future")
+    episode_id = getattr(data, "episode_id", None)
+    if episode_id is not None:
+        episode = repo.current(ctx.session, Episode, episode_id)
+        if episode is None or episode.service_user_id != su.record_id:
+            raise Invalid.field(("body", "episode_id"), "no such episode of care for this service user")
+    else:
+        current_episode = open_episode(ctx, su.record_id)
+        episode_id = current_episode.record_id if current_episode else None
+    try:
+        result = engine_allocate(data.rated, data.super_class, ctx.reference, heading=data.heading)
+    except AllocationError as error:
+        raise Invalid.field(("body", "heading" if data.heading else "super_class"), str(error)) from None
+    previous = current_cluster(ctx, su.record_id)
+    why: list[dict[str, Any]] = []
+    if chosen is not None:
+        why = reasons_required(result, data.rated, chosen, previous, ctx.reference)
+        require_reason(why, reason)
+    assessment = repo.add_record(
+        ctx.session,
+        Assessment,
+        ctx.actor.user_id,
+        service_user_id=su.record_id,
+        episode_id=episode_id,
+        assessed_on=assessed_on,
+        clustering_event=data.clustering_event.value,
+        rater_id=ctx.actor.user_id,
+        ratings=list(data.rated.values),
+        problem_type=data.rated.problem_type,
+        problem_description=data.rated.problem_description,
+        super_class=data.super_class,
+        heading=data.heading,
+    )
+    allocation = repo.add_record(
+        ctx.session,
+        Allocation,
+        ctx.actor.user_id,
+        service_user_id=su.record_id,
+        assessment_id=assessment.record_id,
+        suggested_cluster=result.suggested_cluster,
+        suggestion=result.model_dump(mode="json"),
+        reference_id=result.reference_id,
+        reference_version=result.reference_version,
+        previous_cluster=previous,
+        chosen_cluster=chosen,
+        reason=reason if chosen is not None else None,
+        reason_required=why,
+        chosen_by=ctx.actor.user_id if chosen is not None else None,
+    )
+    _created(ctx, assessment, su.record_id)
+    _created(ctx, allocation, su.record_id)
+    if chosen is not None:
+        _assign(ctx, su, allocation, chosen, assessed_on)
+    return assessment, allocation
+
+
+def create_assessment(ctx: Context, service_user_id: str, data: AssessmentIn) -> AssessmentCreated:
+    """Record an MHCT rating and its allocation: the engine's suggestion as computed, and the choice."""
+    su = _service_user(ctx, service_user_id, write=True)
+    assessment, allocation = _assess(ctx, su, data, data.assessed_on, data.chosen_cluster, data.reason)
+    return AssessmentCreated(assessment=out(assessment), allocation=out(allocation))
+
+
+def amend_assessment(ctx: Context, record_id: str, data: AssessmentAmend) -> AssessmentOut:
+    """Correct an assessment's date, clustering event or scale 8 description.
+
+    Ratings are not amended: a corrected rating is a new assessment, with its own allocation,
+    so that no stored suggestion ever disagrees with the ratings it was computed from.
+    """
+    old, su = _child(ctx, Assessment, record_id, write=True)
+    changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
+    if "clustering_event" in changes and changes["clustering_event"] is not None:
+        changes["clustering_event"] = changes["clustering_event"].value
+    if changes.get("assessed_on") and changes["assessed_on"] > ctx.today:
+        raise Invalid.field(("body", "assessed_on"), "the assessment date is in the future")
+    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    _amended(ctx, old, new, su.record_id, data.amend_reason)
+    return out(new)
+
+
+def choose_cluster(ctx: Context, allocation_id: str, data: ChoiceIn) -> AllocationOut:
+    """The clinician's choice, made or changed after the assessment: a new allocation version."""
+    old, su = _child(ctx, Allocation, allocation_id, write=True)
+    if old.chosen_cluster is not None and not data.amend_reason:
+        raise Invalid.field(
+            ("body", "amend_reason"), f"cluster {old.chosen_cluster} was already chosen: say why it changes"
+        )
+    assessment = repo.current(ctx.session, Assessment, old.assessment_id)
+    assert assessment is not None
+    rated = Ratings.of(assessment.ratings, assessment.problem_type, assessment.problem_description)
+    result = engine_allocate(rated, assessment.super_class, ctx.reference, heading=assessment.heading)
+    why = reasons_required(result, rated, data.chosen_cluster, old.previous_cluster, ctx.reference)
+    require_reason(why, data.reason)
+    amend_reason = data.amend_reason or "cluster chosen"
+    new = repo.amend(
+        ctx.session,
+        old,
+        ctx.actor.user_id,
+        amend_reason,
+        {
+            "chosen_cluster": data.chosen_cluster,
+            "reason": data.reason,
+            "reason_required": why,
+            "chosen_by": ctx.actor.user_id,
+        },
+    )
+    _amended(ctx, old, new, su.record_id, amend_reason)
+    _assign(ctx, su, new, data.chosen_cluster, assessment.assessed_on)
+    return out(new)
+
+
+def amend_period(ctx: Context, record_id: str, data: PeriodAmend) -> PeriodOut:
+    """Correct an assignment period's dates (e.g. for the national data set); its cluster comes
+    from its allocation and changes only by choosing again."""
+    old, su = _child(ctx, AssignmentPeriod, record_id, write=True)
+    changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
+    start = changes.get("start_date") or old.start_date
+    end = changes.get("end_date", old.end_date)
+    if end is not None and end < start:
+        raise Invalid.field(("body", "end_date"), f"the period cannot end ({end}) before it starts ({start})")
+    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    _amended(ctx, old, new, su.record_id, data.amend_reason)
+    return out(new)
+
+
+# --- reviews ----------------------------------------------------------------------------------
+
+
+def _review_history(ctx: Context, service_user_id: str) -> list[dict[str, Any]]:
+    rows = ctx.session.execute(
+        select(Assessment.assessed_on, Assessment.ratings, Allocation.chosen_cluster)
+        .join(Allocation, Allocation.assessment_id == Assessment.record_id)
+        .where(
+            Assessment.service_user_id == service_user_id,
+            Assessment.superseded_at.is_(None),
+            Allocation.superseded_at.is_(None),
+        )
+        .order_by(Assessment.assessed_on)
+    )
+    return [{"date": r.assessed_on, "ratings": r.ratings, "cluster": r.chosen_cluster} for r in rows]
+
+
+def create_review(ctx: Context, service_user_id: str, data: ReviewIn) -> ReviewCreated:
+    """A review against the current cluster's care transition protocol, with a new MHCT rating."""
+    from carecluster.domain.protocols import ReviewError
+    from carecluster.domain.protocols import review as engine_review
+
+    su = _service_user(ctx, service_user_id, write=True)
+    current = current_cluster(ctx, service_user_id)
+    if current is None:
+        raise Invalid.field(("path", "service_user_id"), "the service user has no current cluster to review")
+    try:
+        result = engine_review(
+            current,
+            data.rated,
+            ctx.reference,
+            facts=data.facts,
+            history=_review_history(ctx, service_user_id),
+            on=data.reviewed_on,
+            chosen_cluster=data.chosen_cluster,
+        )
+    except ReviewError as error:
+        raise Invalid.field(("body",), str(error)) from None
+    if result.reason_required and not (data.reason or "").strip():
+        raise Invalid.field(("body", "reason"), "a reason is required: " + "; ".join(result.reason_required_because))
+    assessment, allocation = _assess(ctx, su, data, data.reviewed_on, data.chosen_cluster, data.reason)
+    row = repo.add_record(
+        ctx.session,
+        Review,
+        ctx.actor.user_id,
+        service_user_id=service_user_id,
+        assessment_id=assessment.record_id,
+        reviewed_on=data.reviewed_on,
+        current_cluster=current,
+        outcome=result.outcome,
+        result=result.model_dump(mode="json"),
+        facts=data.facts,
+        chosen_cluster=data.chosen_cluster,
+        reason=data.reason,
+    )
+    _created(ctx, row, service_user_id)
+    return ReviewCreated(review=out(row), assessment=out(assessment), allocation=out(allocation))
+
+
+def amend_review(ctx: Context, record_id: str, data: ReviewAmend) -> ReviewOut:
+    """Correct the reason recorded at review. The ratings, answers and outcome stay as reviewed:
+    a different answer is a new review."""
+    old, su = _child(ctx, Review, record_id, write=True)
+    changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
+    if old.result.get("reason_required") and not (changes.get("reason", old.reason) or "").strip():
+        raise Invalid.field(("body", "reason"), "this review's choice needs a reason")
+    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    _amended(ctx, old, new, su.record_id, data.amend_reason)
+    return out(new)
+
+
+def last_reviews(ctx: Context, service_user_ids: Sequence[str]) -> dict[str, date]:
+    if not service_user_ids:
+        return {}
+    rows = ctx.session.execute(
+        select(Review.service_user_id, func.max(Review.reviewed_on))
+        .where(Review.service_user_id.in_(service_user_ids), Review.superseded_at.is_(None))
+        .group_by(Review.service_user_id)
+    )
+    return {sid: on for sid, on in rows}

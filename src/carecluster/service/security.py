@@ -1,0 +1,214 @@
+"""Passwords, tokens, who is asking, and the brake on password guessing.
+
+Passwords are stored as argon2id hashes. A login issues a random token; only its SHA-256 is
+kept, so the token table is useless to someone who copies it. The same token serves as a bearer
+token (API clients) and as a session cookie (the web pages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carecluster.service.errors import RateLimited, Unauthorised
+from carecluster.store.db import Database, aware, now
+from carecluster.store.models import AuthToken, User, UserTeam
+
+HASHER = PasswordHasher()
+_DUMMY_HASH = HASHER.hash("carecluster: a hash to verify against when the user does not exist")
+
+FAILURES_PER_MINUTE = 5
+"""Failed logins per username and client address in a minute before further attempts get 429."""
+LOCKOUT_AFTER = 10
+"""Consecutive failed logins after which the account is locked for LOCKOUT_MINUTES."""
+LOCKOUT_MINUTES = 15
+TOKEN_HOURS = 12
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as the permission checks see them."""
+
+    user_id: int
+    username: str
+    role: str
+    team_ids: frozenset[int]
+
+    @property
+    def label(self) -> str:
+        return f"{self.username} ({self.role})"
+
+
+@dataclass
+class LoginLimiter:
+    """Failed logins in the last minute per (username, client): an in-process sliding window.
+
+    Per process by design: the account lock-out in the database is the cross-process backstop.
+    """
+
+    limit: int = FAILURES_PER_MINUTE
+    window: float = 60.0
+    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _recent(self, key: tuple[str, str], at: float) -> deque[float]:
+        stamps = self._failures[key]
+        while stamps and stamps[0] <= at - self.window:
+            stamps.popleft()
+        return stamps
+
+    def check(self, username: str, client: str) -> None:
+        at = time.monotonic()
+        with self._lock:
+            stamps = self._recent((username.lower(), client), at)
+            if len(stamps) >= self.limit:
+                retry = int(stamps[0] + self.window - at) + 1
+                raise RateLimited(f"too many failed logins: try again in {retry} seconds", retry_after=retry)
+
+    def failed(self, username: str, client: str) -> None:
+        with self._lock:
+            self._failures[(username.lower(), client)].append(time.monotonic())
+
+    def succeeded(self, username: str, client: str) -> None:
+        with self._lock:
+            self._failures.pop((username.lower(), client), None)
+
+
+def _audit_login(session: Session, user: User | None, username: str, action: str, client: str, detail: str) -> None:
+    from carecluster.store.repository import append_audit
+
+    append_audit(
+        session,
+        user_id=user.id if user else None,
+        username=username[:80],
+        role=user.role if user else None,
+        action=action,
+        detail=detail,
+        client=client,
+    )
+
+
+def login(
+    db: Database, limiter: LoginLimiter, username: str, password: str, client: str, *, kind: str = "bearer"
+) -> tuple[str, User]:
+    """Check a password and issue a token, or raise Unauthorised / RateLimited.
+
+    Failures are committed before the error is raised, so a guesser cannot roll them back.
+    """
+    limiter.check(username, client)
+    failure: str | None = None
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        moment = now()
+        if user is None or not user.active:
+            verify_password(_DUMMY_HASH, password)  # the same work either way: no user enumeration by timing
+            failure = "unknown or inactive user"
+        elif user.locked_until is not None and aware(user.locked_until) > moment:
+            failure = "account locked after repeated failed logins"
+        elif not verify_password(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= LOCKOUT_AFTER:
+                user.locked_until = moment + timedelta(minutes=LOCKOUT_MINUTES)
+                user.failed_logins = 0
+            failure = "wrong password"
+        if failure is not None:
+            _audit_login(session, user, username, "login_failed", client, failure)
+        else:
+            assert user is not None
+            user.failed_logins = 0
+            user.locked_until = None
+            if HASHER.check_needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            token = secrets.token_urlsafe(32)
+            session.add(
+                AuthToken(
+                    token_hash=token_digest(token),
+                    user_id=user.id,
+                    kind=kind,
+                    created_at=moment,
+                    expires_at=moment + timedelta(hours=TOKEN_HOURS),
+                )
+            )
+            _audit_login(session, user, username, "login", client, kind)
+    if failure is not None:
+        limiter.failed(username, client)
+        if failure.startswith("account locked"):
+            raise RateLimited(
+                f"account locked after repeated failed logins: try again in up to {LOCKOUT_MINUTES} minutes",
+                retry_after=LOCKOUT_MINUTES * 60,
+            )
+        raise Unauthorised("incorrect username or password")
+    limiter.succeeded(username, client)
+    return token, user
+
+
+ACTOR_CACHE_SECONDS = 30.0
+"""How long a token's Actor is reused without asking the database: one query fewer per request.
+Sign-out, and an admin's change to a user, take effect at once in this process and within this
+many seconds in any other."""
+_actors: dict[str, tuple[Actor, float, datetime]] = {}
+_actors_lock = threading.Lock()
+
+
+def forget_user(user_id: int) -> None:
+    with _actors_lock:
+        for digest in [d for d, (actor, _at, _exp) in _actors.items() if actor.user_id == user_id]:
+            _actors.pop(digest, None)
+
+
+def authenticate(db: Database, token: str) -> Actor:
+    """The Actor behind a bearer token or session cookie, or Unauthorised."""
+    digest = token_digest(token)
+    cached = _actors.get(digest)
+    if cached is not None and time.monotonic() - cached[1] < ACTOR_CACHE_SECONDS and cached[2] > now():
+        return cached[0]
+    with db.transaction(write=False) as session:
+        row = session.execute(
+            select(User, AuthToken.expires_at)
+            .join(AuthToken, AuthToken.user_id == User.id)
+            .where(AuthToken.token_hash == digest)
+        ).one_or_none()
+        if row is None or aware(row.expires_at) <= now() or not row.User.active:
+            raise Unauthorised("not signed in, or the session has expired")
+        user: User = row.User
+        teams = frozenset(session.scalars(select(UserTeam.team_id).where(UserTeam.user_id == user.id)))
+        actor = Actor(user_id=user.id, username=user.username, role=user.role, team_ids=teams)
+    with _actors_lock:
+        if len(_actors) > 10_000:
+            _actors.clear()
+        _actors[digest] = (actor, time.monotonic(), aware(row.expires_at))
+    return actor
+
+
+def logout(db: Database, token: str) -> None:
+    with _actors_lock:
+        _actors.pop(token_digest(token), None)
+    with db.transaction() as session:
+        found = session.get(AuthToken, token_digest(token))
+        if found is not None:
+            session.delete(found)

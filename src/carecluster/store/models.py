@@ -1,0 +1,269 @@
+"""The tables. Clinical records are versioned rows; teams, users and tokens are plain rows.
+
+Every clinical record has a stable id (a row in `records`, so that references between records
+keep foreign-key integrity) and one row per version in its own table. The current version is
+the row whose `superseded_at` is NULL; older versions keep who amended them, when and why.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+ROLES: tuple[str, ...] = ("clinician", "team_lead", "auditor", "admin")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's documented class attribute
+        datetime: DateTime(timezone=True),
+        date: Date,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        str: String(200),
+    }
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class User(Base):
+    """A member of staff. Not clinical: admins update accounts (role, teams, lock-out) in place."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str]
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class UserTeam(Base):
+    __tablename__ = "user_teams"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+
+
+class AuthToken(Base):
+    """A bearer token or session cookie; only its SHA-256 is stored, so a database dump logs nobody in."""
+
+    __tablename__ = "auth_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class IdempotencyKey(Base):
+    """The first response to a POST with an `Idempotency-Key`, replayed on every retry."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(400))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only: who did or read what, when, with the record before and after a change."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    username: Mapped[str | None] = mapped_column(String(80))
+    role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    entity: Mapped[str | None] = mapped_column(String(40))
+    record_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    service_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[str | None] = mapped_column(String(80))
+
+
+class Record(Base):
+    """The stable identity of a clinical record across its versions."""
+
+    __tablename__ = "records"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class Versioned:
+    """Columns every clinical version row carries. Amendments add rows; nothing is overwritten."""
+
+    row_id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    version: Mapped[int]
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amend_reason: Mapped[str | None] = mapped_column(Text)
+    superseded_at: Mapped[datetime | None]
+
+    @declared_attr
+    def predecessor_row_id(cls) -> Mapped[int | None]:  # noqa: N805 - SQLAlchemy declared_attr
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.row_id"), nullable=True)  # type: ignore[attr-defined]
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:  # noqa: N805
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (
+            UniqueConstraint("record_id", "version", name=f"uq_{name}_record_version"),
+            Index(
+                f"uq_{name}_current",
+                "record_id",
+                unique=True,
+                sqlite_where=text("superseded_at IS NULL"),
+                postgresql_where=text("superseded_at IS NULL"),
+            ),
+            *cls.extra_table_args(),  # type: ignore[attr-defined]
+        )
+
+    @classmethod
+    def extra_table_args(cls) -> tuple[Any, ...]:
+        return ()
+
+
+class ServiceUser(Versioned, Base):
+    __tablename__ = "service_users"
+    KIND = "service_user"
+
+    nhs_number: Mapped[str] = mapped_column(String(10), index=True)
+    name: Mapped[str]
+    date_of_birth: Mapped[date]
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    @classmethod
+    def extra_table_args(cls) -> tuple[Any, ...]:
+        return (
+            Index(
+                "uq_service_users_nhs_current",
+                "nhs_number",
+                unique=True,
+                sqlite_where=text("superseded_at IS NULL"),
+                postgresql_where=text("superseded_at IS NULL"),
+            ),
+        )
+
+
+class Episode(Versioned, Base):
+    """An episode of care: referral to discharge."""
+
+    __tablename__ = "episodes"
+    KIND = "episode"
+
+    service_user_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    referral_date: Mapped[date]
+    discharge_date: Mapped[date | None]
+    discharge_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Assessment(Versioned, Base):
+    """One MHCT v3.1 rating."""
+
+    __tablename__ = "assessments"
+    KIND = "assessment"
+
+    service_user_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    episode_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("records.id"))
+    assessed_on: Mapped[date]
+    clustering_event: Mapped[str] = mapped_column(String(40))
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ratings: Mapped[list[Any]]
+    problem_type: Mapped[str | None] = mapped_column(String(1))
+    problem_description: Mapped[str | None] = mapped_column(Text)
+    super_class: Mapped[str | None] = mapped_column(String(20))
+    heading: Mapped[str | None] = mapped_column(String(40))
+
+
+class Allocation(Versioned, Base):
+    """The engine's suggestion as computed (with its reference set) and the clinician's choice."""
+
+    __tablename__ = "allocations"
+    KIND = "allocation"
+
+    service_user_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    assessment_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    suggested_cluster: Mapped[int]
+    suggestion: Mapped[dict[str, Any]]
+    reference_id: Mapped[str] = mapped_column(String(100))
+    reference_version: Mapped[str] = mapped_column(String(100))
+    previous_cluster: Mapped[int | None]
+    chosen_cluster: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    reason_required: Mapped[list[Any]]
+    chosen_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AssignmentPeriod(Versioned, Base):
+    """A cluster assignment period, as the national data set records it: start, end, cluster."""
+
+    __tablename__ = "assignment_periods"
+    KIND = "assignment_period"
+
+    service_user_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    allocation_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"))
+    cluster: Mapped[int]
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+
+
+class Review(Versioned, Base):
+    """A review against the care transition protocol, with its outcome."""
+
+    __tablename__ = "reviews"
+    KIND = "review"
+
+    service_user_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    assessment_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("records.id"))
+    reviewed_on: Mapped[date]
+    current_cluster: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(20))
+    result: Mapped[dict[str, Any]]
+    facts: Mapped[dict[str, Any]]
+    chosen_cluster: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+VERSIONED: tuple[type[Versioned], ...] = (ServiceUser, Episode, Assessment, Allocation, AssignmentPeriod, Review)
+BY_KIND: dict[str, type[Versioned]] = {m.KIND: m for m in VERSIONED}  # type: ignore[attr-defined]

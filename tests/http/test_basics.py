@@ -1,0 +1,107 @@
+"""Health, OpenAPI, sign-in, rate limiting and the stateless engines, over real HTTP."""
+
+from __future__ import annotations
+
+import httpx
+
+from carecluster.http.runtime import SESSION_COOKIE
+from tests.http.conftest import PASSWORD, Api
+
+RATINGS = [0, 1, 0, 0, 0, 0, 3, 2, 2, 1, 0, 1, 0, 0, 0, 0, 1, 1]
+
+
+def test_healthz_names_the_database(api: Api) -> None:
+    with api.anonymous() as client:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == api.backend
+
+
+def test_openapi_documents_the_versioned_api(api: Api) -> None:
+    with api.anonymous() as client:
+        assert client.get("/docs").status_code == 200
+        paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/allocate", "/api/v1/review", "/api/v1/token", "/api/v1/caseload"} <= set(paths)
+
+
+def test_login_issues_a_bearer_token_and_rejects_a_wrong_password(api: Api) -> None:
+    ok = api.login("clin_a")
+    assert ok.status_code == 200
+    assert ok.json()["token_type"] == "bearer"
+    me = httpx.get(f"{api.base_url}/api/v1/me", headers={"Authorization": f"Bearer {ok.json()['access_token']}"})
+    assert me.json()["username"] == "clin_a"
+    assert me.json()["team_ids"] == [api.team["A"]]
+    assert api.login("clin_a", "wrong password").status_code == 401
+    assert api.login("nobody-by-this-name").status_code == 401
+
+
+def test_requests_without_a_valid_token_are_401(api: Api) -> None:
+    with api.anonymous() as client:
+        assert client.get("/api/v1/service-users").status_code == 401
+        bad = client.get("/api/v1/service-users", headers={"Authorization": "Bearer not-a-token"})
+    assert bad.status_code == 401
+
+
+def test_failed_logins_are_rate_limited(api: Api) -> None:
+    codes = [api.login("guesser", f"guess {n}").status_code for n in range(6)]
+    assert codes == [401] * 5 + [429]
+    assert api.login("guesser").status_code == 429  # even the right password waits out the window
+
+
+def test_repeated_failures_lock_the_account(api: Api) -> None:
+    from carecluster.service.security import LOCKOUT_AFTER
+    from carecluster.store.models import User
+
+    with api.db.transaction() as session:  # as if earlier failures came from many addresses
+        user = session.query(User).filter_by(username="locked").one()
+        user.failed_logins = LOCKOUT_AFTER - 1
+    assert api.login("locked", "one more guess").status_code == 401
+    assert api.login("locked").status_code == 429
+
+
+def test_session_cookie_signs_in_and_out(api: Api) -> None:
+    with api.anonymous() as client:
+        response = client.post("/api/v1/session", data={"username": "clin_b", "password": PASSWORD})
+        assert response.status_code == 204
+        assert "httponly" in response.headers["set-cookie"].lower()
+        cookie = client.cookies[SESSION_COOKIE]
+        assert client.get("/api/v1/me").json()["username"] == "clin_b"
+        body = {"nhs_number": "9990000018", "name": "X", "date_of_birth": "1990-01-01", "team_id": api.team["B"]}
+        forged = client.post("/api/v1/service-users", json=body, headers={"Origin": "https://evil.example"})
+        assert forged.status_code == 403
+        assert client.delete("/api/v1/session").status_code == 204
+    with api.anonymous() as later:  # the old cookie no longer works: the server forgot it
+        later.cookies.set(SESSION_COOKIE, cookie)
+        assert later.get("/api/v1/me").status_code == 401
+
+
+def test_allocate_endpoint_returns_the_allocation_contract(api: Api) -> None:
+    response = api.as_("clin_a").post("/api/v1/allocate", json={"ratings": RATINGS, "super_class": "non-psychotic"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["suggested_cluster"] == 4
+    assert body["candidates"][0]["cluster"] == 4
+    assert body["explanation"]
+    assert body["reference_id"]
+    assert body["reference_version"]
+
+
+def test_allocate_rejects_a_bad_rating_naming_the_field_and_scale(api: Api) -> None:
+    bad = [*RATINGS[:-1], 7]
+    response = api.as_("clin_a").post("/api/v1/allocate", json={"ratings": bad})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail[0]["loc"] == ["body", "ratings"]
+    assert "scale E" in detail[0]["msg"]
+    assert "7" in detail[0]["msg"]
+
+
+def test_review_endpoint_applies_the_protocol(api: Api) -> None:
+    response = api.as_("clin_a").post(
+        "/api/v1/review", json={"current_cluster": 4, "ratings": RATINGS, "on": "2026-01-10", "chosen_cluster": 4}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["outcome"] in {"step_up", "discharge", "step_down", "no_change", "needs_answers"}
+    assert body["criteria"]
+    assert body["reference_id"]
