@@ -1,6 +1,6 @@
 """carecluster: MHCT v3.1 ratings to explained care cluster allocations, for NHS mental health providers."""
 
-from carecluster.api import allocate, resolve_reference, review, schedule
+from carecluster.api import allocate, allocate_frame, resolve_reference, review, schedule
 from carecluster.domain.allocation import AllocationError
 from carecluster.domain.protocols import PastAssessment, ReviewError, ReviewResult
 from carecluster.domain.ratings import RatingError, Ratings
@@ -25,6 +25,7 @@ __all__ = [
     "ScheduleResult",
     "__version__",
     "allocate",
+    "allocate_frame",
     "builtin_reference",
     "load_reference",
     "resolve_reference",

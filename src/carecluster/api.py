@@ -83,3 +83,18 @@ def schedule(
 ) -> ScheduleResult:
     """When the next review of an allocation is due, and whether it (or the episode) is overrun on `on`."""
     return _schedule.schedule(cluster, allocated, resolve_reference(reference), on)
+
+
+def allocate_frame(
+    df: object,
+    super_class: str | None = None,
+    reference: ReferenceSet | str | os.PathLike[str] | None = None,
+    **options: object,
+) -> object:
+    """Allocate every row of a Polars or pandas data frame (see `carecluster.batch.frame`).
+
+    Imported on first use, so `import carecluster` does not pay for Polars and Arrow.
+    """
+    from carecluster.batch.frame import allocate_frame as frame_allocate
+
+    return frame_allocate(df, super_class, reference, **options)  # type: ignore[arg-type]

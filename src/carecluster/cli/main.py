@@ -271,7 +271,12 @@ def reference_export(
 
 # --- commands kept in modules of their own --------------------------------------------------
 # Each such module defines `register(app: typer.Typer) -> None`; list it here.
-COMMAND_MODULES: tuple[str, ...] = ("carecluster.cli.review", "carecluster.cli.service", "carecluster.cli.interop")
+COMMAND_MODULES: tuple[str, ...] = (
+    "carecluster.cli.review",
+    "carecluster.cli.service",
+    "carecluster.cli.interop",
+    "carecluster.cli.batch",
+)
 
 
 def _register_commands() -> None:
