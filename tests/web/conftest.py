@@ -10,7 +10,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -115,3 +117,33 @@ def web_url() -> Iterator[str]:
     mount_web(app)
     with ServerThread(app) as server:
         yield server.url
+
+
+@dataclass
+class RecordSite:
+    """The whole service (API, pages, database) on loopback, seeded with a little demo data."""
+
+    url: str
+    app: Any
+
+
+@pytest.fixture(scope="session")
+def record_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordSite]:
+    from carecluster.http import Settings, create_app
+    from carecluster.service.demo import create_demo_data
+    from carecluster.web import mount_web
+
+    tmp = tmp_path_factory.mktemp("web-records")
+    app = create_app(Settings(database_url=f"sqlite:///{tmp}/t.db"))
+    mount_web(app)
+    create_demo_data(app.state.db, app.state.reference, 6)
+    with ServerThread(app) as server:
+        yield RecordSite(url=server.url, app=app)
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str = "carecluster-demo") -> None:
+    page.goto(f"{base_url}/sign-in")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_load_state()

@@ -57,3 +57,34 @@ def read_rating_form(data: Mapping[str, str], *, require_all: bool) -> RatingFor
             key = f"s{error.scale}" if error.scale else FIELDS[0]
         form.errors[key] = message[0].upper() + message[1:]
     return form
+
+
+def sentence(text: str) -> str:
+    """A service message as a sentence for an error summary: capital first letter."""
+    text = text.strip().removeprefix("Value error, ")
+    return text[:1].upper() + text[1:] if text else text
+
+
+def field_errors(
+    faults: list[tuple[tuple[str | int, ...], str]], fields: Mapping[str, str], default: str
+) -> dict[str, str]:
+    """Map (location, message) pairs from `Invalid` or pydantic onto the page's field ids.
+
+    `fields` maps a location's field name (e.g. "reason") to the id of the control on the page;
+    a fault on anything else is shown against `default`, so no message is ever dropped.
+    """
+    errors: dict[str, str] = {}
+    for loc, message in faults:
+        names = [str(part) for part in loc if str(part) not in ("body", "query", "path")]
+        key = next((fields[n] for n in names if n in fields), default)
+        errors.setdefault(key, sentence(message))
+    return errors
+
+
+def pydantic_faults(error: object) -> list[tuple[tuple[str | int, ...], str]]:
+    """The faults of a pydantic ValidationError, in the same shape as `Invalid.errors`."""
+    return [(tuple(e["loc"]), str(e["msg"])) for e in error.errors()]  # type: ignore[attr-defined]
+
+
+def rating_values(form: RatingForm) -> list[str]:
+    return [form.values[name] for name in FIELDS]

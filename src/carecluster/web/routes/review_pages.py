@@ -11,11 +11,17 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
 from carecluster.api import review as run_review
 from carecluster.domain.protocols import ReviewError, ReviewResult
-from carecluster.web.forms import FIELDS, read_rating_form
+from carecluster.service import records
+from carecluster.service.errors import Conflict, Invalid
+from carecluster.service.schemas import ReviewIn
+from carecluster.web.forms import FIELDS, field_errors, pydantic_faults, read_rating_form, sentence
+from carecluster.web.routes.auth_pages import Form
+from carecluster.web.session import PageError, check_csrf, require_user, use_case
 from carecluster.web.templating import reference_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -75,6 +81,7 @@ def review_start(request: Request) -> HTMLResponse:
         errors=errors,
         current=current,
         on=on,
+        su=params.get("su", ""),
         result=None,
         rated_count=form.rated_count,
         form_method="get",
@@ -85,7 +92,17 @@ def review_start(request: Request) -> HTMLResponse:
 
 @router.get("/review/step/{step}", response_class=HTMLResponse)
 def review_step(request: Request, step: str) -> HTMLResponse:
-    params = dict(request.query_params)
+    return _step_page(request, dict(request.query_params), step)
+
+
+def _step_page(
+    request: Request,
+    params: dict[str, str],
+    step: str,
+    record_values: dict[str, str] | None = None,
+    record_errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     reference = reference_of(request)
     form = read_rating_form(params, require_all=True)
     current = params.get("current", "")
@@ -98,6 +115,7 @@ def review_step(request: Request, step: str) -> HTMLResponse:
             errors=form.errors or {"current": "Choose the current cluster"},
             current=current,
             on=params.get("on", ""),
+            su=params.get("su", ""),
             result=None,
             rated_count=form.rated_count,
             form_method="get",
@@ -126,6 +144,7 @@ def review_step(request: Request, step: str) -> HTMLResponse:
             errors={"current": str(error)},
             current=current,
             on=params.get("on", ""),
+            su=params.get("su", ""),
             result=None,
             rated_count=form.rated_count,
             form_method="get",
@@ -137,9 +156,14 @@ def review_step(request: Request, step: str) -> HTMLResponse:
         params.pop("advance")
     criteria = [c for c in result.criteria if c.step == step]
     questions = [c for c in criteria if c.question] + [p for c in criteria for p in c.parts if p.question]
+    user = getattr(request.state, "user", None)
+    su = params.get("su", "")
+    default_record = chosen or (str(result.suggested_clusters[0].cluster) if result.suggested_clusters else current)
+    record = {"record_chosen": default_record, "record_reason": "", **(record_values or {})}
     return render(
         request,
         "review_step.html",
+        status_code=status_code,
         step=step,
         step_title=STEP_TITLES[step],
         steps=(*STEPS, "outcome"),
@@ -153,8 +177,62 @@ def review_step(request: Request, step: str) -> HTMLResponse:
         chosen=chosen,
         reason=params.get("reason", ""),
         current_cluster=reference.cluster(int(current)),
+        can_record=bool(su and user is not None and user.is_clinical),
+        su=su,
+        record=record,
+        errors=record_errors or {},
         active="/review",
     )
+
+
+FACT_VALUES = {"yes": True, "no": False, "unknown": None}
+RECORD_FIELDS = {"chosen_cluster": "record_chosen", "reason": "record_reason", "reviewed_on": "record_chosen"}
+
+
+@router.post("/service-users/{record_id}/reviews", response_class=HTMLResponse)
+def record_review(request: Request, record_id: str, form: Form) -> HTMLResponse:
+    """Store the review the wizard walked through: the service re-runs the protocol on the record."""
+    user = require_user(request)
+    check_csrf(request, form)
+    if not user.is_clinical:
+        raise PageError(403, "You cannot do this", f"The {user.role} role cannot change clinical records.")
+    params = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    record = {k: params.pop(k) for k in ("record_chosen", "record_reason") if k in params}
+    params["su"] = record_id
+    rating = read_rating_form(params, require_all=True)
+    chosen = record.get("record_chosen", "")
+    errors: dict[str, str] = {}
+    if not chosen.isdigit():
+        errors["record_chosen"] = "Choose the cluster you decided on"
+    if rating.errors or rating.ratings is None:
+        errors.update(rating.errors)
+    if not errors:
+        try:
+            data = ReviewIn(
+                ratings=[rating.values[name] for name in FIELDS],
+                problem_type=params.get("problem_type") or None,
+                problem_description=params.get("problem_description") or None,
+                super_class=params.get("super_class") or None,
+                reviewed_on=dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat()),
+                facts={key: FACT_VALUES.get(value) for key, value in _answers(params).items()},
+                chosen_cluster=int(chosen),
+                reason=record.get("record_reason") or None,
+            )
+            with use_case(request) as ctx:
+                records.create_review(ctx, record_id, data)
+        except ValidationError as error:
+            errors = field_errors(pydantic_faults(error), RECORD_FIELDS, "record_chosen")
+            if "record_reason" in errors:
+                errors["record_reason"] = "Enter a reason of at least 3 characters"
+        except ValueError:
+            errors["record_chosen"] = "The review date is not a date: start the review again"
+        except Invalid as error:
+            errors = field_errors(error.errors, RECORD_FIELDS, "record_chosen")
+        except Conflict as error:
+            errors = {"record_chosen": sentence(error.message)}
+    if errors:
+        return _step_page(request, params, "outcome", record, errors, status_code=422)
+    return RedirectResponse(f"/service-users/{record_id}?saved=reviewed", status_code=303)  # type: ignore[return-value]
 
 
 __all__ = ["FIELDS", "router"]

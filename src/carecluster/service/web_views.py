@@ -1,0 +1,207 @@
+"""Read-only views the web pages need beyond the API's use cases: a caseload sorted across all its
+pages with its warning flags, the clinicians a user may pick, and one record's review date.
+
+Each view checks permissions as the other use cases do and reads the store models only. The
+caseload itself comes from `caseload.caseload`, so the page and the API agree on clusters, due
+dates and overdue days; only the audit entry is written here, naming the rows actually shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from carecluster.domain.schedule import ScheduleError, ScheduleResult
+from carecluster.domain.schedule import schedule as engine_schedule
+from carecluster.service import caseload as caseload_use_case
+from carecluster.service import permissions
+from carecluster.service.context import Context
+from carecluster.service.records import current_cluster, last_reviews
+from carecluster.service.schemas import CaseloadRow, Page
+from carecluster.store.models import Allocation, AssignmentPeriod, ServiceUser, Team, User, UserTeam
+
+Sort = Literal["name", "due", "cluster"]
+ALL_ROWS = 1_000_000
+
+
+@dataclass
+class CaseloadEntry:
+    row: CaseloadRow
+    never_clustered: bool = False
+    red_rule_broken: bool = False
+
+
+@dataclass
+class CaseloadView:
+    entries: list[CaseloadEntry]
+    total: int
+    limit: int
+    offset: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _QuietContext(Context):
+    """The caseload use case, run for every row so the page can sort them all, without its audit
+    entry: the page writes its own, naming only the rows it shows."""
+
+    def audit(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _flags(ctx: Context, ids: list[str]) -> tuple[set[str], set[str]]:
+    """(ever clustered, current cluster chosen against a red rule) among `ids`."""
+    if not ids:
+        return set(), set()
+    clustered = set(
+        ctx.session.scalars(
+            select(AssignmentPeriod.service_user_id).where(AssignmentPeriod.service_user_id.in_(ids)).distinct()
+        )
+    )
+    rows = ctx.session.execute(
+        select(AssignmentPeriod.service_user_id, Allocation.reason_required)
+        .join(Allocation, Allocation.record_id == AssignmentPeriod.allocation_id)
+        .where(
+            AssignmentPeriod.service_user_id.in_(ids),
+            AssignmentPeriod.superseded_at.is_(None),
+            AssignmentPeriod.end_date.is_(None),
+            Allocation.superseded_at.is_(None),
+        )
+    )
+    red = {sid for sid, why in rows if any(w.get("code") == "red_breach" for w in (why or []))}
+    return clustered, red
+
+
+def _sort_key(sort: Sort) -> Any:
+    far = date.max
+    if sort == "due":
+        return lambda e: (e.row.next_review_due or far, e.row.name.lower())
+    if sort == "cluster":
+        return lambda e: (e.row.cluster if e.row.cluster is not None else 99, e.row.name.lower())
+    return lambda e: (e.row.name.lower(), e.row.service_user_id)
+
+
+def caseload_view(
+    ctx: Context,
+    *,
+    team_id: int | None,
+    clinician_id: int | None,
+    overdue: bool | None,
+    cluster: int | None,
+    sort: Sort,
+    limit: int,
+    offset: int,
+) -> CaseloadView:
+    quiet = _QuietContext(
+        session=ctx.session, actor=ctx.actor, reference=ctx.reference, client=ctx.client, today=ctx.today
+    )
+    page: Page[CaseloadRow] = caseload_use_case.caseload(
+        quiet,
+        team_id=team_id,
+        clinician_id=clinician_id,
+        overdue=overdue,
+        cluster=cluster,
+        limit=ALL_ROWS,
+        offset=0,
+    )
+    ids = [r.service_user_id for r in page.items]
+    clustered, red = _flags(ctx, ids)
+    entries = [
+        CaseloadEntry(
+            row=r, never_clustered=r.service_user_id not in clustered, red_rule_broken=r.service_user_id in red
+        )
+        for r in page.items
+    ]
+    entries.sort(key=_sort_key(sort))
+    shown = entries[offset : offset + limit]
+    counts = {
+        "overdue": sum(1 for e in entries if e.row.overdue),
+        "never_clustered": sum(1 for e in entries if e.never_clustered),
+        "red_rule_broken": sum(1 for e in entries if e.red_rule_broken),
+    }
+    ctx.audit(
+        "read_caseload",
+        entity="service_user",
+        after={"record_ids": [e.row.service_user_id for e in shown]},
+        detail=f"web: team={team_id} clinician={clinician_id} overdue={overdue} cluster={cluster} sort={sort} "
+        f"offset={offset}",
+    )
+    return CaseloadView(entries=shown, total=len(entries), limit=limit, offset=offset, counts=counts)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    role: str
+    team_ids: tuple[int, ...]
+
+
+def clinicians(ctx: Context, team_ids: list[int] | None = None) -> list[Person]:
+    """Clinicians and team leads of the given teams (default: the actor's; an auditor's: all)."""
+    permissions.require_clinical_reader(ctx.actor)
+    allowed = None if ctx.actor.role == "auditor" else set(ctx.actor.team_ids)
+    wanted = set(team_ids) if team_ids is not None else allowed
+    if wanted is not None and allowed is not None:
+        wanted &= allowed
+    query = (
+        select(User.id, User.full_name, User.role, UserTeam.team_id)
+        .join(UserTeam, UserTeam.user_id == User.id)
+        .where(User.role.in_(tuple(permissions.CLINICAL_ROLES)), User.active.is_(True))
+    )
+    if wanted is not None:
+        query = query.where(UserTeam.team_id.in_(wanted or {-1}))
+    people: dict[int, Person] = {}
+    for uid, name, role, team in ctx.session.execute(query.order_by(User.full_name, User.id)):
+        known = people.get(uid)
+        teams = (*known.team_ids, team) if known else (team,)
+        people[uid] = Person(id=uid, name=name, role=role, team_ids=teams)
+    return list(people.values())
+
+
+def teams_readable(ctx: Context) -> list[Team]:
+    """The teams whose records the actor may read (an auditor: every team)."""
+    permissions.require_clinical_reader(ctx.actor)
+    query = select(Team).order_by(Team.code)
+    if ctx.actor.role != "auditor":
+        query = query.where(Team.id.in_(ctx.actor.team_ids or {-1}))
+    return list(ctx.session.scalars(query))
+
+
+def user_names(ctx: Context, user_ids: set[int]) -> dict[int, str]:
+    """Names of the staff who recorded or chose something on a record the actor may read."""
+    permissions.require_clinical_reader(ctx.actor)
+    if not user_ids:
+        return {}
+    rows = ctx.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
+    return {uid: name for uid, name in rows}
+
+
+def review_schedule(ctx: Context, service_user_id: str) -> ScheduleResult | None:
+    """The current cluster's review schedule for one service user, counted as the caseload counts it:
+    from the later of the current period's start and the last review."""
+    su = ctx.session.scalars(
+        select(ServiceUser).where(ServiceUser.record_id == service_user_id, ServiceUser.superseded_at.is_(None))
+    ).one_or_none()
+    if su is None:
+        return None
+    permissions.require_read(ctx.actor, su.team_id)
+    cluster = current_cluster(ctx, service_user_id)
+    if cluster is None:
+        return None
+    start = ctx.session.scalar(
+        select(AssignmentPeriod.start_date).where(
+            AssignmentPeriod.service_user_id == service_user_id,
+            AssignmentPeriod.superseded_at.is_(None),
+            AssignmentPeriod.end_date.is_(None),
+        )
+    )
+    last = last_reviews(ctx, [service_user_id]).get(service_user_id)
+    since = max(d for d in (start, last) if d is not None)
+    try:
+        return engine_schedule(cluster, since, ctx.reference, max(ctx.today, since))
+    except ScheduleError:
+        return None

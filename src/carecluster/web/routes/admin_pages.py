@@ -1,0 +1,170 @@
+"""Admin pages: users (list, add with role and teams, deactivate or reactivate) and teams (list, add).
+
+Admins only; the service refuses anyone else (`people.*` check the role), and the pages say so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from carecluster.service import people
+from carecluster.service.errors import Conflict, Invalid
+from carecluster.service.schemas import TeamIn, UserIn, UserUpdate
+from carecluster.web.forms import field_errors, pydantic_faults, sentence
+from carecluster.web.routes.auth_pages import Form
+from carecluster.web.session import PageError, check_csrf, require_user, use_case
+from carecluster.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+ROLES = (
+    ("clinician", "Clinician"),
+    ("team_lead", "Team lead"),
+    ("auditor", "Auditor"),
+    ("admin", "Admin"),
+)
+USER_FIELDS = {"username": "username", "full_name": "full_name", "role": "role", "password": "password"}
+TEAM_FIELDS = {"code": "code", "name": "team_name"}
+BANNERS = {
+    "user": "User added.",
+    "team": "Team added.",
+    "deactivated": "User deactivated: they can no longer sign in.",
+    "activated": "User reactivated.",
+}
+LIST_ALL = 500
+
+
+def _admin(request: Request) -> None:
+    user = require_user(request)
+    if user.actor.role != "admin":
+        raise PageError(403, "You cannot do this", "Only an admin manages users and teams.")
+
+
+def _users_page(
+    request: Request, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> HTMLResponse:
+    with use_case(request) as ctx:
+        users = people.list_users(ctx, LIST_ALL, 0).items
+        teams = people.list_teams(ctx, LIST_ALL, 0).items
+    return render(
+        request,
+        "admin_users.html",
+        status_code=status,
+        active="/admin/users",
+        users=users,
+        teams=teams,
+        team_codes={t.id: t.code for t in teams},
+        roles=ROLES,
+        values=values or {"role": "clinician", "team_ids": []},
+        errors=errors or {},
+        banner=BANNERS.get(request.query_params.get("saved", "")),
+    )
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_home(request: Request) -> HTMLResponse:
+    _admin(request)
+    return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request) -> HTMLResponse:
+    _admin(request)
+    return _users_page(request)
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def create_user(request: Request, form: Form) -> HTMLResponse:
+    _admin(request)
+    check_csrf(request, form)
+    values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in ("username", "full_name", "role")}
+    values["team_ids"] = [str(v) for v in form.getlist("team_ids")]
+    password = str(form.get("password", ""))
+    try:
+        data = UserIn(
+            username=values["username"],
+            full_name=values["full_name"],
+            role=values["role"] or "clinician",
+            password=password,
+            team_ids=[int(t) for t in values["team_ids"] if t.isdigit()],
+        )
+    except ValidationError as error:
+        errors = field_errors(pydantic_faults(error), USER_FIELDS, "username")
+        if "password" in errors:
+            errors["password"] = "Enter a password of at least 10 characters"
+        if "username" in errors and values["username"]:
+            errors["username"] = "A username is 2-80 letters, digits, dots, hyphens, underscores or @"
+        elif "username" in errors:
+            errors["username"] = "Enter a username"
+        if "full_name" in errors:
+            errors["full_name"] = "Enter the person's full name"
+        return _users_page(request, values, errors, 422)
+    try:
+        with use_case(request) as ctx:
+            people.create_user(ctx, data)
+    except Invalid as error:
+        return _users_page(request, values, field_errors(error.errors, USER_FIELDS, "username"), 422)
+    except Conflict as error:
+        return _users_page(request, values, {"username": sentence(error.message)}, 409)
+    return RedirectResponse("/admin/users?saved=user", status_code=303)  # type: ignore[return-value]
+
+
+@router.post("/admin/users/{user_id}/active", response_class=HTMLResponse)
+def set_active(request: Request, user_id: int, form: Form) -> HTMLResponse:
+    _admin(request)
+    check_csrf(request, form)
+    active = form.get("active") == "1"
+    if not active and user_id == request.state.user.actor.user_id:
+        raise PageError(409, "You cannot deactivate yourself", "Another admin must deactivate your account.")
+    with use_case(request) as ctx:
+        people.update_user(ctx, user_id, UserUpdate(active=active))
+    saved = "activated" if active else "deactivated"
+    return RedirectResponse(f"/admin/users?saved={saved}", status_code=303)  # type: ignore[return-value]
+
+
+def _teams_page(
+    request: Request, values: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> HTMLResponse:
+    with use_case(request) as ctx:
+        teams = people.list_teams(ctx, LIST_ALL, 0).items
+    return render(
+        request,
+        "admin_teams.html",
+        status_code=status,
+        active="/admin/users",
+        teams=teams,
+        values=values or {},
+        errors=errors or {},
+        banner=BANNERS.get(request.query_params.get("saved", "")),
+    )
+
+
+@router.get("/admin/teams", response_class=HTMLResponse)
+def teams(request: Request) -> HTMLResponse:
+    _admin(request)
+    return _teams_page(request)
+
+
+@router.post("/admin/teams", response_class=HTMLResponse)
+def create_team(request: Request, form: Form) -> HTMLResponse:
+    _admin(request)
+    check_csrf(request, form)
+    values = {k: str(form.get(k, "")).strip() for k in ("code", "name")}
+    try:
+        data = TeamIn(code=values["code"], name=values["name"])
+    except ValidationError as error:
+        errors = field_errors(pydantic_faults(error), TEAM_FIELDS, "code")
+        if "code" in errors:
+            errors["code"] = "Enter a team code of letters, digits, hyphens or underscores, for example CMHT-N"
+        if "team_name" in errors:
+            errors["team_name"] = "Enter the team's name"
+        return _teams_page(request, values, errors, 422)
+    try:
+        with use_case(request) as ctx:
+            people.create_team(ctx, data)
+    except Conflict as error:
+        return _teams_page(request, values, {"code": sentence(error.message)}, 409)
+    return RedirectResponse("/admin/teams?saved=team", status_code=303)  # type: ignore[return-value]

@@ -1,0 +1,232 @@
+"""Rate a service user's MHCT and allocate: the rating form stores an assessment, and the
+allocation page shows the stored suggestion, its candidates and grids, and takes the choice.
+
+The allocation page shows the suggestion exactly as it was stored (reference set and version
+included), not a fresh computation: what the clinician saw is what the record says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from carecluster.api import allocate
+from carecluster.domain.allocation import AllocationError
+from carecluster.domain.results import Candidate
+from carecluster.domain.schedule import ClusteringEvent
+from carecluster.service import records
+from carecluster.service.errors import Conflict, Invalid
+from carecluster.service.schemas import AssessmentIn, ChoiceIn
+from carecluster.store.models import Allocation, Assessment
+from carecluster.web.forms import FIELDS, field_errors, pydantic_faults, rating_values, read_rating_form
+from carecluster.web.routes.auth_pages import Form
+from carecluster.web.routes.engine_pages import _query_base
+from carecluster.web.routes.service_user_pages import format_nhs, require_writer
+from carecluster.web.session import check_csrf, require_user, use_case
+from carecluster.web.templating import reference_of, render
+
+router = APIRouter(include_in_schema=False)
+EVENTS = [(e.value, e.label) for e in ClusteringEvent]
+ASSESS_FIELDS = {
+    "assessed_on": "assessed_on",
+    "clustering_event": "clustering_event",
+    "super_class": "super_class",
+    "heading": "super_class",
+    "problem_type": "problem_type",
+    "problem_description": "problem_description",
+}
+CHOICE_FIELDS = {"chosen_cluster": "chosen_cluster", "reason": "reason", "amend_reason": "amend_reason"}
+
+
+class StoredSuggestion:
+    """A stored allocation's suggestion with the attributes the suggestion and grid partials read."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.__dict__.update(data)
+        self.data = data
+        self.candidates = [Candidate.model_validate(c) for c in data.get("candidates", [])]
+
+    def candidate(self, cluster: int) -> Candidate:
+        for candidate in self.candidates:
+            if candidate.cluster == cluster:
+                return candidate
+        raise KeyError(cluster)
+
+
+def _assess_page(
+    request: Request, su: Any, values: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> HTMLResponse:
+    form = read_rating_form(values, require_all=False)
+    result = None
+    if form.ratings is not None and not form.errors:
+        try:
+            result = allocate(form.ratings, form.super_class, reference_of(request))
+        except AllocationError:
+            result = None
+    grid = values.get("grid", "")
+    grid_cluster = int(grid) if grid.isdigit() and int(grid) in reference_of(request).grids else None
+    if result is not None and grid_cluster is None and result.candidates:
+        grid_cluster = result.suggested_cluster or result.candidates[0].cluster
+    return render(
+        request,
+        "assess.html",
+        status_code=status_code,
+        active="/service-users",
+        su=su,
+        nhs=format_nhs(su.nhs_number),
+        form=values,
+        errors=errors,
+        result=result,
+        rated_count=form.rated_count,
+        grid_cluster=grid_cluster,
+        query_base=_query_base(values),
+        form_method="post",
+        form_action=f"/service-users/{su.id}/assess",
+        events=EVENTS,
+    )
+
+
+@router.get("/service-users/{record_id}/assess", response_class=HTMLResponse)
+def assess(request: Request, record_id: str) -> HTMLResponse:
+    """The rating form for one service user; query values prefill it (the candidates' grid links)."""
+    require_writer(require_user(request))
+    with use_case(request) as ctx:
+        su = records.get_service_user(ctx, record_id)
+        current = records.current_cluster(ctx, record_id)
+    values = dict(request.query_params)
+    values.setdefault("assessed_on", dt.date.today().isoformat())
+    values.setdefault("clustering_event", "initial_assessment" if current is None else "planned_review")
+    return _assess_page(request, su, values, {})
+
+
+@router.post("/service-users/{record_id}/assess", response_class=HTMLResponse)
+def assess_post(request: Request, record_id: str, form: Form) -> HTMLResponse:
+    user = require_user(request)
+    check_csrf(request, form)
+    require_writer(user)
+    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    with use_case(request) as ctx:
+        su = records.get_service_user(ctx, record_id)
+    rating = read_rating_form(values, require_all=True)
+    errors = dict(rating.errors)
+    try:
+        assessed_on = dt.date.fromisoformat(values.get("assessed_on", ""))
+    except ValueError:
+        errors["assessed_on"] = "Enter the assessment date as YYYY-MM-DD, for example 2026-11-23"
+        assessed_on = dt.date.today()
+    if values.get("clustering_event") not in {value for value, _ in EVENTS}:
+        errors["clustering_event"] = "Choose the clustering event"
+    if errors or rating.ratings is None:
+        return _assess_page(request, su, values, errors, status_code=422)
+    try:
+        data = AssessmentIn(
+            ratings=rating_values(rating),
+            problem_type=values.get("problem_type") or None,
+            problem_description=values.get("problem_description") or None,
+            super_class=values.get("super_class") or None,
+            assessed_on=assessed_on,
+            clustering_event=ClusteringEvent(values["clustering_event"]),
+        )
+    except ValidationError as error:
+        return _assess_page(request, su, values, field_errors(pydantic_faults(error), ASSESS_FIELDS, "s1"), 422)
+    try:
+        with use_case(request) as ctx:
+            created = records.create_assessment(ctx, record_id, data)
+    except Invalid as error:
+        return _assess_page(request, su, values, field_errors(error.errors, ASSESS_FIELDS, "assessed_on"), 422)
+    except Conflict as error:
+        return _assess_page(request, su, values, {"assessed_on": error.message}, 409)
+    return RedirectResponse(f"/allocations/{created.allocation.id}", status_code=303)  # type: ignore[return-value]
+
+
+def _allocation_page(
+    request: Request,
+    allocation_id: str,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    user = require_user(request)
+    with use_case(request) as ctx:
+        allocation = records.get_child(ctx, Allocation, allocation_id)
+        assessment = records.get_child(ctx, Assessment, allocation.assessment_id)
+        su = records.get_service_user(ctx, allocation.service_user_id)
+    reference = reference_of(request)
+    result = StoredSuggestion(allocation.suggestion)
+    grid = request.query_params.get("grid", "")
+    grid_cluster = int(grid) if grid.isdigit() and int(grid) in reference.grids else None
+    if grid_cluster is None:
+        grid_cluster = result.suggested_cluster or (result.candidates[0].cluster if result.candidates else None)
+    values = values or {}
+    default_choice = (
+        allocation.chosen_cluster if allocation.chosen_cluster is not None else allocation.suggested_cluster
+    )
+    values.setdefault("chosen_cluster", str(default_choice))
+    values.setdefault("reason", "")
+    values.setdefault("amend_reason", "")
+    same_reference = (allocation.reference_id, allocation.reference_version) == (reference.id, reference.version)
+    return render(
+        request,
+        "allocation.html",
+        status_code=status_code,
+        active="/service-users",
+        allocation=allocation,
+        assessment=assessment,
+        su=su,
+        nhs=format_nhs(su.nhs_number),
+        result=result,
+        rated_count=18,
+        grid_cluster=grid_cluster,
+        query_base="",
+        values=values,
+        errors=errors or {},
+        can_write=user.is_clinical,
+        same_reference=same_reference,
+        event_label=dict(EVENTS).get(assessment.clustering_event, assessment.clustering_event),
+    )
+
+
+@router.get("/allocations/{allocation_id}", response_class=HTMLResponse)
+def allocation_page(request: Request, allocation_id: str) -> HTMLResponse:
+    return _allocation_page(request, allocation_id)
+
+
+@router.post("/allocations/{allocation_id}/choice", response_class=HTMLResponse)
+def choose(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
+    """Save the choice; the service decides whether a reason is required and says why."""
+    user = require_user(request)
+    check_csrf(request, form)
+    require_writer(user)
+    values = {k: str(v).strip() for k, v in form.items() if k in CHOICE_FIELDS}
+    chosen = values.get("chosen_cluster", "")
+    if not chosen.isdigit():
+        return _allocation_page(request, allocation_id, values, {"chosen_cluster": "Choose a cluster"}, 422)
+    try:
+        data = ChoiceIn(
+            chosen_cluster=int(chosen),
+            reason=values.get("reason") or None,
+            amend_reason=values.get("amend_reason") or None,
+        )
+    except ValidationError as error:
+        errors = field_errors(pydantic_faults(error), CHOICE_FIELDS, "reason")
+        for key in ("reason", "amend_reason") & errors.keys():
+            errors[key] = "Enter a reason of at least 3 characters" + (
+                " for the change" if key == "amend_reason" else ""
+            )
+        return _allocation_page(request, allocation_id, values, errors, 422)
+    try:
+        with use_case(request) as ctx:
+            saved = records.choose_cluster(ctx, allocation_id, data)
+    except Invalid as error:
+        errors = field_errors(error.errors, CHOICE_FIELDS, "chosen_cluster")
+        return _allocation_page(request, allocation_id, values, errors, 422)
+    except Conflict as error:
+        return _allocation_page(request, allocation_id, values, {"chosen_cluster": error.message}, 409)
+    return RedirectResponse(f"/service-users/{saved.service_user_id}?saved=allocated", status_code=303)  # type: ignore[return-value]
+
+
+__all__ = ["FIELDS", "router"]
