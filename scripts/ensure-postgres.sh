@@ -19,21 +19,6 @@ if have_postgres; then
 fi
 
 echo "ensure-postgres: PostgreSQL server binaries not found; installing Debian's postgresql package" >&2
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-postgres: apt-get is not available: install PostgreSQL (initdb, pg_ctl) and run make test again" >&2
-    exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "ensure-postgres: need root (or sudo) to install PostgreSQL with apt-get" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+"$(dirname "$0")/apt-install.sh" ensure-postgres postgresql
 have_postgres || { echo "ensure-postgres: installed, but initdb/pg_ctl still not found" >&2; exit 1; }
 echo "ensure-postgres: PostgreSQL installed" >&2
