@@ -11,8 +11,9 @@ import datetime as dt
 import json
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -27,6 +28,14 @@ from carecluster.interop.allocate import allocate_record
 from carecluster.interop.errors import InteropError
 from carecluster.interop.fhir import from_resource, mhct_questionnaire, to_bundle, to_questionnaire_response
 from carecluster.interop.nds import read_directory, write_directory
+from carecluster.interop.nds.fields import TABLES
+from carecluster.interop.nds.files import file_name
+
+if TYPE_CHECKING:
+    from carecluster.reference.models import ReferenceSet
+    from carecluster.service.context import Context
+
+T = TypeVar("T")
 
 fhir_app = typer.Typer(help="FHIR R4: the MHCT Questionnaire, and assessments as Bundles (export / import).")
 nds_app = typer.Typer(help="National data set (MHSDS) clustering tables as CSV files (export / import).")
@@ -56,6 +65,32 @@ def _read_text(path: Path) -> str:
         fail(f"{path}: cannot read the file: {error.strerror or error}")
 
 
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        "--database",
+        help="Work on this carecluster database (SQLAlchemy URL) instead of files.",
+        show_default=False,
+    ),
+]
+AsUser = Annotated[
+    str | None,
+    typer.Option("--as", help="With --database-url: the member of staff doing it (permissions and audit)."),
+]
+
+
+def _in_database(
+    database: str | None, username: str | None, reference: ReferenceSet, work: Callable[[Context], T]
+) -> T:
+    """Run `work(ctx)` in one unit of work on the database as `username`; refusals exit non-zero."""
+    from carecluster.cli.database import unit_of_work
+
+    if not username:
+        fail("--as USERNAME is needed with --database-url: every change and export is audited")
+    return unit_of_work(database, username, reference, work)
+
+
 @fhir_app.command("questionnaire")
 def fhir_questionnaire(
     ctx: typer.Context,
@@ -69,8 +104,10 @@ def fhir_questionnaire(
 @fhir_app.command("export")
 def fhir_export(
     ctx: typer.Context,
-    ratings: Annotated[str, typer.Option("--ratings", help="18 ratings, scales 1-13 then A-E; 9 = not known.")],
-    assessed: Annotated[str, typer.Option("--date", help="Date rated, YYYY-MM-DD.")],
+    ratings: Annotated[
+        str | None, typer.Option("--ratings", help="18 ratings, scales 1-13 then A-E; 9 = not known.")
+    ] = None,
+    assessed: Annotated[str | None, typer.Option("--date", help="Date rated, YYYY-MM-DD.")] = None,
     nhs_number: Annotated[str | None, typer.Option("--nhs-number", help="The service user's NHS number.")] = None,
     local_id: Annotated[str | None, typer.Option("--local-id", help="The provider's local patient id.")] = None,
     assessment_id: Annotated[str | None, typer.Option("--id", help="Assessment id (default: a new uuid).")] = None,
@@ -92,9 +129,25 @@ def fhir_export(
     ] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
     reference: ReferenceOption = None,
+    database: DatabaseUrl = None,
+    as_user: AsUser = None,
+    assessment: Annotated[
+        str | None, typer.Option("--assessment", help="With --database-url: the stored assessment to export.")
+    ] = None,
 ) -> None:
-    """Allocate one MHCT rating and export it as a FHIR transaction Bundle."""
+    """Allocate one MHCT rating and export it as a FHIR transaction Bundle; with --database-url,
+    export a stored assessment (--assessment ID) instead."""
     ref = chosen_reference(ctx, reference)
+    if database is not None:
+        if not assessment:
+            fail("--assessment ID is needed with --database-url")
+        from carecluster.service.interop import assessment_bundle
+
+        bundle = _in_database(database, as_user, ref, lambda c: assessment_bundle(c, assessment))
+        _write(json.dumps(bundle, indent=2), output)
+        return
+    if ratings is None or assessed is None:
+        fail("--ratings and --date are needed (or --database-url with --assessment)")
     try:
         date = dt.date.fromisoformat(assessed)
     except ValueError:
@@ -138,9 +191,30 @@ def fhir_import(
     file: Annotated[Path, typer.Argument(help="A QuestionnaireResponse or a Bundle (FHIR R4 JSON).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print {assessment, allocation} as JSON.")] = False,
     reference: ReferenceOption = None,
+    database: DatabaseUrl = None,
+    as_user: AsUser = None,
 ) -> None:
-    """Read an assessment from FHIR, allocate it, and print both; malformed input gets an OperationOutcome."""
+    """Read an assessment from FHIR, allocate it, and print both; malformed input gets an OperationOutcome.
+    With --database-url, store it (idempotent on its identifier) and print what was stored."""
     ref = chosen_reference(ctx, reference)
+    if database is not None:
+        from carecluster.service.interop import FhirImport, import_fhir, stored_assessment
+        from carecluster.service.schemas import AssessmentCreated
+
+        text = _read_text(file)
+
+        def store(c: Context) -> tuple[FhirImport, AssessmentCreated]:
+            result = import_fhir(c, text)
+            return result, stored_assessment(c, result.assessment_id)
+
+        try:
+            result, stored = _in_database(database, as_user, ref, store)
+        except InteropError as error:
+            _reject(error)
+        word = "stored" if result.created else "already held"
+        err_console.print(f"assessment {result.assessment_id}: {word}", markup=False)
+        sys.stdout.write(stored.model_dump_json(indent=2) + "\n")
+        return
     try:
         imported = from_resource(_read_text(file), ref)
         record, result = allocate_record(imported, ref)
@@ -191,9 +265,23 @@ def nds_export(
         Path | None, typer.Option("--periods", help="Assignment periods, one JSON object a line.")
     ] = None,
     reference: ReferenceOption = None,
+    database: DatabaseUrl = None,
+    as_user: AsUser = None,
 ) -> None:
-    """Write MHS001MPI, MHS801ClusterTool, MHS802ClusterAssess and MHS803CareCluster CSV files."""
+    """Write MHS001MPI, MHS801ClusterTool, MHS802ClusterAssess and MHS803CareCluster CSV files,
+    from JSON lines or (--database-url) from every service user the --as user may read."""
     ref = chosen_reference(ctx, reference)
+    if database is not None:
+        if records or periods:
+            fail("give --database-url or --records/--periods, not both")
+        from carecluster.service.interop import nds_export as export_from_database
+
+        tables = _in_database(database, as_user, ref, export_from_database)
+        output.mkdir(parents=True, exist_ok=True)
+        for table, text in tables.items():
+            (output / file_name(table)).write_text(text, encoding="utf-8")
+            console.print(f"wrote {output / file_name(table)}", markup=False)
+        return
     assessments = _json_lines(records, AssessmentRecord) if records else []
     assignment = _json_lines(periods, ClusterAssignmentPeriod) if periods else []
     try:
@@ -211,11 +299,31 @@ def nds_import(
     records: Annotated[Path | None, typer.Option("--records", help="Write assessments here (JSON lines).")] = None,
     periods: Annotated[Path | None, typer.Option("--periods", help="Write periods here (JSON lines).")] = None,
     reference: ReferenceOption = None,
+    database: DatabaseUrl = None,
+    as_user: AsUser = None,
 ) -> None:
-    """Validate MHSDS clustering files and convert them to JSON lines (every fault: file, line, field)."""
+    """Validate MHSDS clustering files and convert them to JSON lines (every fault: file, line, field);
+    with --database-url, load them into the database, all or nothing (what is held already is kept)."""
     ref = chosen_reference(ctx, reference)
     if not directory.is_dir():
         fail(f"{directory}: not a directory")
+    if database is not None:
+        from carecluster.service.interop import nds_import as import_to_database
+
+        texts = {
+            t: (directory / file_name(t)).read_text(encoding="utf-8")
+            for t in TABLES
+            if (directory / file_name(t)).exists()
+        }
+        try:
+            summary = _in_database(database, as_user, ref, lambda c: import_to_database(c, texts))
+        except InteropError as error:
+            _reject(error, outcome=False)
+        console.print(
+            f"{summary.assessments_created} assessment(s) and {summary.periods_created} assignment period(s) stored; "
+            f"{summary.assessments_already_held} assessment(s) and {summary.periods_already_held} period(s) already held"
+        )
+        return
     try:
         data = read_directory(directory, ref)
     except InteropError as error:

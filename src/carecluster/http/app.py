@@ -82,9 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = LoginLimiter()
     _errors(app)
 
-    from carecluster.http.routers import admin, auth, clinical, engines, oversight
+    from carecluster.http.routers import admin, auth, clinical, engines, interop, outcomes, oversight
 
-    for module in (auth, admin, clinical, engines, oversight):
+    for module in (auth, admin, clinical, engines, oversight, outcomes, interop):
         app.include_router(module.router, prefix="/api/v1")
 
     from carecluster.web import mount_web

@@ -117,6 +117,19 @@ class AuditEvent(Base):
     client: Mapped[str | None] = mapped_column(String(80))
 
 
+class ExternalIdentifier(Base):
+    """Another system's id for one of our records (e.g. a FHIR QuestionnaireResponse identifier or
+    an MHSDS ClustId), so that importing the same thing twice finds the first import. Append-only."""
+
+    __tablename__ = "external_identifiers"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
 class Record(Base):
     """The stable identity of a clinical record across its versions."""
 
@@ -265,5 +278,38 @@ class Review(Versioned, Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
-VERSIONED: tuple[type[Versioned], ...] = (ServiceUser, Episode, Assessment, Allocation, AssignmentPeriod, Review)
+class OutcomeAdministration(Versioned, Base):
+    """One outcome questionnaire or goal rating as given, with its score as computed then.
+
+    The score is stored beside the answers with the measure definition's version, so a report
+    can say what was computed and by which rules even after a definition changes. `status` is
+    "partial" when any item (or goal) was left unanswered: the answers are kept as given.
+    """
+
+    __tablename__ = "outcome_administrations"
+    KIND = "outcome"
+
+    service_user_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    episode_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    assessment_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("records.id"))
+    clustering_event: Mapped[str | None] = mapped_column(String(40))
+    measure_id: Mapped[str] = mapped_column(String(40))
+    measure_version: Mapped[str] = mapped_column(String(40))
+    administered_on: Mapped[date]
+    respondent: Mapped[str] = mapped_column(String(20))
+    answers: Mapped[dict[str, Any]]
+    goals: Mapped[list[Any] | None] = mapped_column(JSON)
+    score: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10))
+
+
+VERSIONED: tuple[type[Versioned], ...] = (
+    ServiceUser,
+    Episode,
+    Assessment,
+    Allocation,
+    AssignmentPeriod,
+    Review,
+    OutcomeAdministration,
+)
 BY_KIND: dict[str, type[Versioned]] = {m.KIND: m for m in VERSIONED}  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ def mount_web(app: FastAPI) -> None:
         auth_pages,
         caseload_pages,
         engine_pages,
+        outcome_pages,
         review_pages,
         service_user_pages,
     )
@@ -44,6 +45,7 @@ def mount_web(app: FastAPI) -> None:
         service_user_pages,
         allocation_pages,
         admin_pages,
+        outcome_pages,
     ):
         app.include_router(module.router)
 

@@ -1,0 +1,138 @@
+"""FHIR R4 and the national data set over the API (issue 10).
+
+FHIR answers are `application/fhir+json`, and every refusal on the FHIR endpoints - a malformed
+resource, an unknown service user, a missing reason, a permission - is an OperationOutcome
+naming what is wrong and where, so an electronic patient record can handle them all one way.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from carecluster.http.runtime import CurrentActor, current_actor, run
+from carecluster.interop.errors import InteropError, Issue, operation_outcome
+from carecluster.interop.fhir import mhct_questionnaire
+from carecluster.interop.nds.files import file_name
+from carecluster.service import interop
+from carecluster.service.context import Context
+from carecluster.service.errors import Invalid, ServiceError
+
+router = APIRouter(tags=["interoperability"])
+FHIR_JSON = "application/fhir+json"
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body as sent: a FHIR resource is parsed by the interop reader, not by FastAPI."""
+    return await request.body()
+
+
+class RawResource(BaseModel):
+    """The posted resource as text: what an Idempotency-Key is bound to."""
+
+    text: str
+
+
+def fhir(payload: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(payload, status_code=status_code, media_type=FHIR_JSON, headers=headers)
+
+
+def outcome(issues: list[Issue], status_code: int) -> JSONResponse:
+    return fhir(operation_outcome(issues).model_dump(mode="json", exclude_none=True), status_code)
+
+
+def refused(error: Exception) -> JSONResponse:
+    """Any refusal as an OperationOutcome: 400 for a resource we cannot read, 422 for one we can
+    read but cannot accept, and the service's own status (401, 403, 404, 409) otherwise."""
+    if isinstance(error, InteropError):
+        unreadable = all(issue.code == "structure" for issue in error.issues)
+        return outcome(error.issues, 400 if unreadable else 422)
+    if isinstance(error, Invalid):
+        return outcome([Issue(msg, ".".join(map(str, loc)), "invalid") for loc, msg in error.errors], 422)
+    assert isinstance(error, ServiceError)
+    code = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict"}.get(error.status, "processing")
+    return outcome([Issue(error.message, None, code)], error.status)  # type: ignore[arg-type]
+
+
+@router.get("/fhir/Questionnaire/mhct-v3.1", response_class=JSONResponse)
+def questionnaire(request: Request) -> JSONResponse:
+    """The MHCT v3.1 Questionnaire for an electronic patient record to render (no sign-in needed:
+    it holds no personal data)."""
+    return fhir(mhct_questionnaire(request.app.state.reference).model_dump(mode="json", exclude_none=True))
+
+
+@router.post(
+    "/fhir",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {FHIR_JSON: {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def import_fhir(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> Response:
+    """Store an MHCT assessment sent as a QuestionnaireResponse or a transaction Bundle: 201 with
+    the stored assessment as a Bundle and its Location; the same assessment identifier again is
+    200 with the first import. Malformed resources: 400 or 422 with an OperationOutcome."""
+    text = raw.decode("utf-8", errors="replace")
+    state: dict[str, Any] = {}
+
+    def use_case(ctx: Context) -> dict[str, Any]:
+        result = interop.import_fhir(ctx, text)
+        state["status"] = 201 if result.created else 200
+        state["location"] = f"/api/v1/assessments/{result.assessment_id}"
+        return result.bundle
+
+    try:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or None
+        actor = current_actor(request, token)
+        response = run(request, actor, use_case, body=RawResource(text=text), status_code=201)
+    except (InteropError, ServiceError) as error:
+        return refused(error)
+    if "status" in state:  # not a replayed response: say whether it was new
+        response.status_code = state["status"]
+        response.headers["location"] = state["location"]
+    response.headers["content-type"] = FHIR_JSON
+    return response
+
+
+@router.get("/assessments/{record_id}/fhir", response_class=JSONResponse)
+def assessment_fhir(request: Request, actor: CurrentActor, record_id: str) -> Response:
+    """One stored assessment with its allocation as a FHIR transaction Bundle (Patient,
+    QuestionnaireResponse, 18 scale Observations, the care cluster Observation)."""
+    try:
+        response = run(request, actor, lambda ctx: interop.assessment_bundle(ctx, record_id))
+    except ServiceError as error:
+        return refused(error)
+    response.headers["content-type"] = FHIR_JSON
+    return response
+
+
+@router.get("/nds/export", response_model=None)
+def nds_export(
+    request: Request,
+    actor: CurrentActor,
+    format: Annotated[Literal["zip", "json"], Query(description="A zip of CSV files, or JSON of their texts.")] = "zip",
+) -> Response:
+    """The MHSDS clustering tables (MHS001MPI, MHS801ClusterTool, MHS802ClusterAssess,
+    MHS803CareCluster) for every service user you may read: auditors get every team."""
+    response = run(request, actor, interop.nds_export)
+    if format == "json":
+        return response
+    tables: dict[str, str] = json.loads(response.body)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table, text in tables.items():
+            archive.writestr(file_name(table), text)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="carecluster-mhsds.zip"'},
+    )

@@ -1,0 +1,441 @@
+"""The database's side of interoperability (issue 10): rows <-> the pure interop shapes.
+
+`interop/` translates FHIR and MHSDS files to and from `AssessmentRecord` and
+`ClusterAssignmentPeriod`; this module turns stored assessments, allocations and assignment
+periods into those shapes and back, with the same permission checks and audit as every other use
+case. Another system's ids (a QuestionnaireResponse identifier, an MHSDS ClustId) are kept in
+`external_identifiers`, so importing the same assessment twice finds the first import, and an
+export gives it back under the id it arrived with: that is what makes the round trips exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from carecluster.domain.allocation import AllocationError
+from carecluster.domain.allocation import allocate as engine_allocate
+from carecluster.domain.ratings import Ratings
+from carecluster.domain.schedule import ClusteringEvent
+from carecluster.interop import AllocationRecord, AssessmentRecord, ClusterAssignmentPeriod, Rater
+from carecluster.interop import ServiceUser as InteropPerson
+from carecluster.interop.errors import InteropError, Issue
+from carecluster.interop.fhir import from_resource, to_bundle
+from carecluster.interop.nds import export_tables, import_tables
+from carecluster.service import permissions, records
+from carecluster.service.allocation_rules import reasons_required
+from carecluster.service.context import Context
+from carecluster.service.errors import Invalid
+from carecluster.service.schemas import AssessmentCreated, AssessmentIn
+from carecluster.store import repository as repo
+from carecluster.store.db import now
+from carecluster.store.models import (
+    Allocation,
+    Assessment,
+    AssignmentPeriod,
+    Episode,
+    ExternalIdentifier,
+    ServiceUser,
+    User,
+)
+
+ASSESSMENT = "assessment"
+"""`external_identifiers.kind` of an assessment's id in FHIR (identifier) and MHSDS (ClustId)."""
+
+WHERE = {
+    "assessed_on": "QuestionnaireResponse.authored",
+    "reason": "Observation.where(code='care-cluster').component.where(code='reason')",
+    "chosen_cluster": "Observation.where(code='care-cluster').valueCodeableConcept",
+    "super_class": "QuestionnaireResponse.item.where(linkId='super-class')",
+    "heading": "QuestionnaireResponse.item.where(linkId='heading')",
+    "episode_id": "QuestionnaireResponse.subject",
+}
+"""Where in an MHCT Bundle a field named by a service-layer validation error lives."""
+
+
+# --- ids --------------------------------------------------------------------------------------
+
+
+def external_ids(ctx: Context, record_ids: Sequence[str]) -> dict[str, str]:
+    """Our assessment record id -> the id it arrived with (only for imported ones)."""
+    if not record_ids:
+        return {}
+    rows = ctx.session.execute(
+        select(ExternalIdentifier.record_id, ExternalIdentifier.value).where(
+            ExternalIdentifier.kind == ASSESSMENT, ExternalIdentifier.record_id.in_(list(record_ids))
+        )
+    )
+    return {record_id: value for record_id, value in rows}
+
+
+def imported_assessment(ctx: Context, identifier: str) -> str | None:
+    """Our record id for an assessment id from outside: an earlier import, or one of our own ids."""
+    found = ctx.session.get(ExternalIdentifier, (ASSESSMENT, identifier))
+    if found is not None:
+        return found.record_id
+    own = repo.current(ctx.session, Assessment, identifier)
+    return own.record_id if own is not None else None
+
+
+def _remember(ctx: Context, identifier: str, record_id: str) -> None:
+    if identifier != record_id:
+        ctx.session.add(
+            ExternalIdentifier(
+                kind=ASSESSMENT, value=identifier, record_id=record_id, created_at=now(), created_by=ctx.actor.user_id
+            )
+        )
+
+
+# --- rows -> shapes ---------------------------------------------------------------------------
+
+
+def _raters(ctx: Context, user_ids: set[int]) -> dict[int, Rater]:
+    if not user_ids:
+        return {}
+    rows = ctx.session.execute(select(User.id, User.username, User.full_name).where(User.id.in_(user_ids)))
+    return {uid: Rater(id=username, name=name) for uid, username, name in rows}
+
+
+def assessment_records(
+    ctx: Context, assessments: Sequence[Assessment], people: Mapping[str, ServiceUser]
+) -> list[AssessmentRecord]:
+    """Stored assessments with their current allocations as interop records."""
+    ids = [a.record_id for a in assessments]
+    outside = external_ids(ctx, ids)
+    allocations = {
+        a.assessment_id: a
+        for a in ctx.session.scalars(
+            select(Allocation).where(Allocation.assessment_id.in_(ids or ["-"]), Allocation.superseded_at.is_(None))
+        )
+    }
+    raters = _raters(ctx, {a.rater_id for a in assessments})
+    result = []
+    for row in assessments:
+        allocation = allocations.get(row.record_id)
+        result.append(
+            AssessmentRecord(
+                id=outside.get(row.record_id, row.record_id),
+                service_user=InteropPerson(nhs_number=people[row.service_user_id].nhs_number),
+                assessed_on=row.assessed_on,
+                ratings=Ratings.of(list(row.ratings), row.problem_type, row.problem_description),
+                event=ClusteringEvent(row.clustering_event),
+                rater=raters.get(row.rater_id),
+                super_class_given=row.super_class,  # type: ignore[arg-type]
+                heading=row.heading,
+                allocation=None
+                if allocation is None
+                else AllocationRecord(
+                    suggested_cluster=allocation.suggested_cluster,
+                    chosen_cluster=allocation.chosen_cluster,
+                    reason=allocation.reason,
+                    reference_id=allocation.reference_id,
+                    reference_version=allocation.reference_version,
+                ),
+            )
+        )
+    return result
+
+
+def period_records(
+    ctx: Context, periods: Sequence[AssignmentPeriod], people: Mapping[str, ServiceUser]
+) -> list[ClusterAssignmentPeriod]:
+    """Stored assignment periods, each linked to its assessment by the id the assessment travels under."""
+    allocation_ids = [p.allocation_id for p in periods]
+    assessment_of = dict(
+        ctx.session.execute(
+            select(Allocation.record_id, Allocation.assessment_id).where(
+                Allocation.record_id.in_(allocation_ids or ["-"]), Allocation.superseded_at.is_(None)
+            )
+        ).all()
+    )
+    outside = external_ids(ctx, list(assessment_of.values()))
+    return [
+        ClusterAssignmentPeriod(
+            service_user=InteropPerson(nhs_number=people[p.service_user_id].nhs_number),
+            assessment_id=outside.get(assessment_of[p.allocation_id], assessment_of[p.allocation_id]),
+            cluster=p.cluster,
+            start=p.start_date,
+            end=p.end_date,
+        )
+        for p in periods
+    ]
+
+
+# --- FHIR -------------------------------------------------------------------------------------
+
+
+def assessment_bundle(ctx: Context, record_id: str) -> dict[str, Any]:
+    """One stored assessment (with its allocation) as a FHIR transaction Bundle."""
+    row, su = records._child(ctx, Assessment, record_id)
+    record = assessment_records(ctx, [row], {su.record_id: su})[0]
+    ctx.audit("export", entity="assessment", record_id=record_id, service_user_id=su.record_id, detail="FHIR Bundle")
+    return to_bundle(record, ctx.reference).model_dump(mode="json", exclude_none=True)
+
+
+@dataclass
+class FhirImport:
+    created: bool
+    assessment_id: str
+    service_user_id: str
+    bundle: dict[str, Any] = field(default_factory=dict)
+
+
+def _person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
+    """The current service user with the person's NHS number (a local id that is one counts too)."""
+    numbers = [n for n in (person.nhs_number, person.local_id) if n]
+    for number in numbers:
+        found = ctx.session.scalars(
+            select(ServiceUser).where(ServiceUser.nhs_number == number, ServiceUser.superseded_at.is_(None))
+        ).first()
+        if found is not None and permissions.can_read_team(ctx.actor, found.team_id):
+            return found
+    shown = person.nhs_number or person.local_id
+    raise InteropError(
+        [Issue(f"no service user with NHS number {shown} is on your teams' records: add them first", where, "value")]
+    )
+
+
+def _as_interop_error(error: Invalid) -> InteropError:
+    return InteropError(
+        [Issue(message, WHERE.get(str(loc[-1])) if loc else None, "business-rule") for loc, message in error.errors]
+    )
+
+
+def import_fhir(ctx: Context, data: str | bytes | Mapping[str, Any]) -> FhirImport:
+    """Store the assessment a QuestionnaireResponse or Bundle carries, allocated by our engine.
+
+    Idempotent on the assessment identifier: the same one again returns the first import. A
+    cluster Observation that records the clinician's choice is kept (with its reason), and opens
+    an assignment period just as choosing in the API does.
+    """
+    permissions.require_clinical_writer(ctx.actor)
+    record = from_resource(data, ctx.reference)
+    existing = imported_assessment(ctx, record.id)
+    if existing is not None:
+        _row, su = records._child(ctx, Assessment, existing)
+        ctx.audit("import_repeat", entity="assessment", record_id=existing, service_user_id=su.record_id)
+        return FhirImport(False, existing, su.record_id, assessment_bundle(ctx, existing))
+    su = _person(ctx, record.service_user, "QuestionnaireResponse.subject")
+    su = records._service_user(ctx, su.record_id, write=True)
+    allocation = record.allocation
+    chosen = allocation.chosen_cluster if allocation else None
+    try:
+        body = AssessmentIn(
+            ratings=list(record.ratings.values),
+            problem_type=record.ratings.problem_type,
+            problem_description=record.ratings.problem_description,
+            super_class=record.super_class_given,
+            heading=record.heading,
+            assessed_on=record.assessed_on,
+            clustering_event=record.event or ClusteringEvent.initial_assessment,
+            chosen_cluster=chosen,
+            reason=(allocation.reason if allocation else None) if chosen is not None else None,
+        )
+        assessment, _ = records._assess(ctx, su, body, record.assessed_on, chosen, body.reason)
+    except Invalid as error:
+        raise _as_interop_error(error) from None
+    _remember(ctx, record.id, assessment.record_id)
+    ctx.session.flush()
+    ctx.audit("import", entity="assessment", record_id=assessment.record_id, service_user_id=su.record_id,
+              detail=f"FHIR, identifier {record.id}")  # fmt: skip
+    return FhirImport(True, assessment.record_id, su.record_id, assessment_bundle(ctx, assessment.record_id))
+
+
+def stored_assessment(ctx: Context, record_id: str) -> AssessmentCreated:
+    """The assessment and its allocation as the clinical API shows them."""
+    row, _ = records._child(ctx, Assessment, record_id)
+    allocation = ctx.session.scalars(
+        select(Allocation).where(Allocation.assessment_id == record_id, Allocation.superseded_at.is_(None))
+    ).one()
+    return AssessmentCreated(assessment=records.out(row), allocation=records.out(allocation))
+
+
+# --- national data set ------------------------------------------------------------------------
+
+
+def _readable_people(ctx: Context) -> dict[str, ServiceUser]:
+    permissions.require_clinical_reader(ctx.actor)
+    query = select(ServiceUser).where(ServiceUser.superseded_at.is_(None))
+    if ctx.actor.role != "auditor":
+        query = query.where(ServiceUser.team_id.in_(ctx.actor.team_ids or {-1}))
+    return {su.record_id: su for su in ctx.session.scalars(query)}
+
+
+def nds_export(ctx: Context) -> dict[str, str]:
+    """The MHSDS clustering tables (CSV text by table name) for every service user you may read."""
+    people = _readable_people(ctx)
+    ids = list(people)
+    assessments = list(
+        ctx.session.scalars(
+            select(Assessment)
+            .where(Assessment.service_user_id.in_(ids or ["-"]), Assessment.superseded_at.is_(None))
+            .order_by(Assessment.assessed_on, Assessment.row_id)
+        )
+    )
+    periods = list(
+        ctx.session.scalars(
+            select(AssignmentPeriod)
+            .where(AssignmentPeriod.service_user_id.in_(ids or ["-"]), AssignmentPeriod.superseded_at.is_(None))
+            .order_by(AssignmentPeriod.start_date, AssignmentPeriod.row_id)
+        )
+    )
+    # ordered by what travels (date, then id), so two databases holding the same history write the same files
+    exported = sorted(assessment_records(ctx, assessments, people), key=lambda r: (r.assessed_on, r.id))
+    spans = sorted(period_records(ctx, periods, people), key=lambda p: (p.start, p.assessment_id, p.cluster))
+    tables = export_tables(exported, spans, ctx.reference)
+    ctx.audit(
+        "export",
+        entity="nds",
+        after={"service_users": len(people), "assessments": len(assessments), "periods": len(periods)},
+        detail="MHSDS clustering tables",
+    )
+    return tables
+
+
+@dataclass
+class NdsImport:
+    assessments_created: int = 0
+    assessments_already_held: int = 0
+    periods_created: int = 0
+    periods_already_held: int = 0
+
+
+def _episode_on(ctx: Context, service_user_id: str, record: AssessmentRecord) -> str | None:
+    for episode in ctx.session.scalars(
+        select(Episode)
+        .where(Episode.service_user_id == service_user_id, Episode.superseded_at.is_(None))
+        .order_by(Episode.referral_date.desc())
+    ):
+        if episode.referral_date <= record.assessed_on and (
+            episode.discharge_date is None or record.assessed_on <= episode.discharge_date
+        ):
+            return episode.record_id
+    return None
+
+
+def _rater_id(ctx: Context, rater: Rater | None) -> int:
+    """The member of staff with the rater's username, where the database has one; else whoever imports."""
+    if rater is not None and rater.id:
+        found = ctx.session.scalar(select(User.id).where(User.username == rater.id))
+        if found is not None:
+            return found
+    return ctx.actor.user_id
+
+
+def _store_history(
+    ctx: Context, su: ServiceUser, record: AssessmentRecord, where: str
+) -> tuple[Assessment, Allocation]:
+    """An assessment as history: stored as it was recorded (choice and reason), without opening periods."""
+    try:
+        result = engine_allocate(record.ratings, record.super_class_given, ctx.reference, heading=record.heading)
+    except AllocationError as error:
+        raise InteropError([Issue(str(error), where, "value")]) from None
+    chosen = record.allocation.chosen_cluster if record.allocation else None
+    assessment = repo.add_record(
+        ctx.session,
+        Assessment,
+        ctx.actor.user_id,
+        service_user_id=su.record_id,
+        episode_id=_episode_on(ctx, su.record_id, record),
+        assessed_on=record.assessed_on,
+        clustering_event=(record.event or ClusteringEvent.initial_assessment).value,
+        rater_id=_rater_id(ctx, record.rater),
+        ratings=list(record.ratings.values),
+        problem_type=record.ratings.problem_type,
+        problem_description=record.ratings.problem_description,
+        super_class=record.super_class_given,
+        heading=record.heading,
+    )
+    allocation = repo.add_record(
+        ctx.session,
+        Allocation,
+        ctx.actor.user_id,
+        service_user_id=su.record_id,
+        assessment_id=assessment.record_id,
+        suggested_cluster=result.suggested_cluster,
+        suggestion=result.model_dump(mode="json"),
+        reference_id=result.reference_id,
+        reference_version=result.reference_version,
+        previous_cluster=None,
+        chosen_cluster=chosen,
+        reason=record.allocation.reason if record.allocation and chosen is not None else None,
+        reason_required=reasons_required(result, record.ratings, chosen, None, ctx.reference)
+        if chosen is not None
+        else [],
+        chosen_by=assessment.rater_id if chosen is not None else None,
+    )
+    records._created(ctx, assessment, su.record_id)
+    records._created(ctx, allocation, su.record_id)
+    return assessment, allocation
+
+
+def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
+    """Load MHSDS clustering files into the database, all or nothing: assessments (with the
+    allocation as recorded), then assignment periods. What is already held is left as it is."""
+    permissions.require_clinical_writer(ctx.actor)
+    data = import_tables(texts, ctx.reference)
+    summary = NdsImport()
+    issues: list[Issue] = []
+    allocation_of: dict[str, str] = {}
+    for record in sorted(data.records, key=lambda r: (r.assessed_on, r.id)):
+        where = f"MHS801ClusterTool ClustId {record.id}"
+        existing = imported_assessment(ctx, record.id)
+        if existing is not None:
+            summary.assessments_already_held += 1
+            held = ctx.session.scalars(
+                select(Allocation.record_id).where(
+                    Allocation.assessment_id == existing, Allocation.superseded_at.is_(None)
+                )
+            ).first()
+            if held:
+                allocation_of[record.id] = held
+            continue
+        try:
+            su = _person(ctx, record.service_user, where)
+            if su.team_id not in ctx.actor.team_ids:
+                raise InteropError([Issue("the service user is not on one of your teams", where, "business-rule")])
+            assessment, allocation = _store_history(ctx, su, record, where)
+        except InteropError as error:
+            issues += error.issues
+            continue
+        _remember(ctx, record.id, assessment.record_id)
+        allocation_of[record.id] = allocation.record_id
+        summary.assessments_created += 1
+    ctx.session.flush()
+    for period in sorted(data.periods, key=lambda p: (p.start, p.assessment_id)):
+        where = f"MHS803CareCluster ClustId {period.assessment_id}"
+        allocation_id = allocation_of.get(period.assessment_id)
+        if allocation_id is None:
+            issues.append(Issue("no assessment with this ClustId is held or in MHS801ClusterTool", where, "value"))
+            continue
+        held = ctx.session.scalars(
+            select(AssignmentPeriod).where(
+                AssignmentPeriod.allocation_id == allocation_id,
+                AssignmentPeriod.start_date == period.start,
+                AssignmentPeriod.superseded_at.is_(None),
+            )
+        ).first()
+        if held is not None:
+            summary.periods_already_held += 1
+            continue
+        allocation = repo.current(ctx.session, Allocation, allocation_id)
+        assert allocation is not None
+        row = repo.add_record(
+            ctx.session,
+            AssignmentPeriod,
+            ctx.actor.user_id,
+            service_user_id=allocation.service_user_id,
+            allocation_id=allocation_id,
+            cluster=period.cluster,
+            start_date=period.start,
+            end_date=period.end,
+        )
+        records._created(ctx, row, allocation.service_user_id)
+        summary.periods_created += 1
+    if issues:
+        raise InteropError(issues)
+    ctx.audit("import", entity="nds", after=summary.__dict__, detail="MHSDS clustering tables")
+    return summary

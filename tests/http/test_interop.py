@@ -1,0 +1,194 @@
+"""FHIR and the national data set over real HTTP: the Questionnaire, an assessment exported as a
+Bundle and imported back as the same assessment, idempotent imports, OperationOutcomes that say
+what and where, and the MHSDS export."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from carecluster.api import resolve_reference
+from carecluster.interop.fhir import from_bundle, to_bundle
+from tests.http.conftest import Api
+
+FHIR_JSON = "application/fhir+json"
+RATINGS = [0, 1, 0, 0, 0, 0, 3, 2, 2, 1, 0, 1, 0, 0, 0, 0, 1, 1]  # suggests cluster 4
+REFERENCE = resolve_reference(None)
+ON = str(date.today() - timedelta(days=30))
+
+
+def assessed(api: Api, **extra: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    su = api.service_user()
+    body = {"ratings": RATINGS, "super_class": "non-psychotic", "assessed_on": ON, "problem_type": "B"} | extra
+    response = api.as_("clin_a").post(f"/api/v1/service-users/{su['id']}/assessments", json=body)
+    assert response.status_code == 201, response.text
+    return su, response.json()
+
+
+def renamed(bundle: dict[str, Any], new_id: str) -> dict[str, Any]:
+    """The same assessment under another identifier, as another system holding it would send it."""
+    record = from_bundle(bundle, REFERENCE).model_copy(update={"id": new_id})
+    return to_bundle(record, REFERENCE).model_dump(mode="json", exclude_none=True)
+
+
+def test_the_questionnaire_is_served_as_fhir_json(api: Api) -> None:
+    response = api.anonymous().get("/api/v1/fhir/Questionnaire/mhct-v3.1")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body = response.json()
+    assert body["resourceType"] == "Questionnaire"
+    assert len([i for i in body["item"] if i.get("required") and i["type"] == "choice"]) == 18
+
+
+def test_fhir_round_trip_gives_the_same_assessment(api: Api) -> None:
+    su, created = assessed(api, chosen_cluster=4)
+    client = api.as_("clin_a")
+    exported = client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir")
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith(FHIR_JSON)
+    bundle = exported.json()
+    assert bundle["type"] == "transaction"
+    new_id = f"epr-{uuid.uuid4().hex[:12]}"
+    incoming = renamed(bundle, new_id)
+    posted = client.post("/api/v1/fhir", json=incoming, headers={"Content-Type": FHIR_JSON})
+    assert posted.status_code == 201, posted.text
+    assert posted.headers["content-type"].startswith(FHIR_JSON)
+    location = posted.headers["location"]
+    assert posted.json() == incoming  # stored, then exported again: the very Bundle that was sent
+    stored_id = location.rsplit("/", 1)[-1]
+    assert stored_id != created["assessment"]["id"]
+    original = client.get(f"/api/v1/assessments/{created['assessment']['id']}").json()
+    imported = client.get(location).json()
+    same = ("service_user_id", "assessed_on", "clustering_event", "ratings", "problem_type", "super_class", "heading")
+    assert {k: imported[k] for k in same} == {k: original[k] for k in same}
+    allocations = client.get(f"/api/v1/service-users/{su['id']}/allocations").json()["items"]
+    by_assessment = {a["assessment_id"]: a for a in allocations}
+    for key in ("suggested_cluster", "chosen_cluster", "reference_id", "reference_version"):
+        assert by_assessment[stored_id][key] == by_assessment[original["id"]][key]
+    again = client.post("/api/v1/fhir", json=incoming)
+    assert again.status_code == 200
+    assert again.headers["location"] == location
+    assert client.get(f"/api/v1/service-users/{su['id']}/assessments").json()["total"] == 2
+
+
+def test_posting_our_own_export_back_finds_the_assessment(api: Api) -> None:
+    _, created = assessed(api)
+    client = api.as_("clin_a")
+    bundle = client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json()
+    response = client.post("/api/v1/fhir", json=bundle)
+    assert response.status_code == 200
+    assert response.headers["location"].endswith(created["assessment"]["id"])
+
+
+def test_a_questionnaire_response_alone_is_imported_and_allocated(api: Api) -> None:
+    su, created = assessed(api)
+    client = api.as_("clin_a")
+    bundle = client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json()
+    response = next(
+        e["resource"] for e in renamed(bundle, f"qr-{uuid.uuid4().hex[:8]}")["entry"]
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    )  # fmt: skip
+    response["subject"] = {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": su["nhs_number"]}}
+    posted = client.post("/api/v1/fhir", json=response)
+    assert posted.status_code == 201, posted.text
+    stored = client.get(posted.headers["location"]).json()
+    assert stored["ratings"] == RATINGS
+    allocation = client.get(f"/api/v1/service-users/{su['id']}/allocations").json()["items"][0]
+    assert allocation["suggested_cluster"] == 4
+    assert allocation["chosen_cluster"] is None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status", "expression", "words"),
+    [
+        (lambda b: "{not json", 400, None, "not valid JSON"),
+        (lambda b: {"resourceType": "Patient"}, 422, "resourceType", "cannot import a Patient"),
+        (lambda b: _answer(b, "7", "6"), 422, "Bundle.entry[1].resource.item[6].answer[0]", "6"),
+        (lambda b: _unknown_person(b), 422, "QuestionnaireResponse.subject", "no service user"),
+    ],
+)
+def test_malformed_resources_get_an_operation_outcome(
+    api: Api, mutate: Any, status: int, expression: str | None, words: str
+) -> None:
+    _, created = assessed(api)
+    client = api.as_("clin_a")
+    bundle = client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json()
+    sent = mutate(renamed(bundle, f"bad-{uuid.uuid4().hex[:8]}"))
+    if isinstance(sent, str):
+        response = client.post("/api/v1/fhir", content=sent, headers={"Content-Type": FHIR_JSON})
+    else:
+        response = client.post("/api/v1/fhir", json=sent)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    issue = body["issue"][0]
+    assert issue["severity"] == "error"
+    assert words in issue["diagnostics"]
+    if expression is not None:
+        assert issue["expression"][0].startswith(expression)
+
+
+def _answer(bundle: dict[str, Any], scale: str, code: str) -> dict[str, Any]:
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "QuestionnaireResponse":
+            for item in resource["item"]:
+                if item["linkId"] == scale:
+                    item["answer"][0]["valueCoding"]["code"] = code
+    return bundle
+
+
+def _unknown_person(bundle: dict[str, Any]) -> dict[str, Any]:
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "Patient":
+            entry["resource"]["identifier"][0]["value"] = "9990000026"
+    return bundle
+
+
+def test_fhir_refusals_for_roles_are_operation_outcomes(api: Api) -> None:
+    _, created = assessed(api)
+    bundle = api.as_("clin_a").get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json()
+    incoming = renamed(bundle, f"role-{uuid.uuid4().hex[:8]}")
+    for who, status in (("auditor", 403), ("admin", 403), ("clin_b", 422)):
+        response = api.as_(who).post("/api/v1/fhir", json=incoming)
+        assert response.status_code == status, (who, response.text)
+        assert response.json()["resourceType"] == "OperationOutcome"
+    assert api.anonymous().post("/api/v1/fhir", json=incoming).status_code == 401
+    assert api.as_("auditor").get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").status_code == 200
+    assert api.as_("clin_b").get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").status_code == 404
+
+
+def test_an_idempotency_key_replays_the_first_import(api: Api) -> None:
+    _, created = assessed(api)
+    client = api.as_("clin_a")
+    bundle = client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json()
+    incoming = renamed(bundle, f"key-{uuid.uuid4().hex[:8]}")
+    key = uuid.uuid4().hex
+    first = client.post("/api/v1/fhir", json=incoming, headers={"Idempotency-Key": key})
+    second = client.post("/api/v1/fhir", json=incoming, headers={"Idempotency-Key": key})
+    assert first.status_code == second.status_code == 201
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    assert second.json() == first.json()
+
+
+def test_nds_export_as_json_and_zip(api: Api) -> None:
+    su, created = assessed(api, chosen_cluster=4)
+    tables = api.as_("auditor").get("/api/v1/nds/export", params={"format": "json"})
+    assert tables.status_code == 200, tables.text
+    texts = tables.json()
+    assert set(texts) == {"MHS001MPI", "MHS801ClusterTool", "MHS802ClusterAssess", "MHS803CareCluster"}
+    assert su["nhs_number"] in texts["MHS001MPI"]
+    assert created["assessment"]["id"] in texts["MHS801ClusterTool"]
+    archive = api.as_("auditor").get("/api/v1/nds/export")
+    assert archive.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as opened:
+        assert len(opened.namelist()) == 4
+    assert api.as_("admin").get("/api/v1/nds/export").status_code == 403
+    own = api.as_("clin_b").get("/api/v1/nds/export", params={"format": "json"}).json()
+    assert su["nhs_number"] not in own["MHS001MPI"]
