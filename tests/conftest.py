@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from carecluster.reference import SCALE_CODES, ReferenceSet, builtin_reference
 
@@ -34,3 +38,37 @@ def prototype(reference: ReferenceSet, cluster: int) -> list[int]:
         else:
             values.append(0)
     return values
+
+
+# --- one browser for every browser test (tests/web, tests/reports) ------------------------------
+# Defined here, once: a second sync Playwright started while the first is alive fails with
+# "Sync API inside the asyncio loop", so each directory must not start its own.
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: run `make test`, which installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -276,6 +276,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "carecluster.cli.service",
     "carecluster.cli.interop",
     "carecluster.cli.batch",
+    "carecluster.cli.ops",
+    "carecluster.cli.report",
 )
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 
 from carecluster import __version__
 from carecluster.api import resolve_reference
@@ -47,6 +48,14 @@ def _errors(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         return JSONResponse({"detail": error.message}, status_code=error.status, headers=headers)
 
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(_request: Request, _error: Exception) -> JSONResponse:
+        """An id or number too large for the database's integer columns (PostgreSQL: DataError,
+        SQLite: OverflowError while binding) is the client's mistake, not a server fault."""
+        detail = [{"loc": ["request"], "msg": "a number in the request is out of range", "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.exception_handler(RequestValidationError)
     async def validation(_request: Request, error: RequestValidationError) -> JSONResponse:
         detail = [
@@ -81,10 +90,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.reference = resolve_reference(settings.reference)
     app.state.limiter = LoginLimiter()
     _errors(app)
+    from carecluster.http.limits import BodySizeLimit
 
-    from carecluster.http.routers import admin, auth, clinical, engines, interop, outcomes, oversight
+    app.add_middleware(BodySizeLimit)  # oversize bodies get 413 before they are read into memory
 
-    for module in (auth, admin, clinical, engines, oversight, outcomes, interop):
+    from carecluster.http.routers import admin, auth, clinical, engines, interop, outcomes, oversight, reports
+
+    for module in (auth, admin, clinical, engines, oversight, outcomes, interop, reports):
         app.include_router(module.router, prefix="/api/v1")
 
     from carecluster.web import mount_web

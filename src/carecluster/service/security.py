@@ -8,6 +8,7 @@ token (API clients) and as a session cookie (the web pages).
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import threading
 import time
@@ -39,11 +40,18 @@ def hash_password(password: str) -> str:
     return HASHER.hash(password)
 
 
+_VERIFY_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+"""At most one argon2 verification per CPU at a time: each takes tens of MiB and a CPU for
+0.1-0.3 s, and a burst of sign-ins (the start of a shift, or a password guesser) run all at once
+thrashes memory and makes every one of them, and every other request, slow."""
+
+
 def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    with _VERIFY_SLOTS:
+        try:
+            return HASHER.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def token_digest(token: str) -> str:
@@ -121,21 +129,37 @@ def login(
     Failures are committed before the error is raised, so a guesser cannot roll them back.
     """
     limiter.check(username, client)
+    with db.transaction(write=False) as session:
+        found = session.scalars(select(User).where(User.username == username)).one_or_none()
+        user_id = found.id if found is not None else None
+        active = found is not None and found.active
+        password_hash = found.password_hash if found is not None else _DUMMY_HASH
+        locked_until = found.locked_until if found is not None else None
+    # argon2 runs outside any write transaction: it takes 0.1-0.3 s of CPU, and on SQLite a
+    # write transaction holds the database's single write lock, so verifying inside one made
+    # every clinical write in the process queue behind every sign-in (and behind a guesser).
     failure: str | None = None
+    if not active:
+        verify_password(_DUMMY_HASH, password)  # the same work either way: no user enumeration by timing
+        failure = "unknown or inactive user"
+    elif locked_until is not None and aware(locked_until) > now():
+        failure = "account locked after repeated failed logins"
+    elif not verify_password(password_hash, password):
+        failure = "wrong password"
     with db.transaction() as session:
-        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        # Locked for update (PostgreSQL): concurrent failures each count, so the lock-out is exact.
+        user = session.get(User, user_id, with_for_update=True) if user_id is not None else None
         moment = now()
-        if user is None or not user.active:
-            verify_password(_DUMMY_HASH, password)  # the same work either way: no user enumeration by timing
-            failure = "unknown or inactive user"
-        elif user.locked_until is not None and aware(user.locked_until) > moment:
-            failure = "account locked after repeated failed logins"
-        elif not verify_password(user.password_hash, password):
+        if user is not None and failure is None:
+            if not user.active or user.password_hash != password_hash:
+                failure = "account changed during sign-in"  # deactivated or password reset meanwhile
+            elif user.locked_until is not None and aware(user.locked_until) > moment:
+                failure = "account locked after repeated failed logins"
+        if user is not None and failure == "wrong password":
             user.failed_logins += 1
             if user.failed_logins >= LOCKOUT_AFTER:
                 user.locked_until = moment + timedelta(minutes=LOCKOUT_MINUTES)
                 user.failed_logins = 0
-            failure = "wrong password"
         if failure is not None:
             _audit_login(session, user, username, "login_failed", client, failure)
         else:

@@ -28,6 +28,7 @@ def mount_web(app: FastAPI) -> None:
         caseload_pages,
         engine_pages,
         outcome_pages,
+        report_pages,
         review_pages,
         service_user_pages,
     )
@@ -46,6 +47,7 @@ def mount_web(app: FastAPI) -> None:
         allocation_pages,
         admin_pages,
         outcome_pages,
+        report_pages,
     ):
         app.include_router(module.router)
 

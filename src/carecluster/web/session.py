@@ -31,6 +31,8 @@ from carecluster.web.templating import NAV_PUBLIC, reference_of
 SKIP_PREFIXES = ("/api/", "/assets/", "/static/", "/docs", "/redoc", "/openapi.json", "/healthz")
 CLINICAL_NAV = (("/caseload", "Caseload"), ("/service-users", "Service users"))
 ADMIN_NAV = (("/admin/users", "Admin"),)
+REPORTS_NAV = (("/reports", "Reports"),)
+"""Audit and assurance dashboards: for team leads (their teams) and auditors (all teams)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def nav_for(actor: Actor) -> tuple[tuple[str, str], ...]:
     """Admins manage accounts and see no clinical records, so their menu leaves those out."""
     if actor.role == "admin":
         return (*NAV_PUBLIC, *ADMIN_NAV)
+    if actor.role in ("team_lead", "auditor"):
+        return (*CLINICAL_NAV, *REPORTS_NAV, *NAV_PUBLIC)
     return (*CLINICAL_NAV, *NAV_PUBLIC)
 
 

@@ -1,0 +1,186 @@
+"""Local profile drift: how the provider's own clinicians rate each scale within each chosen
+cluster, set beside the reference grid, with the scales where local practice departs from it.
+
+The test, per cluster and scale (scales 7 and 8 as one row: the higher of the two, as the grids
+use them): among the ratings 0-4 of allocations that chose the cluster (9s left out), the share
+falling outside the grid's red (must) and orange (expected) cells. Under the null hypothesis a
+share of at most `TOLERANCE` falls outside; a one-sided exact binomial test gives a p-value, and
+the Benjamini-Hochberg procedure over every tested cell keeps the false discovery rate at
+`FDR`. Cells with fewer than `MIN_RATINGS` ratings, or whose row has no red or orange cell, are
+not tested.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import case, func, select
+
+from carecluster.reference.models import SCALE_CODES, ReferenceSet
+from carecluster.reports.common import rated_in_period, with_team
+from carecluster.reports.models import Filters
+from carecluster.reports.sql import rating
+from carecluster.store.models import ServiceUser
+
+TOLERANCE = 0.25
+FDR = 0.05
+MIN_RATINGS = 20
+EXPECTED_COLOURS = ("must", "expected")
+ROWS: tuple[str, ...] = (
+    *tuple(c for c in SCALE_CODES if c not in ("7", "8"))[:6],
+    "7/8",
+    *tuple(c for c in SCALE_CODES if c not in ("7", "8"))[6:],
+)
+TEST_TEXT = (
+    f"Drift test: for each cluster and scale, the share of ratings (0-4; 9s left out) outside the grid's red and "
+    f"orange cells, tested against a tolerance of {TOLERANCE:.0%} with a one-sided exact binomial test; "
+    f"Benjamini-Hochberg correction over all tested cells at a false discovery rate of {FDR:.0%}; cells with fewer "
+    f"than {MIN_RATINGS} ratings or no red or orange cell are not tested. Scales 7 and 8 are tested as one row, the "
+    "higher of the two, as the grids use them."
+)
+
+
+class DriftCell(BaseModel):
+    cluster: int
+    scale: str
+    counts: list[int]
+    """Ratings 0, 1, 2, 3 and 4."""
+    expected: list[int]
+    """The ratings in red or orange cells of the reference grid."""
+    colours: list[str]
+    n: int
+    outside: int
+    share_outside: float | None
+    p_value: float | None
+    q_value: float | None
+    tested: bool
+    drifts: bool
+
+
+class DriftResult(BaseModel):
+    tolerance: float
+    fdr: float
+    min_ratings: int
+    test: str
+    cells: list[DriftCell]
+
+    def flagged(self) -> list[DriftCell]:
+        return [c for c in self.cells if c.drifts]
+
+    def cell(self, cluster: int, scale: str) -> DriftCell:
+        return next(c for c in self.cells if c.cluster == cluster and c.scale == scale)
+
+
+def binomial_upper_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), exactly (summed in log space until the terms vanish)."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    if p <= 0:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+
+    def log_pmf(i: int) -> float:
+        return math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+
+    mode = int((n + 1) * p)
+    if k <= mode:  # the lower tail is the short one: 1 - P(X <= k - 1)
+        total = 0.0
+        for i in range(k - 1, -1, -1):
+            term = math.exp(log_pmf(i))
+            total += term
+            if term < total * 1e-17 and i < mode:
+                break
+        return max(0.0, min(1.0, 1.0 - total))
+    total = 0.0
+    for i in range(k, n + 1):
+        term = math.exp(log_pmf(i))
+        total += term
+        if term < total * 1e-17:
+            break
+    return min(1.0, total)
+
+
+def benjamini_hochberg(p_values: list[float]) -> list[float]:
+    """Adjusted p-values (q-values), in the input order."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    q = [0.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p_values[i] * m / rank)
+        q[i] = running
+    return q
+
+
+def _counts_query(filters: Filters) -> Any:
+    r = rated_in_period(filters.date_from, filters.date_to)
+    ratings = {code: rating(i, compact=r.c.ratings) for i, code in enumerate(SCALE_CODES)}
+    r7, r8 = ratings["7"], ratings["8"]
+    higher = case(
+        (r7.between(0, 4) & r8.between(0, 4), case((r7 >= r8, r7), else_=r8)),
+        else_=9,
+    )
+    base = (
+        select(
+            r.c.chosen.label("cluster"),
+            *[(higher if row == "7/8" else ratings[row]).label(f"s{i}") for i, row in enumerate(ROWS)],
+        )
+        .select_from(r)
+        .where(r.c.chosen.is_not(None), r.c.chosen.not_in((0, 9)))
+    )
+    if filters.team_ids is not None:  # the team is looked up only when asked for
+        base = base.join(ServiceUser, with_team(r)).where(ServiceUser.team_id.in_(filters.team_ids or (-1,)))
+    if filters.clinician_id is not None:
+        base = base.where(r.c.rater == filters.clinician_id)
+    b = base.cte("drift_ratings").prefix_with("MATERIALIZED")  # each rating read from the text once
+    columns = [
+        func.sum(case((b.c[f"s{i}"] == r_, 1), else_=0)).label(f"c{i}_{r_}")
+        for i in range(len(ROWS))
+        for r_ in range(5)
+    ]
+    return select(b.c.cluster, *columns).group_by(b.c.cluster)
+
+
+def profile_drift(session: Any, filters: Filters, reference: ReferenceSet) -> DriftResult:
+    cells: list[DriftCell] = []
+    for row in session.execute(_counts_query(filters)).mappings():
+        cluster = int(row["cluster"])
+        grid = reference.grids.get(cluster)
+        if grid is None:
+            continue
+        for i, scale in enumerate(ROWS):
+            colours = list(grid.cells["7" if scale == "7/8" else scale])
+            counts = [int(row[f"c{i}_{r}"] or 0) for r in range(5)]
+            expected = [r for r in range(5) if colours[r] in EXPECTED_COLOURS]
+            n = sum(counts)
+            outside = n - sum(counts[r] for r in expected)
+            tested = bool(expected) and n >= MIN_RATINGS
+            cells.append(
+                DriftCell(
+                    cluster=cluster,
+                    scale=scale,
+                    counts=counts,
+                    expected=expected,
+                    colours=colours,
+                    n=n,
+                    outside=outside,
+                    share_outside=outside / n if n else None,
+                    p_value=binomial_upper_tail(outside, n, TOLERANCE) if tested else None,
+                    q_value=None,
+                    tested=tested,
+                    drifts=False,
+                )
+            )
+    tested = [c for c in cells if c.tested]
+    for cell, q in zip(tested, benjamini_hochberg([c.p_value or 1.0 for c in tested]), strict=True):
+        cell.q_value = q
+        cell.drifts = q <= FDR
+    cells.sort(key=lambda c: (c.cluster, ROWS.index(c.scale)))
+    return DriftResult(tolerance=TOLERANCE, fdr=FDR, min_ratings=MIN_RATINGS, test=TEST_TEXT, cells=cells)

@@ -1,0 +1,259 @@
+"""A measure is a query of *units* (service users, episodes, assessments, reviews) with one row
+each: who (service user, team, clinician), which cluster, and whether the unit counts in the
+numerator. Aggregation happens in the database, grouped by team x clinician x cluster; the
+few hundred grouped rows are rolled up here. The same query, filtered, lists the service users
+behind any number, so a drill-down can never disagree with the figure it came from.
+
+Every units query has the columns: su, team_id, clinician_id, cluster, on (a date) and detail
+(text; optional), and per measure a numerator flag (0/1), optionally a denominator flag (else
+every unit counts) and a value (e.g. days overdue). Measures of one family share one units
+query, so a report reads its rows once: one GROUP BY computes every measure of the family.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Select, func, literal, select
+from sqlalchemy.orm import Session
+
+from carecluster.reference.models import ReferenceSet
+from carecluster.reports.models import Drill, DrillRow, Filters, Group, Measure
+from carecluster.reports.sql import current, month_of
+from carecluster.store.models import ServiceUser, Team, User
+
+Units = Callable[[Filters, ReferenceSet], Select[Any]]
+Which = Literal["numerator", "denominator", "rest"]
+DIMENSIONS = ("team", "clinician", "cluster")
+GROUPED = (*DIMENSIONS, "month")
+DRILL_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    id: str
+    label: str
+    definition: str
+    numerator_label: str
+    denominator_label: str
+    units: Units
+    value_label: str | None = None
+    higher_is_better: bool = True
+    mean_over: Literal["numerator", "all"] = "numerator"
+    """Which units the mean of `value` is taken over."""
+    num: str = "num"
+    """The column flagging the numerator."""
+    den: str | None = None
+    """The column flagging the denominator; None: every unit of the query."""
+    value: str = "value"
+    hidden: bool = False
+    """Computed for a report's tables, not listed among its measures."""
+    trend: bool = False
+    """Also broken down by calendar month (a line chart): the family's query then groups by month."""
+
+
+def scoped(spec: MeasureSpec, filters: Filters, reference: ReferenceSet) -> Any:
+    """The units of a measure, restricted to the teams and clinician asked for (a subquery)."""
+    units = spec.units(filters, reference).subquery()
+    query = select(units)
+    if filters.team_ids is not None:
+        query = query.where(units.c.team_id.in_(filters.team_ids or (-1,)))
+    if filters.clinician_id is not None:
+        query = query.where(units.c.clinician_id == filters.clinician_id)
+    return query.subquery()
+
+
+def _share(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def _mean(spec: MeasureSpec, total: float, num: int, den: int) -> float | None:
+    over = num if spec.mean_over == "numerator" else den
+    return total / over if spec.value_label and over else None
+
+
+class Labels:
+    """Team codes, clinician names and cluster titles for breakdowns, looked up once."""
+
+    def __init__(self, session: Session, reference: ReferenceSet) -> None:
+        self.teams = {t.id: t.code for t in session.execute(select(Team.id, Team.code))}
+        self.users = {u.id: u.full_name for u in session.execute(select(User.id, User.full_name))}
+        self.reference = reference
+
+    def of(self, dimension: str, key: Any) -> str:
+        if key is None:
+            return {"team": "No team", "clinician": "No clinician", "cluster": "No cluster"}[dimension]
+        if dimension == "team":
+            return self.teams.get(key, str(key))
+        if dimension == "clinician":
+            return self.users.get(key, str(key))
+        try:
+            return f"{key}: {self.reference.cluster(int(key)).title}"
+        except (KeyError, ValueError, StopIteration):
+            return str(key)
+
+
+def compute_all(
+    session: Session, specs: Sequence[MeasureSpec], filters: Filters, reference: ReferenceSet, labels: Labels
+) -> list[Measure]:
+    """Every measure, with one grouped query per distinct units query (per family)."""
+    families: dict[Any, list[MeasureSpec]] = {}
+    for spec in specs:
+        families.setdefault(spec.units, []).append(spec)
+    done: dict[str, Measure] = {}
+    for family in families.values():
+        for spec, measure in zip(family, _compute_family(session, family, filters, reference, labels), strict=True):
+            done[spec.id] = measure
+    return [done[spec.id] for spec in specs]
+
+
+def _compute_family(
+    session: Session, specs: Sequence[MeasureSpec], filters: Filters, reference: ReferenceSet, labels: Labels
+) -> list[Measure]:
+    units = scoped(specs[0], filters, reference)
+    month = (month_of(units.c.on) if any(spec.trend for spec in specs) else literal(None)).label("month")
+    columns: list[Any] = [units.c.team_id, units.c.clinician_id, units.c.cluster, month]
+    for i, spec in enumerate(specs):
+        num = units.c[spec.num]
+        den = units.c[spec.den] if spec.den else None
+        value = units.c.get(spec.value)
+        weight = num if spec.mean_over == "numerator" else den
+        columns += [
+            func.coalesce(func.sum(num), 0).label(f"n{i}"),
+            (func.coalesce(func.sum(den), 0) if den is not None else func.count()).label(f"d{i}"),
+            (func.sum(value * weight if weight is not None else value) if value is not None else literal(None)).label(
+                f"v{i}"
+            ),
+        ]
+    rows = session.execute(
+        select(*columns).group_by(
+            units.c.team_id,
+            units.c.clinician_id,
+            units.c.cluster,
+            *([month] if any(spec.trend for spec in specs) else []),
+        )
+    ).all()
+    return [_measure(spec, i, rows, labels) for i, spec in enumerate(specs)]
+
+
+def _measure(spec: MeasureSpec, i: int, rows: Sequence[Any], labels: Labels) -> Measure:
+    totals: dict[str, dict[Any, list[float]]] = {d: defaultdict(lambda: [0, 0, 0.0]) for d in GROUPED}
+    num = den = 0
+    vsum = 0.0
+    for row in rows:
+        m = row._mapping
+        n, d, v = int(m[f"n{i}"]), int(m[f"d{i}"]), float(m[f"v{i}"] or 0)
+        if d == 0:
+            continue
+        num, den, vsum = num + n, den + d, vsum + v
+        for dim, key in zip(GROUPED, (row.team_id, row.clinician_id, row.cluster, row.month), strict=True):
+            acc = totals[dim][key]
+            acc[0] += n
+            acc[1] += d
+            acc[2] += v
+
+    def groups(dim: str) -> list[Group]:
+        keys = sorted(totals[dim], key=lambda k: (k is None, k if dim != "clinician" else labels.of(dim, k)))
+        if dim == "month":
+            keys = [k for k in keys if k is not None]
+        out = []
+        for key in keys:
+            n, d, v = totals[dim][key]
+            out.append(
+                Group(
+                    key="none" if key is None else str(key),
+                    label=str(key) if dim == "month" else labels.of(dim, key),
+                    numerator=int(n),
+                    denominator=int(d),
+                    share=_share(int(n), int(d)),
+                    mean_value=_mean(spec, v, int(n), int(d)),
+                )
+            )
+        return out
+
+    return Measure(
+        id=spec.id,
+        label=spec.label,
+        definition=spec.definition,
+        numerator_label=spec.numerator_label,
+        denominator_label=spec.denominator_label,
+        numerator=num,
+        denominator=den,
+        share=_share(num, den),
+        value_label=spec.value_label,
+        mean_value=_mean(spec, vsum, num, den),
+        by_team=groups("team"),
+        by_clinician=groups("clinician"),
+        by_cluster=groups("cluster"),
+        by_month=groups("month"),
+        higher_is_better=spec.higher_is_better,
+    )
+
+
+def drill(
+    session: Session,
+    report: str,
+    spec: MeasureSpec,
+    filters: Filters,
+    reference: ReferenceSet,
+    *,
+    which: Which = "numerator",
+    dimension: str | None = None,
+    key: str | None = None,
+    limit: int = DRILL_LIMIT,
+) -> Drill:
+    """The units behind a number: the numerator, the whole denominator, or the rest (den - num)."""
+    units = scoped(spec, filters, reference)
+    query = select(units)
+    if spec.den:
+        query = query.where(units.c[spec.den] == 1)
+    if which == "numerator":
+        query = query.where(units.c[spec.num] == 1)
+    elif which == "rest":
+        query = query.where(units.c[spec.num] == 0)
+    if dimension is not None:
+        if dimension not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {dimension!r}: one of {', '.join(DIMENSIONS)}")
+        column = units.c[{"team": "team_id", "clinician": "clinician_id", "cluster": "cluster"}[dimension]]
+        query = query.where(column.is_(None) if key in (None, "none") else column == int(key))  # type: ignore[arg-type]
+    inner = query.subquery()
+    total = session.scalar(select(func.count()).select_from(inner)) or 0
+    order = [inner.c.on, ServiceUser.name]
+    if spec.value in inner.c:
+        order.insert(0, inner.c[spec.value].desc().nulls_last())
+    people = (
+        select(inner, ServiceUser.name, ServiceUser.nhs_number)
+        .join(ServiceUser, (ServiceUser.record_id == inner.c.su) & current(ServiceUser))
+        .order_by(*order)
+        .limit(limit)
+    )
+    labels = Labels(session, reference)
+    rows = [
+        DrillRow(
+            service_user_id=r.su,
+            name=r.name,
+            nhs_number=r.nhs_number,
+            team=labels.of("team", r.team_id),
+            clinician=labels.of("clinician", r.clinician_id) if r.clinician_id is not None else None,
+            cluster=r.cluster,
+            on=r.on,
+            value=getattr(r, spec.value, None),
+            detail=r.detail,
+            in_numerator=bool(getattr(r, spec.num)),
+        )
+        for r in session.execute(people)
+    ]
+    return Drill(
+        report=report,
+        measure=spec.id,
+        label=spec.label,
+        which=which,
+        dimension=dimension,
+        key=key,
+        total=total,
+        rows=rows,
+        value_label=spec.value_label,
+    )

@@ -1,0 +1,108 @@
+"""The reports API: role checks (team leads their teams, auditors all, clinicians and admins 403),
+JSON figures that match the report, file downloads and drill-downs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from carecluster.http import Settings, create_app
+from carecluster.service.security import hash_password
+from carecluster.store.db import Database, now
+from carecluster.store.models import User
+from tests.reports.known import build_known
+from tests.reports.population import Population
+
+PASSWORD = "reports-test-password"
+PERIOD = {"from": "2026-01-01", "to": "2026-06-30"}
+
+
+@pytest.fixture
+def site(db: Database) -> Iterator[tuple[TestClient, Population]]:
+    population = build_known(db)
+    with db.transaction() as session:
+        session.add(User(username="admin", full_name="Admin", role="admin", password_hash="x", created_at=now()))
+        session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
+    app = create_app(Settings(database_url=db.url))
+    with TestClient(app) as client:
+        yield client, population
+    app.state.db.dispose()
+
+
+def token(client: TestClient, username: str) -> dict[str, str]:
+    response = client.post("/api/v1/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_roles(site: tuple[TestClient, Population]) -> None:
+    client, p = site
+    lead, auditor = token(client, "lead"), token(client, "auditor")
+    for who in ("c1", "admin"):
+        assert client.get("/api/v1/reports/completeness", params=PERIOD, headers=token(client, who)).status_code == 403
+        assert client.get("/api/v1/reports", headers=token(client, who)).status_code == 403
+    assert client.get("/api/v1/reports/completeness", params=PERIOD).status_code == 401
+
+    mine = client.get("/api/v1/reports/completeness", params=PERIOD, headers=lead)
+    assert mine.status_code == 200, mine.text
+    current = next(m for m in mine.json()["measures"] if m["id"] == "current_cluster")
+    assert (current["numerator"], current["denominator"]) == (3, 4)  # team A only
+    other = client.get("/api/v1/reports/completeness", params=PERIOD | {"team_id": p.teams["B"]}, headers=lead)
+    assert other.status_code == 403
+
+    everyone = client.get("/api/v1/reports/completeness", params=PERIOD, headers=auditor).json()
+    current = next(m for m in everyone["measures"] if m["id"] == "current_cluster")
+    assert (current["numerator"], current["denominator"]) == (5, 7)
+    assert [r["name"] for r in client.get("/api/v1/reports", headers=auditor).json()] == [
+        "completeness",
+        "timeliness",
+        "accuracy",
+        "transitions",
+        "outcomes",
+        "drift",
+    ]
+    assert client.get("/api/v1/reports/nonsense", params=PERIOD, headers=auditor).status_code == 404
+    assert (
+        client.get(
+            "/api/v1/reports/drift", params={"from": "2026-06-30", "to": "2026-01-01"}, headers=auditor
+        ).status_code
+        == 422
+    )
+
+
+def test_files_and_drill_down(site: tuple[TestClient, Population]) -> None:
+    client, p = site
+    lead = token(client, "lead")
+    response = client.get("/api/v1/reports/timeliness", params=PERIOD | {"format": "csv"}, headers=lead)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    assert "overdue_reviews,Reviews overdue at the end of the period,all,,All,1,3," in response.text
+    html = client.get("/api/v1/reports/drift", params=PERIOD | {"format": "html"}, headers=lead)
+    assert html.headers["content-type"].startswith("text/html")
+    assert "<title>Local profile drift - carecluster</title>" in html.text
+    assert "<svg" in html.text
+    xlsx = client.get("/api/v1/reports/accuracy", params=PERIOD | {"format": "xlsx"}, headers=lead)
+    assert xlsx.content[:2] == b"PK"
+
+    drill = client.get("/api/v1/reports/timeliness/drill/overdue_reviews", params=PERIOD, headers=lead).json()
+    assert drill["total"] == 1
+    assert drill["rows"][0]["service_user_id"] == p.people["S7"]
+    rest = client.get(
+        "/api/v1/reports/completeness/drill/current_cluster",
+        params=PERIOD | {"which": "rest", "format": "csv"},
+        headers=token(client, "auditor"),
+    )
+    rows = list(csv.DictReader(io.StringIO(rest.text)))
+    assert {r["service_user_id"] for r in rows} == {p.people["S3"], p.people["S5"]}
+    assert (
+        client.get(
+            "/api/v1/reports/completeness/drill/current_cluster", params=PERIOD | {"which": "everything"}, headers=lead
+        ).status_code
+        == 422
+    )
