@@ -505,6 +505,14 @@ def _review_history(ctx: Context, service_user_id: str) -> list[dict[str, Any]]:
     return [{"date": r.assessed_on, "ratings": r.ratings, "cluster": r.chosen_cluster} for r in rows]
 
 
+def review_history(ctx: Context, service_user_id: str) -> list[dict[str, Any]]:
+    """The ratings a review's "for the past 12 months" criteria look back over, for screens that
+    show a review before it is recorded: the same history `create_review` uses."""
+    _service_user(ctx, service_user_id)
+    ctx.audit("read", entity="assessment_history", service_user_id=service_user_id)
+    return _review_history(ctx, service_user_id)
+
+
 def create_review(ctx: Context, service_user_id: str, data: ReviewIn) -> ReviewCreated:
     """A review against the current cluster's care transition protocol, with a new MHCT rating."""
     from carecluster.domain.protocols import ReviewError

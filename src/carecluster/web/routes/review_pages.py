@@ -126,11 +126,18 @@ def _step_page(
         return render(request, "not_found.html", status_code=404, what=f"Review step {step!r}")
     on = dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat())
     chosen = params.get("chosen", "")
+    history: list[dict] = []
+    if params.get("su") and getattr(request.state, "user", None) is not None:
+        # the same history the service uses when the review is recorded, so the screen and the
+        # stored review reach the same outcome on "for the past 12 months" criteria
+        with use_case(request) as ctx:
+            history = [h for h in records.review_history(ctx, params["su"]) if h["date"] <= on]
     try:
         result = run_review(
             int(current),
             form.ratings,
             facts=_answers(params),
+            history=history,
             on=on,
             chosen_cluster=int(chosen) if chosen.isdigit() else None,
             reference=reference,
