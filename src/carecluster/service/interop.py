@@ -334,42 +334,24 @@ def _store_history(
     except AllocationError as error:
         raise InteropError([Issue(str(error), where, "value")]) from None
     chosen = record.allocation.chosen_cluster if record.allocation else None
-    assessment = repo.add_record(
-        ctx.session,
-        Assessment,
-        ctx.actor.user_id,
-        service_user_id=su.record_id,
+    return records.store_assessment(
+        ctx,
+        su,
         episode_id=_episode_on(ctx, su.record_id, record),
         assessed_on=record.assessed_on,
         clustering_event=(record.event or ClusteringEvent.initial_assessment).value,
         rater_id=_rater_id(ctx, record.rater),
-        ratings=list(record.ratings.values),
-        problem_type=record.ratings.problem_type,
-        problem_description=record.ratings.problem_description,
+        rated=record.ratings,
         super_class=record.super_class_given,
         heading=record.heading,
-    )
-    allocation = repo.add_record(
-        ctx.session,
-        Allocation,
-        ctx.actor.user_id,
-        service_user_id=su.record_id,
-        assessment_id=assessment.record_id,
-        suggested_cluster=result.suggested_cluster,
-        suggestion=result.model_dump(mode="json"),
-        reference_id=result.reference_id,
-        reference_version=result.reference_version,
-        previous_cluster=None,
-        chosen_cluster=chosen,
-        reason=record.allocation.reason if record.allocation and chosen is not None else None,
+        result=result,
+        previous=None,
+        chosen=chosen,
+        reason=record.allocation.reason if record.allocation else None,
         reason_required=reasons_required(result, record.ratings, chosen, None, ctx.reference)
         if chosen is not None
         else [],
-        chosen_by=assessment.rater_id if chosen is not None else None,
     )
-    records._created(ctx, assessment, su.record_id)
-    records._created(ctx, allocation, su.record_id)
-    return assessment, allocation
 
 
 def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:

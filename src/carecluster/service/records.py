@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from carecluster.domain.allocation import AllocationError
 from carecluster.domain.allocation import allocate as engine_allocate
 from carecluster.domain.ratings import Ratings
+from carecluster.domain.results import AllocationResult
 from carecluster.service import permissions
 from carecluster.service.allocation_rules import reasons_required, require_reason
 from carecluster.service.context import Context
@@ -381,6 +382,47 @@ def _assess(
     if chosen is not None:
         why = reasons_required(result, data.rated, chosen, previous, ctx.reference)
         require_reason(why, reason)
+    assessment, allocation = store_assessment(
+        ctx,
+        su,
+        episode_id=episode_id,
+        assessed_on=assessed_on,
+        clustering_event=data.clustering_event.value,
+        rater_id=ctx.actor.user_id,
+        rated=data.rated,
+        super_class=data.super_class,
+        heading=data.heading,
+        result=result,
+        previous=previous,
+        chosen=chosen,
+        reason=reason,
+        reason_required=why,
+    )
+    if chosen is not None:
+        _assign(ctx, su, allocation, chosen, assessed_on)
+    return assessment, allocation
+
+
+def store_assessment(
+    ctx: Context,
+    su: ServiceUser,
+    *,
+    episode_id: str | None,
+    assessed_on: date,
+    clustering_event: str,
+    rater_id: int,
+    rated: Ratings,
+    super_class: str | None,
+    heading: str | None,
+    result: AllocationResult,
+    previous: int | None,
+    chosen: int | None,
+    reason: str | None,
+    reason_required: list[dict[str, Any]],
+) -> tuple[Assessment, Allocation]:
+    """Write an MHCT assessment and its allocation (the engine's result as computed, with its
+    reference set) as new records, and log both: the one place a rating and its suggestion are
+    stored, whether typed in, reviewed or imported."""
     assessment = repo.add_record(
         ctx.session,
         Assessment,
@@ -388,13 +430,13 @@ def _assess(
         service_user_id=su.record_id,
         episode_id=episode_id,
         assessed_on=assessed_on,
-        clustering_event=data.clustering_event.value,
-        rater_id=ctx.actor.user_id,
-        ratings=list(data.rated.values),
-        problem_type=data.rated.problem_type,
-        problem_description=data.rated.problem_description,
-        super_class=data.super_class,
-        heading=data.heading,
+        clustering_event=clustering_event,
+        rater_id=rater_id,
+        ratings=list(rated.values),
+        problem_type=rated.problem_type,
+        problem_description=rated.problem_description,
+        super_class=super_class,
+        heading=heading,
     )
     allocation = repo.add_record(
         ctx.session,
@@ -409,13 +451,11 @@ def _assess(
         previous_cluster=previous,
         chosen_cluster=chosen,
         reason=reason if chosen is not None else None,
-        reason_required=why,
-        chosen_by=ctx.actor.user_id if chosen is not None else None,
+        reason_required=reason_required,
+        chosen_by=rater_id if chosen is not None else None,
     )
     _created(ctx, assessment, su.record_id)
     _created(ctx, allocation, su.record_id)
-    if chosen is not None:
-        _assign(ctx, su, allocation, chosen, assessed_on)
     return assessment, allocation
 
 
