@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, timedelta
+from fractions import Fraction
 
 from carecluster.reference import SCALE_CODES, ReferenceSet
 from carecluster.reports import Filters, build_report
@@ -84,4 +85,10 @@ def test_exact_binomial_tail_and_benjamini_hochberg() -> None:
     for k in (0, 1, 10, 11, 25, 40, 41):
         exact = sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
         assert math.isclose(binomial_upper_tail(k, n, p), exact, rel_tol=1e-9, abs_tol=1e-15)
-    assert benjamini_hochberg([0.01, 0.04, 0.03, 0.2]) == [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.2]
+    adjusted = benjamini_hochberg([0.01, 0.04, 0.03, 0.2])
+    assert all(math.isclose(a, b) for a, b in zip(adjusted, [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.2], strict=True))
+    assert benjamini_hochberg([]) == []
+    # large counts, as a year of a provider's ratings gives: exact against the sum of terms
+    n, k = 3000, 800
+    exact = Fraction(sum(math.comb(n, i) * 3 ** (n - i) for i in range(k, n + 1)), 4**n)  # p = 1/4 exactly
+    assert math.isclose(binomial_upper_tail(k, n, 0.25), float(exact), rel_tol=1e-9)

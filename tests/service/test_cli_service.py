@@ -1,12 +1,17 @@
-"""The service commands: `demo-data` (once only), `db upgrade` / `downgrade`, `serve --help`."""
+"""The service commands: `demo-data` (once only), `db upgrade` / `downgrade` / `rebuild-report-facts`, `serve --help`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
 from carecluster.cli.main import app
+from carecluster.store.db import Database
+from carecluster.store.models import AssessmentFact, ReviewFact
+
+TABLES = (AssessmentFact.__table__, ReviewFact.__table__)
 
 runner = CliRunner()
 
@@ -35,6 +40,26 @@ def test_db_upgrade_and_downgrade(tmp_path: Path) -> None:
     assert "base" in down.output
     path = runner.invoke(app, ["db", "path", "--database-url", url])
     assert path.output.strip() == str(tmp_path / "schema.db")
+
+
+def test_rebuild_report_facts_refills_the_derived_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'facts.db'}"
+    assert runner.invoke(app, ["demo-data", "--service-users", "5", "--database-url", url]).exit_code == 0
+    db = Database(url)
+    try:
+        with db.engine.begin() as conn:
+            before = {t: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES}
+            for table in TABLES:  # as if the records had been loaded around carecluster
+                conn.execute(delete(table))
+        result = runner.invoke(app, ["db", "rebuild-report-facts", "--database-url", url])
+        assert result.exit_code == 0, result.output
+        with db.engine.connect() as conn:
+            after = {t: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES}
+    finally:
+        db.dispose()
+    assert after == before
+    assert before[AssessmentFact.__table__] > 0
+    assert f"{AssessmentFact.__tablename__} {before[AssessmentFact.__table__]:,} rows" in result.output
 
 
 def test_serve_is_registered() -> None:

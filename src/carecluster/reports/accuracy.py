@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from carecluster.reference.models import ReferenceSet
-from carecluster.reports.common import rated_in_period, with_team
+from carecluster.reports.common import rated_in_period
 from carecluster.reports.measures import MeasureSpec
 from carecluster.reports.models import Filters
 from carecluster.reports.sql import super_class_of
-from carecluster.store.models import ServiceUser
 
 
 def _flag(condition: Any) -> Any:
@@ -32,24 +31,23 @@ def _chosen(filters: Filters, reference: ReferenceSet) -> Any:
     return (
         select(
             r.c.su,
-            ServiceUser.team_id,
+            r.c.team_id,
             r.c.rater.label("clinician_id"),
             chosen.label("cluster"),
             r.c.on,
             suggested.label("value"),
             r.c.reason.label("detail"),
-            _flag(r.c.why.like('%"red_breach"%')).label("red"),
+            r.c.red_breach.label("red"),
             _flag(chosen == suggested).label("agree"),
             _flag(super_class_of(chosen, reference) == super_class_of(suggested, reference)).label("agree_super"),
             _flag(chosen == 0).label("zero"),
             _flag(chosen == 9).label("nine"),
             _flag(moved).label("moved"),
-            _flag(and_(moved, r.c.why.like('%"rare_transition"%'))).label("rare"),
+            _flag(and_(moved, r.c.rare_transition == 1)).label("rare"),
             _flag(overridden).label("overridden"),
             _flag(and_(overridden, r.c.reason.is_not(None), func.trim(r.c.reason) != "")).label("reasoned"),
         )
         .select_from(r)
-        .join(ServiceUser, with_team(r))
         .where(chosen.is_not(None))
     )
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from carecluster.reports.sql import compact_ratings, count_nines, current
-from carecluster.store.models import Allocation, Assessment, AssignmentPeriod, Episode, Review, ServiceUser
+from carecluster.reports.sql import current
+from carecluster.store.models import SCALE_COLUMNS, AssessmentFact, AssignmentPeriod, Episode, ReviewFact, ServiceUser
 
 
 def open_episode_on(day: date) -> ColumnElement[bool]:
@@ -48,9 +48,12 @@ def cluster_since(day: date) -> Any:
 
 
 def last_review_by(day: date) -> Any:
+    """The latest review on or before `day`, from the reviews' derived rows: they hold current
+    versions only, so the latest is one seek of their service-user index (which carries the
+    date), where the reviews table would check each version's row."""
     return (
-        select(func.max(Review.reviewed_on))
-        .where(Review.service_user_id == ServiceUser.record_id, current(Review), Review.reviewed_on <= day)
+        select(func.max(ReviewFact.reviewed_on))
+        .where(ReviewFact.service_user_id == ServiceUser.record_id, ReviewFact.reviewed_on <= day)
         .scalar_subquery()
     )
 
@@ -77,36 +80,33 @@ def caseload_on(day: date) -> Any:
 
 
 def rated_in_period(date_from: date, date_to: date, name: str = "rated") -> Any:
-    """Assessments dated in the period with their allocations: one materialised pass.
+    """Assessments dated in the period with their allocations, from the reports' derived rows.
 
-    Reports that read ratings or choices start here: the planner then scans the period's
-    assessments once and looks each allocation up by its assessment, instead of walking every
-    service user's allocations (the plan SQLite picks for the plain join, several times slower).
-    `ratings` is the compact text of `sql.compact_ratings`.
+    `AssessmentFact` holds one row per current assessment with its current allocation, ratings
+    as integers (columns `SCALE_COLUMNS`) and the counts the reports need, in date order: a
+    period is one range read, with no JSON to parse and no join (see `store.report_facts`).
     """
+    f = AssessmentFact
     return (
         select(
-            Assessment.service_user_id.label("su"),
-            Assessment.record_id.label("assessment"),
-            Assessment.rater_id.label("rater"),
-            Assessment.assessed_on.label("on"),
-            Assessment.recorded_at.label("recorded_at"),
-            Assessment.clustering_event.label("event"),
-            compact_ratings().label("ratings"),
-            count_nines(cast(Assessment.ratings, String)).label("nines"),
-            Allocation.chosen_cluster.label("chosen"),
-            Allocation.suggested_cluster.label("suggested"),
-            Allocation.previous_cluster.label("previous"),
-            Allocation.reason.label("reason"),
-            cast(Allocation.reason_required, String).label("why"),
+            f.service_user_id.label("su"),
+            f.team_id.label("team_id"),
+            f.assessment_id.label("assessment"),
+            f.rater_id.label("rater"),
+            f.assessed_on.label("on"),
+            f.recorded_at.label("recorded_at"),
+            f.clustering_event.label("event"),
+            f.nines.label("nines"),
+            f.honos_rated.label("honos_rated"),
+            f.honos_total.label("honos_total"),
+            f.chosen_cluster.label("chosen"),
+            f.suggested_cluster.label("suggested"),
+            f.previous_cluster.label("previous"),
+            f.reason.label("reason"),
+            f.red_breach.label("red_breach"),
+            f.rare_transition.label("rare_transition"),
+            *[f.__table__.c[column] for column in SCALE_COLUMNS],
         )
-        .join(Allocation, and_(Allocation.assessment_id == Assessment.record_id, current(Allocation)))
-        .where(current(Assessment), Assessment.assessed_on >= date_from, Assessment.assessed_on <= date_to)
-        .cte(name)
-        .prefix_with("MATERIALIZED")
+        .where(f.assessed_on >= date_from, f.assessed_on <= date_to)
+        .subquery(name)
     )
-
-
-def with_team(rated: Any) -> Any:
-    """The service user's current team beside each rated row."""
-    return and_(ServiceUser.record_id == rated.c.su, current(ServiceUser))

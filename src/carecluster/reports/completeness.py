@@ -8,11 +8,11 @@ from sqlalchemy import Float, String, and_, case, cast, exists, null, select
 
 from carecluster.domain.schedule import INITIAL_ASSESSMENT_CONTACTS
 from carecluster.reference.models import ReferenceSet
-from carecluster.reports.common import caseload_on, rated_in_period, with_team
+from carecluster.reports.common import caseload_on, rated_in_period
 from carecluster.reports.measures import MeasureSpec
 from carecluster.reports.models import Filters, Measure
 from carecluster.reports.sql import current
-from carecluster.store.models import Allocation, Assessment, AssignmentPeriod, Episode, ServiceUser
+from carecluster.store.models import Assessment, AssessmentFact, AssignmentPeriod, Episode, ServiceUser
 
 INITIAL_PROXY = (
     "carecluster records no contact counts, so the two-contact standard "
@@ -38,25 +38,15 @@ def _with_cluster(filters: Filters, _reference: ReferenceSet) -> Any:
 
 
 def _first_assessment_chosen(filters: Filters, _reference: ReferenceSet) -> Any:
-    first = (
-        select(Assessment.record_id)
-        .where(
-            Assessment.service_user_id == Episode.service_user_id,
-            Assessment.episode_id == Episode.record_id,
-            current(Assessment),
-        )
-        .order_by(Assessment.assessed_on, Assessment.recorded_at)
-        .limit(1)
-        .correlate(Episode)  # two levels down: auto-correlation reaches only the enclosing select
-        .scalar_subquery()
-    )
-    chosen = (
-        select(Allocation.chosen_cluster)
-        .where(Allocation.assessment_id == first, current(Allocation))
+    f = AssessmentFact
+    chosen = (  # the chosen cluster of the episode's first assessment (its derived row)
+        select(f.chosen_cluster)
+        .where(f.service_user_id == Episode.service_user_id, f.episode_id == Episode.record_id)
+        .order_by(f.assessed_on, f.recorded_at)
         .limit(1)
         .scalar_subquery()
     )
-    inner = (
+    inner = (  # materialised: the look-up runs once per episode, not once per use of its result
         select(
             Episode.service_user_id.label("su"),
             ServiceUser.team_id,
@@ -66,7 +56,8 @@ def _first_assessment_chosen(filters: Filters, _reference: ReferenceSet) -> Any:
         )
         .join(ServiceUser, and_(ServiceUser.record_id == Episode.service_user_id, current(ServiceUser)))
         .where(current(Episode), Episode.referral_date >= filters.date_from, Episode.referral_date <= filters.date_to)
-        .subquery()
+        .cte("episodes_referred")
+        .prefix_with("MATERIALIZED")
     )
     return select(
         inner.c.su,
@@ -84,25 +75,21 @@ def _assessments(filters: Filters, _reference: ReferenceSet) -> Any:
     """Assessments dated in the period, with their 9s counted from the ratings text."""
     r = rated_in_period(filters.date_from, filters.date_to)
     nines = r.c.nines
-    return (
-        select(
-            r.c.su,
-            ServiceUser.team_id,
-            r.c.rater.label("clinician_id"),
-            r.c.chosen.label("cluster"),
-            r.c.on,
-            cast(nines, Float).label("value"),
-            r.c.event.label("detail"),
-            case((nines == 0, 1), else_=0).label("complete"),
-            case((nines == 1, 1), else_=0).label("nines_1"),
-            case((nines == 2, 1), else_=0).label("nines_2"),
-            case((nines >= 3, 1), else_=0).label("nines_3"),
-            case((r.c.event.in_(RECLUSTER_EVENTS), 1), else_=0).label("event"),
-            case((and_(r.c.event.in_(RECLUSTER_EVENTS), r.c.chosen.is_not(None)), 1), else_=0).label("event_chosen"),
-        )
-        .select_from(r)
-        .join(ServiceUser, with_team(r))
-    )
+    return select(
+        r.c.su,
+        r.c.team_id,
+        r.c.rater.label("clinician_id"),
+        r.c.chosen.label("cluster"),
+        r.c.on,
+        cast(nines, Float).label("value"),
+        r.c.event.label("detail"),
+        case((nines == 0, 1), else_=0).label("complete"),
+        case((nines == 1, 1), else_=0).label("nines_1"),
+        case((nines == 2, 1), else_=0).label("nines_2"),
+        case((nines >= 3, 1), else_=0).label("nines_3"),
+        case((r.c.event.in_(RECLUSTER_EVENTS), 1), else_=0).label("event"),
+        case((and_(r.c.event.in_(RECLUSTER_EVENTS), r.c.chosen.is_not(None)), 1), else_=0).label("event_chosen"),
+    ).select_from(r)
 
 
 def _discharge_clustered(filters: Filters, _reference: ReferenceSet) -> Any:
@@ -123,7 +110,7 @@ def _discharge_clustered(filters: Filters, _reference: ReferenceSet) -> Any:
         .limit(1)
         .scalar_subquery()
     )
-    return (
+    inner = (  # materialised: each look-up runs once per discharge
         select(
             Episode.service_user_id.label("su"),
             ServiceUser.team_id,
@@ -131,8 +118,6 @@ def _discharge_clustered(filters: Filters, _reference: ReferenceSet) -> Any:
             last_cluster.label("cluster"),
             case((clustered, 1), else_=0).label("num"),
             Episode.discharge_date.label("on"),
-            cast(null(), Float).label("value"),
-            cast(null(), String).label("detail"),
         )
         .join(ServiceUser, and_(ServiceUser.record_id == Episode.service_user_id, current(ServiceUser)))
         .where(
@@ -140,6 +125,18 @@ def _discharge_clustered(filters: Filters, _reference: ReferenceSet) -> Any:
             Episode.discharge_date >= filters.date_from,
             Episode.discharge_date <= filters.date_to,
         )
+        .cte("episodes_discharged")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(
+        inner.c.su,
+        inner.c.team_id,
+        inner.c.clinician_id,
+        inner.c.cluster,
+        inner.c.num,
+        inner.c.on,
+        cast(null(), Float).label("value"),
+        cast(null(), String).label("detail"),
     )
 
 

@@ -12,11 +12,11 @@ query, so a report reads its rows once: one GROUP BY computes every measure of t
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import polars as pl
 from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
@@ -121,55 +121,63 @@ def _compute_family(
         den = units.c[spec.den] if spec.den else None
         value = units.c.get(spec.value)
         weight = num if spec.mean_over == "numerator" else den
+        # count(*) FILTER rather than sum(flag): the aggregate steps only on the rows that count
+        # (the flags are 0/1), which SQLite runs markedly faster over a year of rows
         columns += [
-            func.coalesce(func.sum(num), 0).label(f"n{i}"),
-            (func.coalesce(func.sum(den), 0) if den is not None else func.count()).label(f"d{i}"),
-            (func.sum(value * weight if weight is not None else value) if value is not None else literal(None)).label(
-                f"v{i}"
-            ),
+            func.count().filter(num == 1).label(f"n{i}"),
+            (func.count().filter(den == 1) if den is not None else func.count()).label(f"d{i}"),
+            (
+                (func.sum(value).filter(weight == 1) if weight is not None else func.sum(value))
+                if value is not None
+                else literal(None)
+            ).label(f"v{i}"),
         ]
-    rows = session.execute(
-        select(*columns).group_by(
-            units.c.team_id,
-            units.c.clinician_id,
-            units.c.cluster,
-            *([month] if any(spec.trend for spec in specs) else []),
-        )
-    ).all()
+    grouping = [
+        units.c.team_id,
+        units.c.clinician_id,
+        units.c.cluster,
+        *([month] if any(s.trend for s in specs) else []),
+    ]
+    result = session.execute(select(*columns).group_by(*grouping))
+    names = ["team", "clinician", "cluster", "month", *[f"{x}{i}" for i in range(len(specs)) for x in "ndv"]]
+    rows = pl.DataFrame(
+        [tuple(row) for row in result],
+        schema={
+            "team": pl.Int64,
+            "clinician": pl.Int64,
+            "cluster": pl.Int64,
+            "month": pl.String,
+            **{name: pl.Float64 for name in names[4:]},
+        },
+        orient="row",
+    )
     return [_measure(spec, i, rows, labels) for i, spec in enumerate(specs)]
 
 
-def _measure(spec: MeasureSpec, i: int, rows: Sequence[Any], labels: Labels) -> Measure:
-    totals: dict[str, dict[Any, list[float]]] = {d: defaultdict(lambda: [0, 0, 0.0]) for d in GROUPED}
-    num = den = 0
-    vsum = 0.0
-    for row in rows:
-        m = row._mapping
-        n, d, v = int(m[f"n{i}"]), int(m[f"d{i}"]), float(m[f"v{i}"] or 0)
-        if d == 0:
-            continue
-        num, den, vsum = num + n, den + d, vsum + v
-        for dim, key in zip(GROUPED, (row.team_id, row.clinician_id, row.cluster, row.month), strict=True):
-            acc = totals[dim][key]
-            acc[0] += n
-            acc[1] += d
-            acc[2] += v
+def _measure(spec: MeasureSpec, i: int, rows: pl.DataFrame, labels: Labels) -> Measure:
+    """Roll the grouped rows up to the whole and to each dimension (Polars: a few hundred to a
+    few tens of thousands of rows, summed per key without a Python loop over them)."""
+    n, d, v = f"n{i}", f"d{i}", f"v{i}"
+    counted = rows.filter(pl.col(d) > 0).with_columns(pl.col(v).fill_null(0.0))
+    num, den, vsum = (int(counted[n].sum()), int(counted[d].sum()), float(counted[v].sum()))
 
     def groups(dim: str) -> list[Group]:
-        keys = sorted(totals[dim], key=lambda k: (k is None, k if dim != "clinician" else labels.of(dim, k)))
+        sums = counted.group_by(dim).agg(pl.col(n).sum(), pl.col(d).sum(), pl.col(v).sum())
+        totals = {key: (int(a), int(b), float(c)) for key, a, b, c in sums.iter_rows()}
+        keys = sorted(totals, key=lambda k: (k is None, k if dim != "clinician" else labels.of(dim, k)))
         if dim == "month":
             keys = [k for k in keys if k is not None]
         out = []
         for key in keys:
-            n, d, v = totals[dim][key]
+            gn, gd, gv = totals[key]
             out.append(
                 Group(
                     key="none" if key is None else str(key),
                     label=str(key) if dim == "month" else labels.of(dim, key),
-                    numerator=int(n),
-                    denominator=int(d),
-                    share=_share(int(n), int(d)),
-                    mean_value=_mean(spec, v, int(n), int(d)),
+                    numerator=gn,
+                    denominator=gd,
+                    share=_share(gn, gd),
+                    mean_value=_mean(spec, gv, gn, gd),
                 )
             )
         return out

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, inspect, literal, null, select
+from sqlalchemy import String, and_, case, cast, func, inspect, null, select
 from sqlalchemy.orm import Session
 
 from carecluster.domain.outcomes.honos import HONOS
 from carecluster.reference.models import ReferenceSet
-from carecluster.reports.common import rated_in_period
 from carecluster.reports.measures import MeasureSpec
 from carecluster.reports.models import Filters, Table
-from carecluster.reports.sql import current, rating
-from carecluster.store.models import ServiceUser
+from carecluster.reports.sql import current
+from carecluster.store.models import AssessmentFact, ServiceUser
 
 HONOS_ITEMS = 12
 MIN_RATED = HONOS.missing_rule.min_answered if HONOS.missing_rule else 10
@@ -27,64 +26,54 @@ RELIABLE = HONOS.reliable_change.value if HONOS.reliable_change else 8
 
 
 def _pairs(filters: Filters) -> Any:
-    """Each service user's first and last valid HoNOS in the period, read in one pass.
+    """Each service user's first and last valid HoNOS in the period.
 
-    Totals are computed once (a materialised step); both ends come from one window pass and one
-    grouping, not a self-join, so each assessment's ratings are read once."""
-    r = rated_in_period(filters.date_from, filters.date_to)
-    items = [rating(i, compact=r.c.ratings) for i in range(HONOS_ITEMS)]  # substr: cheap to repeat
-    total = sum((case((c.between(0, 4), c), else_=0) for c in items), literal(0))
-    rated = sum((case((c.between(0, 4), 1), else_=0) for c in items), literal(0))
-    scored = (
-        select(r.c.su, r.c.on, r.c.recorded_at, r.c.chosen, total.label("total"), rated.label("rated"))
-        .cte("honos_scored")
+    One grouping finds the first and last dates; the rows on those dates are then looked up by
+    the derived rows' service-user index, which carries the date (earliest and latest recorded
+    first when a day has several). Measured on a year of a large provider's ratings this is
+    several times quicker than numbering every row with window functions, which sorts them all
+    twice; totals come ready-made with the derived rows (`AssessmentFact.honos_total`)."""
+    f = AssessmentFact
+    valid = and_(f.assessed_on >= filters.date_from, f.assessed_on <= filters.date_to, f.honos_rated >= MIN_RATED)
+    dates = (
+        select(
+            f.service_user_id.label("su"),
+            func.min(f.assessed_on).label("first_on"),
+            func.max(f.assessed_on).label("last_on"),
+        )
+        .where(valid)
+        .group_by(f.service_user_id)
+        .cte("honos_dates")
         .prefix_with("MATERIALIZED")
     )
-    ranked = (
-        select(
-            scored,
-            func.row_number()
-            .over(partition_by=scored.c.su, order_by=(scored.c.on, scored.c.recorded_at))
-            .label("first_rank"),
-            func.row_number()
-            .over(partition_by=scored.c.su, order_by=(scored.c.on.desc(), scored.c.recorded_at.desc()))
-            .label("last_rank"),
-        )
-        .where(scored.c.rated >= MIN_RATED)
-        .subquery()
-    )
 
-    def end(rank: Any, column: Any) -> Any:
-        return func.max(case((rank == 1, column)))
+    def on_day(column: Any, day: Any, *, latest: bool) -> Any:
+        order = f.recorded_at.desc() if latest else f.recorded_at
+        return (
+            select(column)
+            .where(f.service_user_id == dates.c.su, f.assessed_on == day, f.honos_rated >= MIN_RATED)
+            .order_by(order, f.assessment_id.desc() if latest else f.assessment_id)
+            .limit(1)
+            .scalar_subquery()
+        )
 
     ends = (
         select(
-            ranked.c.su,
-            end(ranked.c.first_rank, ranked.c.chosen).label("cluster"),
-            end(ranked.c.first_rank, ranked.c.on).label("first_on"),
-            end(ranked.c.first_rank, ranked.c.total).label("first_total"),
-            end(ranked.c.last_rank, ranked.c.on).label("last_on"),
-            end(ranked.c.last_rank, ranked.c.total).label("last_total"),
+            dates.c.su,
+            ServiceUser.team_id,
+            ServiceUser.clinician_id,
+            on_day(f.chosen_cluster, dates.c.first_on, latest=False).label("cluster"),
+            dates.c.first_on,
+            dates.c.last_on,
+            on_day(f.honos_total, dates.c.first_on, latest=False).label("first_total"),
+            on_day(f.honos_total, dates.c.last_on, latest=True).label("last_total"),
         )
-        .group_by(ranked.c.su)
+        .select_from(dates)
+        .join(ServiceUser, and_(ServiceUser.record_id == dates.c.su, current(ServiceUser)))
         .cte("honos_ends")
         .prefix_with("MATERIALIZED")
     )
-    return (
-        select(
-            ends.c.su,
-            ServiceUser.team_id,
-            ServiceUser.clinician_id,
-            ends.c.cluster,
-            ends.c.first_on,
-            ends.c.last_on,
-            ends.c.first_total,
-            ends.c.last_total,
-        )
-        .select_from(ends)
-        .join(ServiceUser, and_(ServiceUser.record_id == ends.c.su, current(ServiceUser)))
-        .subquery()
-    )
+    return select(ends).subquery()
 
 
 def _honos(filters: Filters, _r: ReferenceSet) -> Any:

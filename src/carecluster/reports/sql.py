@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, case, cast, func, literal, null
+from sqlalchemy import Date, Integer, String, case, cast, null
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from carecluster.reference.models import Duration, ReferenceSet
-from carecluster.store.models import Assessment, Versioned
+from carecluster.store.models import Versioned
 
 
 def current(model: type[Versioned]) -> ColumnElement[bool]:
@@ -24,43 +24,54 @@ def current(model: type[Versioned]) -> ColumnElement[bool]:
 
 
 class _AddMonths(FunctionElement[Any]):
-    """`start` plus whole calendar months, clamped to the month's last day."""
+    """`start` plus a fixed number of calendar months, clamped to the month's last day.
+
+    The amount is a Python int, compiled into the SQL as a constant (the modifier text SQLite's
+    date() parses per row is then a literal, not a concatenation)."""
 
     type = Date()
-    inherit_cache = True
+    inherit_cache = False
+
+    def __init__(self, start: Any, months: int) -> None:
+        self.months = int(months)
+        super().__init__(start)
 
 
 @compiles(_AddMonths)
 def _add_months_pg(element: _AddMonths, compiler: Any, **kw: Any) -> str:
-    start, months = list(element.clauses)
-    return f"CAST(({compiler.process(start, **kw)} + make_interval(months => CAST({compiler.process(months, **kw)} AS INTEGER))) AS DATE)"
+    (start,) = list(element.clauses)
+    return f"CAST(({compiler.process(start, **kw)} + make_interval(months => {element.months})) AS DATE)"
 
 
 @compiles(_AddMonths, "sqlite")
 def _add_months_sqlite(element: _AddMonths, compiler: Any, **kw: Any) -> str:
-    start, months = list(element.clauses)
+    (start,) = list(element.clauses)
     s = compiler.process(start, **kw)
-    m = compiler.process(months, **kw)
-    plain = f"date({s}, '+' || ({m}) || ' months')"
-    clamped = f"date({s}, 'start of month', '+' || (({m}) + 1) || ' months', '-1 day')"
-    return f"(CASE WHEN strftime('%d', {plain}) = strftime('%d', {s}) THEN {plain} ELSE {clamped} END)"
+    plain = f"date({s}, '+{element.months} months')"
+    # date() rolls an overflowing day into the next month (31 Aug + 6 months = 3 March): the day
+    # then differs from the start's, and the clamped answer is the day before that month began
+    return f"(CASE WHEN substr({plain}, 9, 2) = substr({s}, 9, 2) THEN {plain} ELSE date({plain}, 'start of month', '-1 day') END)"
 
 
 class _AddDays(FunctionElement[Any]):
     type = Date()
-    inherit_cache = True
+    inherit_cache = False
+
+    def __init__(self, start: Any, days: int) -> None:
+        self.days = int(days)
+        super().__init__(start)
 
 
 @compiles(_AddDays)
 def _add_days_pg(element: _AddDays, compiler: Any, **kw: Any) -> str:
-    start, days = list(element.clauses)
-    return f"CAST(({compiler.process(start, **kw)} + CAST({compiler.process(days, **kw)} AS INTEGER)) AS DATE)"
+    (start,) = list(element.clauses)
+    return f"CAST(({compiler.process(start, **kw)} + {element.days}) AS DATE)"
 
 
 @compiles(_AddDays, "sqlite")
 def _add_days_sqlite(element: _AddDays, compiler: Any, **kw: Any) -> str:
-    start, days = list(element.clauses)
-    return f"date({compiler.process(start, **kw)}, '+' || ({compiler.process(days, **kw)}) || ' days')"
+    (start,) = list(element.clauses)
+    return f"date({compiler.process(start, **kw)}, '+{element.days} days')"
 
 
 class _DaysBetween(FunctionElement[Any]):
@@ -84,9 +95,8 @@ def _days_sqlite(element: _DaysBetween, compiler: Any, **kw: Any) -> str:
 
 def add_duration_sql(start: Any, duration: Duration) -> ColumnElement[Any]:
     if duration.unit == "weeks":
-        return _AddDays(start, literal(duration.value * 7))
-    months = duration.value * (12 if duration.unit == "years" else 1)
-    return _AddMonths(start, literal(months))
+        return _AddDays(start, duration.value * 7)
+    return _AddMonths(start, duration.value * (12 if duration.unit == "years" else 1))
 
 
 def days_between(later: Any, earlier: Any) -> ColumnElement[int]:
@@ -98,21 +108,16 @@ def later_of(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]
     return case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
 
 
-def _by_cluster(cluster: Any, values: dict[int, int]) -> ColumnElement[Any]:
-    if not values:
-        return cast(null(), Integer)
-    return case(*[(cluster == n, literal(v)) for n, v in values.items()], else_=cast(null(), Integer))
-
-
 def _due(since: Any, cluster: Any, durations: dict[int, Duration]) -> ColumnElement[Any]:
-    """`since` plus each cluster's duration, with `since` written once per unit so a correlated
-    sub-query behind it is not multiplied by the number of clusters."""
-    days = {n: d.value * 7 for n, d in durations.items() if d.unit == "weeks"}
-    months = {n: d.value * (12 if d.unit == "years" else 1) for n, d in durations.items() if d.unit != "weeks"}
-    d, m = _by_cluster(cluster, days), _by_cluster(cluster, months)
+    """`since` plus each cluster's duration: one branch per distinct duration, each with its
+    amount as a constant, so a row costs one dispatch on its cluster and one date addition."""
+    by_duration: dict[Duration, list[int]] = {}
+    for number, duration in sorted(durations.items()):
+        by_duration.setdefault(duration, []).append(number)
+    if not by_duration:
+        return cast(null(), Date)
     return case(
-        (d.is_not(None), _AddDays(since, d)),
-        (m.is_not(None), _AddMonths(since, m)),
+        *[(cluster.in_(numbers), add_duration_sql(since, duration)) for duration, numbers in by_duration.items()],
         else_=cast(null(), Date),
     )
 
@@ -136,29 +141,6 @@ def super_class_of(cluster: Any, reference: ReferenceSet) -> ColumnElement[str]:
     return case(*[(cluster == c.number, c.super_class) for c in reference.clusters], else_=cast(null(), String))
 
 
-def compact_ratings(table: Any = Assessment) -> ColumnElement[str]:
-    """The stored ratings as text without spaces: `[0,1,9,...]`.
-
-    Why not JSON functions: every rating is one digit (0-4, or 9 for not known; `domain.ratings`
-    refuses anything else before a rating is stored), so in the compact text rating i sits at
-    character 2 + 2i. `substr` there costs a fraction of `json_extract` (measured: ~0.65 s per
-    scale per million rows on SQLite for json_extract), which is what keeps the rating-based
-    reports within their time on a million assessments. The same text serves PostgreSQL.
-    """
-    return func.replace(cast(table.ratings, String), " ", "")
-
-
-def rating(index: int, table: Any = Assessment, compact: Any = None) -> ColumnElement[int]:
-    """The rating of scale number `index` (0-based, in `SCALE_CODES` order)."""
-    text_ = compact if compact is not None else compact_ratings(table)
-    return cast(func.substr(text_, 2 + 2 * index, 1), Integer)
-
-
-def count_nines(text_: Any) -> ColumnElement[int]:
-    """How many scales are rated 9, from the ratings text: its 9s (no other 9 can occur in it)."""
-    return func.length(text_) - func.length(func.replace(text_, "9", ""))
-
-
 class _Month(FunctionElement[Any]):
     """'YYYY-MM' of a date."""
 
@@ -173,7 +155,9 @@ def _month_pg(element: _Month, compiler: Any, **kw: Any) -> str:
 
 @compiles(_Month, "sqlite")
 def _month_sqlite(element: _Month, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {compiler.process(next(iter(element.clauses)), **kw)})"
+    # SQLite holds a date as ISO text ('YYYY-MM-DD'): its first seven characters are the month,
+    # read far more cheaply than by strftime, which parses the date first
+    return f"substr({compiler.process(next(iter(element.clauses)), **kw)}, 1, 7)"
 
 
 def month_of(day: Any) -> ColumnElement[str]:

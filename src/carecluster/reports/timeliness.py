@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, null, select
+from sqlalchemy import String, and_, case, cast, literal, null, select
 
 from carecluster.reference.models import ReferenceSet
 from carecluster.reports.common import caseload_on
 from carecluster.reports.measures import MeasureSpec
 from carecluster.reports.models import Filters, Measure
-from carecluster.reports.sql import current, days_between, episode_ends, later_of, review_due
-from carecluster.store.models import AssignmentPeriod, Review, ServiceUser
+from carecluster.reports.sql import days_between, episode_ends, later_of, review_due
+from carecluster.store.models import ReviewFact
 
 OVERDUE_BANDS = (
     (1, 28, "1-28 days"),
@@ -28,59 +28,35 @@ OVERDUE_BANDS = (
 
 
 def _reviews_in_time(filters: Filters, reference: ReferenceSet) -> Any:
-    earlier = Review.__table__.alias("earlier")
-    previous = (
-        select(func.max(earlier.c.reviewed_on))
-        .where(
-            earlier.c.service_user_id == Review.service_user_id,
-            earlier.c.superseded_at.is_(None),
-            earlier.c.reviewed_on < Review.reviewed_on,
-        )
-        .scalar_subquery()
-    )
-    period_start = (
-        select(func.max(AssignmentPeriod.start_date))
-        .where(
-            AssignmentPeriod.service_user_id == Review.service_user_id,
-            current(AssignmentPeriod),
-            AssignmentPeriod.cluster == Review.current_cluster,
-            AssignmentPeriod.start_date < Review.reviewed_on,
-        )
-        .scalar_subquery()
-    )
-    held = (
-        select(
-            Review.service_user_id.label("su"),
-            ServiceUser.team_id,
-            Review.recorded_by.label("clinician_id"),
-            Review.current_cluster.label("cluster"),
-            Review.reviewed_on.label("on"),
-            previous.label("previous"),
-            period_start.label("period_start"),
-        )
-        .join(ServiceUser, and_(ServiceUser.record_id == Review.service_user_id, current(ServiceUser)))
-        .where(current(Review), Review.reviewed_on >= filters.date_from, Review.reviewed_on <= filters.date_to)
-        .cte("reviews_held")
-        .prefix_with("MATERIALIZED")
-    )
-    inner = (
-        select(held, later_of(held.c.previous, held.c.period_start).label("since"))
-        .cte("reviews_clocked")
-        .prefix_with("MATERIALIZED")
-    )
-    due = review_due(inner.c.cluster, inner.c.since, reference)
+    """Reviews held in the period with their clocks, from the reports' derived rows: each review's
+    previous review and the start of its cluster's period are kept in `ReviewFact`, refreshed
+    whenever the person's reviews or periods change (`store.report_facts`)."""
+    r = ReviewFact
+    since = later_of(r.previous_review_on, r.period_start)
+    # one materialised step: the due date is computed once per review, then compared and
+    # (only for late reviews) counted in days
     timed = (
-        select(inner, due.label("due")).where(inner.c.since.is_not(None)).cte("reviews_due").prefix_with("MATERIALIZED")
+        select(
+            r.service_user_id.label("su"),
+            r.team_id,
+            r.recorded_by.label("clinician_id"),
+            r.current_cluster.label("cluster"),
+            r.reviewed_on.label("on"),
+            review_due(r.current_cluster, since, reference).label("due"),
+        )
+        .where(r.reviewed_on >= filters.date_from, r.reviewed_on <= filters.date_to, since.is_not(None))
+        .cte("reviews_due")
+        .prefix_with("MATERIALIZED")
     )
-    late = days_between(timed.c.on, timed.c.due)
+    late = timed.c.on > timed.c.due
     return select(
         timed.c.su,
         timed.c.team_id,
         timed.c.clinician_id,
         timed.c.cluster,
-        case((timed.c.on <= timed.c.due, 1), else_=0).label("num"),
+        case((late, 0), else_=1).label("num"),
         timed.c.on,
-        case((late > 0, late), else_=0).label("value"),
+        case((late, days_between(timed.c.on, timed.c.due)), else_=0).label("value"),
         cast(null(), String).label("detail"),
     ).where(timed.c.due.is_not(None))
 

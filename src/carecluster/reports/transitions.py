@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import func, literal, select
 
 from carecluster.reference.models import ReferenceSet
-from carecluster.reports.common import rated_in_period, with_team
+from carecluster.reports.common import rated_in_period
 from carecluster.reports.measures import MeasureSpec, scoped
 from carecluster.reports.models import Filters
-from carecluster.store.models import ServiceUser
 
 
 def _moves(filters: Filters, _r: ReferenceSet) -> Any:
@@ -19,7 +18,7 @@ def _moves(filters: Filters, _r: ReferenceSet) -> Any:
     return (
         select(
             r.c.su,
-            ServiceUser.team_id,
+            r.c.team_id,
             r.c.rater.label("clinician_id"),
             r.c.chosen.label("cluster"),
             literal(1).label("num"),
@@ -28,7 +27,6 @@ def _moves(filters: Filters, _r: ReferenceSet) -> Any:
             r.c.reason.label("detail"),
         )
         .select_from(r)
-        .join(ServiceUser, with_team(r))
         .where(r.c.chosen.is_not(None), r.c.previous.is_not(None), r.c.chosen != r.c.previous)
     )
 

@@ -18,12 +18,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from carecluster.reference.models import SCALE_CODES
 
 ROLES: tuple[str, ...] = ("clinician", "team_lead", "auditor", "admin")
 
@@ -301,6 +304,89 @@ class OutcomeAdministration(Versioned, Base):
     goals: Mapped[list[Any] | None] = mapped_column(JSON)
     score: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(10))
+
+
+# --- derived tables for the reports ------------------------------------------------------------
+
+SCALE_COLUMNS: tuple[str, ...] = tuple(f"scale_{code.lower()}" for code in SCALE_CODES)
+"""One small-integer column per MHCT scale in `AssessmentFact`, in `SCALE_CODES` order."""
+
+
+class AssessmentFact(Base):
+    """One row per current assessment with a current allocation: what the reports read of both.
+
+    Derived, not clinical: every value is recomputed from the versioned rows (see
+    `store.report_facts`) whenever either is written, in the same transaction, and the whole
+    table can be rebuilt at any time. Why it exists: a year of a large provider's assessments is
+    half a million rows, and reading each one's ratings out of its JSON and its allocation by a
+    join cost the reports several seconds; here the ratings are integers, the counts the reports
+    need (9s, HoNOS total) are already made, the service user's current team is beside them (a
+    look-up per row cost more than the rest of the read), and on SQLite the rows are stored in date order
+    (WITHOUT ROWID, keyed by date first), so a period is one contiguous range.
+    """
+
+    __tablename__ = "report_assessment_facts"
+
+    assessed_on: Mapped[date] = mapped_column(primary_key=True)
+    recorded_at: Mapped[datetime] = mapped_column(primary_key=True)
+    """In the key after the date: a day's assessments in the order they were recorded, so the
+    first and last of a day are read in index order (the service-user index carries the key)."""
+    assessment_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    team_id: Mapped[int]
+    """The service user's team as recorded now (refreshed when the service user is amended)."""
+    episode_id: Mapped[str | None] = mapped_column(String(32))
+    rater_id: Mapped[int]
+    clustering_event: Mapped[str] = mapped_column(String(40))
+    nines: Mapped[int] = mapped_column(SmallInteger)
+    honos_rated: Mapped[int] = mapped_column(SmallInteger)
+    """Scales 1-12 rated 0-4 (a HoNOS is valid with enough of them)."""
+    honos_total: Mapped[int] = mapped_column(SmallInteger)
+    """Sum of scales 1-12 rated 0-4 (9s left out)."""
+    allocation_id: Mapped[str] = mapped_column(String(32))
+    suggested_cluster: Mapped[int]
+    previous_cluster: Mapped[int | None]
+    chosen_cluster: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    red_breach: Mapped[int] = mapped_column(SmallInteger)
+    """1 when the allocation's stored reasons-required list names a red breach."""
+    rare_transition: Mapped[int] = mapped_column(SmallInteger)
+    """1 when it names a rare transition."""
+
+    __table_args__ = (
+        UniqueConstraint("assessment_id", name="uq_report_assessment_facts_assessment"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+for _column in SCALE_COLUMNS:  # 18 columns, declared from the scale codes rather than typed out
+    setattr(AssessmentFact, _column, mapped_column(_column, SmallInteger, nullable=False))
+
+
+class ReviewFact(Base):
+    """One row per current review with its review clock: the previous review before it and the
+    start of the assignment period in the reviewed cluster that began before it.
+
+    Derived like `AssessmentFact`; refreshed for a service user whenever one of their reviews or
+    assignment periods is written, since either can move another review's clock.
+    """
+
+    __tablename__ = "report_review_facts"
+
+    reviewed_on: Mapped[date] = mapped_column(primary_key=True)
+    review_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    team_id: Mapped[int]
+    """The service user's team as recorded now, as in `AssessmentFact`."""
+    recorded_by: Mapped[int]
+    current_cluster: Mapped[int]
+    previous_review_on: Mapped[date | None]
+    period_start: Mapped[date | None]
+
+    __table_args__ = (
+        UniqueConstraint("review_id", name="uq_report_review_facts_review"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 VERSIONED: tuple[type[Versioned], ...] = (

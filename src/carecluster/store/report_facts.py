@@ -1,0 +1,248 @@
+"""Keep the reports' derived tables (`AssessmentFact`, `ReviewFact`) true to the clinical rows.
+
+One SQL definition per table (`assessment_facts_select`, `review_facts_select`) serves three
+callers, so the rows never depend on who wrote them:
+
+* every ORM flush that writes an assessment, allocation, review or assignment period refreshes
+  the rows it touches, in the same transaction (`after_flush`, registered on every Session), so
+  a report read straight after a write sees it and a rolled-back write leaves nothing behind;
+* migration 0005 fills the tables from what is already stored;
+* `rebuild` (CLI `carecluster db rebuild-report-facts`) refills them after rows were loaded
+  around the ORM, e.g. a bulk load with SQL.
+
+A refresh deletes the affected rows and inserts them again from the current versions: the facts
+are a cache of the clinical rows, never a record in their own right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Integer, String, and_, case, cast, delete, event, func, insert, literal, select
+from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.sql.expression import ColumnElement
+
+from carecluster.store.models import (
+    SCALE_COLUMNS,
+    Allocation,
+    Assessment,
+    AssessmentFact,
+    AssignmentPeriod,
+    Review,
+    ReviewFact,
+    ServiceUser,
+)
+
+HONOS_ITEMS = 12
+"""Scales 1-12 of the MHCT are the HoNOS items."""
+BATCH = 500
+"""Ids per refresh statement: well under every backend's limit on bound parameters."""
+
+
+def compact_ratings(table: Any = Assessment) -> ColumnElement[str]:
+    """The stored ratings as text without spaces: `[0,1,9,...]`.
+
+    Why not JSON functions: every rating is one digit (0-4, or 9 for not known; `domain.ratings`
+    refuses anything else before a rating is stored), so in the compact text rating i sits at
+    character 2 + 2i, and `substr` costs a fraction of `json_extract` on SQLite. The same text
+    serves PostgreSQL, whose JSON text puts a space after each comma.
+    """
+    return func.replace(cast(table.ratings, String), " ", "")
+
+
+def rating(index: int, compact: Any) -> ColumnElement[int]:
+    """The rating of scale number `index` (0-based, in `SCALE_CODES` order) from the compact text."""
+    return cast(func.substr(compact, 2 + 2 * index, 1), Integer)
+
+
+def count_nines(compact: Any) -> ColumnElement[int]:
+    """How many scales are rated 9: the 9s of the text (no other 9 can occur in it)."""
+    return func.length(compact) - func.length(func.replace(compact, "9", ""))
+
+
+def _mentions(reasons: Any, code: str) -> ColumnElement[int]:
+    return case((cast(reasons, String).like(f'%"{code}"%'), 1), else_=0)
+
+
+def _current_service_user(service_user_id: Any) -> ColumnElement[bool]:
+    return and_(ServiceUser.record_id == service_user_id, ServiceUser.superseded_at.is_(None))
+
+
+def assessment_facts_select(
+    assessment_ids: Collection[str] | None = None, service_user_ids: Collection[str] | None = None
+) -> Any:
+    """The facts of current assessments with a current allocation (all, or those named, or
+    those of the service users named)."""
+    compact = compact_ratings()
+    scales = [rating(i, compact) for i in range(len(SCALE_COLUMNS))]
+    honos = scales[:HONOS_ITEMS]
+    query = (
+        select(
+            Assessment.assessed_on,
+            Assessment.record_id,
+            Assessment.service_user_id,
+            ServiceUser.team_id,
+            Assessment.episode_id,
+            Assessment.rater_id,
+            Assessment.recorded_at,
+            Assessment.clustering_event,
+            count_nines(compact),
+            sum((case((s.between(0, 4), 1), else_=0) for s in honos), literal(0)),
+            sum((case((s.between(0, 4), s), else_=0) for s in honos), literal(0)),
+            Allocation.record_id,
+            Allocation.suggested_cluster,
+            Allocation.previous_cluster,
+            Allocation.chosen_cluster,
+            Allocation.reason,
+            _mentions(Allocation.reason_required, "red_breach"),
+            _mentions(Allocation.reason_required, "rare_transition"),
+            *scales,
+        )
+        .join(Allocation, and_(Allocation.assessment_id == Assessment.record_id, Allocation.superseded_at.is_(None)))
+        .join(ServiceUser, _current_service_user(Assessment.service_user_id))
+        .where(Assessment.superseded_at.is_(None))
+    )
+    if assessment_ids is not None:
+        query = query.where(Assessment.record_id.in_(list(assessment_ids)))
+    if service_user_ids is not None:
+        query = query.where(Assessment.service_user_id.in_(list(service_user_ids)))
+    return query
+
+
+ASSESSMENT_COLUMNS = [
+    "assessed_on",
+    "assessment_id",
+    "service_user_id",
+    "team_id",
+    "episode_id",
+    "rater_id",
+    "recorded_at",
+    "clustering_event",
+    "nines",
+    "honos_rated",
+    "honos_total",
+    "allocation_id",
+    "suggested_cluster",
+    "previous_cluster",
+    "chosen_cluster",
+    "reason",
+    "red_breach",
+    "rare_transition",
+    *SCALE_COLUMNS,
+]
+
+
+def review_facts_select(service_user_ids: Collection[str] | None = None) -> Any:
+    """Each current review with its clock's two candidate starts (all, or those of the people named)."""
+    earlier = Review.__table__.alias("earlier")
+    previous = (
+        select(func.max(earlier.c.reviewed_on))
+        .where(
+            earlier.c.service_user_id == Review.service_user_id,
+            earlier.c.superseded_at.is_(None),
+            earlier.c.reviewed_on < Review.reviewed_on,
+        )
+        .scalar_subquery()
+    )
+    period_start = (
+        select(func.max(AssignmentPeriod.start_date))
+        .where(
+            AssignmentPeriod.service_user_id == Review.service_user_id,
+            AssignmentPeriod.superseded_at.is_(None),
+            AssignmentPeriod.cluster == Review.current_cluster,
+            AssignmentPeriod.start_date < Review.reviewed_on,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Review.reviewed_on,
+            Review.record_id,
+            Review.service_user_id,
+            ServiceUser.team_id,
+            Review.recorded_by,
+            Review.current_cluster,
+            previous,
+            period_start,
+        )
+        .join(ServiceUser, _current_service_user(Review.service_user_id))
+        .where(Review.superseded_at.is_(None))
+    )
+    if service_user_ids is not None:
+        query = query.where(Review.service_user_id.in_(list(service_user_ids)))
+    return query
+
+
+REVIEW_COLUMNS = [
+    "reviewed_on",
+    "review_id",
+    "service_user_id",
+    "team_id",
+    "recorded_by",
+    "current_cluster",
+    "previous_review_on",
+    "period_start",
+]
+
+
+def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), BATCH):
+        yield ordered[start : start + BATCH]
+
+
+def refresh_assessments(connection: Connection | Session, assessment_ids: Iterable[str]) -> None:
+    for chunk in _chunks(assessment_ids):
+        connection.execute(delete(AssessmentFact).where(AssessmentFact.assessment_id.in_(chunk)))
+        connection.execute(insert(AssessmentFact).from_select(ASSESSMENT_COLUMNS, assessment_facts_select(chunk)))
+
+
+def refresh_people(connection: Connection | Session, service_user_ids: Iterable[str]) -> None:
+    """Every assessment fact of the service users named (their team changed, say)."""
+    for chunk in _chunks(service_user_ids):
+        connection.execute(delete(AssessmentFact).where(AssessmentFact.service_user_id.in_(chunk)))
+        connection.execute(
+            insert(AssessmentFact).from_select(ASSESSMENT_COLUMNS, assessment_facts_select(service_user_ids=chunk))
+        )
+
+
+def refresh_reviews(connection: Connection | Session, service_user_ids: Iterable[str]) -> None:
+    for chunk in _chunks(service_user_ids):
+        connection.execute(delete(ReviewFact).where(ReviewFact.service_user_id.in_(chunk)))
+        connection.execute(insert(ReviewFact).from_select(REVIEW_COLUMNS, review_facts_select(chunk)))
+
+
+def rebuild(connection: Connection) -> dict[str, int]:
+    """Refill both tables from every current row; returns the rows written per table."""
+    connection.execute(delete(AssessmentFact))
+    connection.execute(delete(ReviewFact))
+    connection.execute(insert(AssessmentFact).from_select(ASSESSMENT_COLUMNS, assessment_facts_select()))
+    connection.execute(insert(ReviewFact).from_select(REVIEW_COLUMNS, review_facts_select()))
+    return {
+        AssessmentFact.__tablename__: connection.scalar(select(func.count()).select_from(AssessmentFact)) or 0,
+        ReviewFact.__tablename__: connection.scalar(select(func.count()).select_from(ReviewFact)) or 0,
+    }
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    """Refresh the facts of whatever this flush wrote (new versions, and old ones superseded)."""
+    assessments: set[str] = set()
+    people: set[str] = set()
+    moved: set[str] = set()
+    for row in (*session.new, *session.dirty):
+        if isinstance(row, ServiceUser):
+            moved.add(row.record_id)
+        elif isinstance(row, Assessment):
+            assessments.add(row.record_id)
+        elif isinstance(row, Allocation):
+            assessments.add(row.assessment_id)
+        elif isinstance(row, Review | AssignmentPeriod):
+            people.add(row.service_user_id)
+    if moved:
+        refresh_people(session.connection(), moved)
+    if assessments:
+        refresh_assessments(session.connection(), assessments)
+    if people | moved:
+        refresh_reviews(session.connection(), people | moved)
