@@ -106,3 +106,15 @@ def test_files_and_drill_down(site: tuple[TestClient, Population]) -> None:
         ).status_code
         == 422
     )
+    cell = client.get(
+        "/api/v1/reports/transitions/drill/moves",
+        params=PERIOD | {"dimension": "cluster", "key": "10", "from_cluster": "11"},
+        headers=token(client, "auditor"),
+    ).json()
+    assert (cell["total"], cell["from_cluster"], cell["rows"][0]["service_user_id"]) == (1, 11, p.people["S2"])
+    assert (
+        client.get(
+            "/api/v1/reports/transitions/drill/moves", params=PERIOD | {"from_cluster": "22"}, headers=lead
+        ).status_code
+        == 422
+    )

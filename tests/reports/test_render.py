@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -80,3 +81,31 @@ def test_report_command_writes_csv_xlsx_and_self_contained_html(tmp_path: Path) 
     unknown_team = runner.invoke(app, [*base, "--team", "Z"])
     assert unknown_team.exit_code == 2
     assert "no team" in unknown_team.output
+
+
+def test_pages_link_each_transition_pair_to_its_cell_and_files_do_not(tmp_path: Path) -> None:
+    from carecluster import builtin_reference
+    from carecluster.reports import Filters, build_report
+    from carecluster.reports.render import html_body, to_html
+
+    db = Database(_database(tmp_path))
+    try:
+        with db.transaction(write=False) as session:
+            report = build_report(
+                session,
+                "transitions",
+                Filters(date_from=date(2026, 1, 1), date_to=date(2026, 6, 30)),
+                builtin_reference(),
+            )
+    finally:
+        db.dispose()
+    asked = []
+
+    def link(measure: str, which: str, dimension: str | None, key: str | None, from_cluster: int | None = None) -> str:
+        asked.append((measure, which, dimension, key, from_cluster))
+        return f"/drill/{measure}/{from_cluster}-{key}"
+
+    page = html_body(report, link=link)
+    assert ("moves", "numerator", "cluster", "10", 11) in asked
+    assert 'href="/drill/moves/11-10" aria-label="from 11, to 10: 1 moves, list them"' in page
+    assert "/drill/moves/11-10" not in to_html(report)  # a file links to no page

@@ -88,6 +88,18 @@ def test_drill_down_lists_the_people_behind_a_number(
         assert none.total == 0
         overrides = service.drill_down(auditor, "accuracy", "override_reasons", FROM, TO, which="rest")
         assert [(r.service_user_id, r.detail) for r in overrides.rows] == [(p.people["S4"], "")]
+        # one cell of the transitions matrix: the moves from 11 to 10 (S2), and none from 11 to 12
+        cell = service.drill_down(
+            auditor, "transitions", "moves", FROM, TO, dimension="cluster", key="10", from_cluster=11
+        )
+        assert [(r.service_user_id, r.value, r.cluster) for r in cell.rows] == [(p.people["S2"], 11, 10)]
+        assert cell.from_cluster == 11
+        empty = service.drill_down(
+            auditor, "transitions", "moves", FROM, TO, dimension="cluster", key="12", from_cluster=11
+        )
+        assert empty.total == 0
+        with pytest.raises(Invalid):  # only cluster changes have a from-cluster
+            service.drill_down(auditor, "accuracy", "agreement", FROM, TO, from_cluster=11)
         with pytest.raises(NotFound):
             service.drill_down(auditor, "accuracy", "no_such_measure", FROM, TO)
         with pytest.raises(Invalid):
@@ -95,4 +107,5 @@ def test_drill_down_lists_the_people_behind_a_number(
     with db.transaction(write=False) as session:
         drills = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "read_report_drill")))
     assert drills[0].after == {"record_ids": [p.people["S7"]]}
-    assert len(drills) == 6
+    assert len(drills) == 8
+    assert "from=11" in (drills[-1].detail or "")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from carecluster.reference.models import ReferenceSet
 from carecluster.reports import accuracy, completeness, drift, outcomes, timeliness, transitions
 from carecluster.reports.measures import Labels, MeasureSpec, compute_all
-from carecluster.reports.models import Filters, Measure, Report, Table
+from carecluster.reports.models import Filters, Measure, Report, Table, TableDrill
 from carecluster.reports.trends import monthly
 
 
@@ -137,7 +137,17 @@ def _transition_tables(session: Session, f: Filters, r: ReferenceSet, ms: list[M
             rows=[[k.replace("_", " "), summary.get(k, 0)] for k in ("likely_or_possible", "rare", "not_listed")],
             chart="bar",
         ),
-        Table(id="moves", title="Every from-to pair", columns=["From", "To", "Moves", "Likelihood"], rows=listed),
+        Table(
+            id="moves",
+            title="Every from-to pair",
+            columns=["From", "To", "Moves", "Likelihood"],
+            rows=listed,
+            drills=[
+                TableDrill(measure=transitions.MOVES.id, dimension="cluster", key=str(b), from_cluster=a)
+                for a, b, _n, _l in listed
+            ],
+            drill_column=2,
+        ),
     ]
 
 

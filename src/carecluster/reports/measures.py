@@ -53,6 +53,8 @@ class MeasureSpec:
     """Computed for a report's tables, not listed among its measures."""
     trend: bool = False
     """Also broken down by calendar month (a line chart): the family's query then groups by month."""
+    value_is_from_cluster: bool = False
+    """`value` holds the cluster moved from, so a drill-down can narrow to one from-to cell."""
 
 
 def scoped(spec: MeasureSpec, filters: Filters, reference: ReferenceSet) -> Any:
@@ -211,11 +213,17 @@ def drill(
     which: Which = "numerator",
     dimension: str | None = None,
     key: str | None = None,
+    from_cluster: int | None = None,
     limit: int = DRILL_LIMIT,
 ) -> Drill:
-    """The units behind a number: the numerator, the whole denominator, or the rest (den - num)."""
+    """The units behind a number: the numerator, the whole denominator, or the rest (den - num);
+    for cluster changes, optionally only the moves from one cluster (a cell of the matrix)."""
     units = scoped(spec, filters, reference)
     query = select(units)
+    if from_cluster is not None:
+        if not spec.value_is_from_cluster:
+            raise ValueError(f"{spec.label}: only cluster changes can be narrowed to the cluster moved from")
+        query = query.where(units.c[spec.value] == from_cluster)
     if spec.den:
         query = query.where(units.c[spec.den] == 1)
     if which == "numerator":
@@ -261,6 +269,7 @@ def drill(
         which=which,
         dimension=dimension,
         key=key,
+        from_cluster=from_cluster,
         total=total,
         rows=rows,
         value_label=spec.value_label,

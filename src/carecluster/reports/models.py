@@ -73,6 +73,18 @@ class Table(BaseModel):
     """Heat maps: the columns shaded by value; the first column labels the rows."""
     shading: list[list[str | None]] | None = None
     """Heat maps: a mark per cell (the reference colour, or the transition likelihood)."""
+    drills: list[TableDrill] | None = None
+    """Per row, the drill-down behind its `drill_column` cell (pages link it; files do not)."""
+    drill_column: int = -1
+
+
+class TableDrill(BaseModel):
+    """Which service users stand behind one cell of a table: a measure's drill-down, narrowed."""
+
+    measure: str
+    dimension: str | None = None
+    key: str | None = None
+    from_cluster: int | None = None
 
 
 class Report(BaseModel):
@@ -122,6 +134,11 @@ class Drill(BaseModel):
     which: Literal["numerator", "denominator", "rest"]
     dimension: str | None
     key: str | None
+    from_cluster: int | None = None
+    """Cluster changes only: the cluster moved from (with dimension cluster = moved to)."""
     total: int
     rows: list[DrillRow]
     value_label: str | None
+
+
+Table.model_rebuild()

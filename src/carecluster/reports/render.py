@@ -11,15 +11,22 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 from carecluster.reports.charts import REFERENCE_FILL, bar_chart, heat_map, line_chart
 from carecluster.reports.models import Cell, Drill, Group, Measure, Report, Table
 
-Link = Callable[[str, str, str | None, str | None], str]
-"""(measure id, which: numerator | denominator | rest, dimension, key) -> URL of the drill-down."""
+
+class Link(Protocol):
+    """(measure id, which: numerator | denominator | rest, dimension, key[, from_cluster]) -> URL of the drill-down."""
+
+    def __call__(
+        self, measure: str, which: str, dimension: str | None, key: str | None, from_cluster: int | None = None
+    ) -> str: ...
+
+
 FORMATS = ("csv", "xlsx", "html")
 
 
@@ -312,7 +319,7 @@ def _table_chart(t: Table) -> str:
     return ""
 
 
-def _table_html(t: Table) -> str:
+def _table_html(t: Table, link: Link | None = None) -> str:
     out = [f'<section class="cc-table" id="t-{escape(t.id)}"><h3>{escape(t.title)}</h3>']
     if t.note:
         out.append(f'<p class="cc-note">{escape(t.note)}</p>')
@@ -352,7 +359,18 @@ def _table_html(t: Table) -> str:
             )
             tag = "th" if j == 0 else "td"
             scope = ' scope="row"' if j == 0 else ""
-            cells.append(f'<{tag}{scope} class="{cls}">{escape(text)}</{tag}>')
+            drill = t.drills[i] if link and t.drills and i < len(t.drills) and j == t.drill_column else None
+            shown = (
+                _a(
+                    link(drill.measure, "numerator", drill.dimension, drill.key, drill.from_cluster),
+                    text,
+                    ", ".join(f"{t.columns[c].lower()} {row[c]}" for c in range(j))
+                    + f": {text} {t.columns[j].lower()}, list them",
+                )
+                if drill is not None and link is not None
+                else escape(text)
+            )
+            cells.append(f'<{tag}{scope} class="{cls}">{shown}</{tag}>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></section>")
     return "".join(out)
@@ -373,7 +391,7 @@ def html_body(report: Report, link: Link | None = None, heading_level: int = 1) 
         parts.extend(_measure_html(m, link) for m in report.measures)
     if report.tables:
         parts.append("<h2>Tables</h2>")
-        parts.extend(_table_html(t) for t in report.tables)
+        parts.extend(_table_html(t, link) for t in report.tables)
     parts.append("</div>")
     return "".join(parts)
 

@@ -68,6 +68,7 @@ def drill_down(
     which: Which = "numerator",
     dimension: str | None = None,
     key: str | None = None,
+    from_cluster: int | None = None,
 ) -> Drill:
     """The service users behind one number; their record ids go to the audit trail, like a caseload read."""
     _known(name)
@@ -80,11 +81,25 @@ def drill_down(
         raise Invalid.field(("query", "dimension"), "one of team, clinician, cluster")
     if key is not None and key != "none" and not key.lstrip("-").isdigit():
         raise Invalid.field(("query", "key"), "a team, clinician or cluster number, or 'none'")
-    result = drill(ctx.session, name, spec, filters, ctx.reference, which=which, dimension=dimension, key=key)
+    if from_cluster is not None and not spec.value_is_from_cluster:
+        raise Invalid.field(
+            ("query", "from_cluster"), "only the cluster changes (transitions, moves) have a from-cluster"
+        )
+    result = drill(
+        ctx.session,
+        name,
+        spec,
+        filters,
+        ctx.reference,
+        which=which,
+        dimension=dimension,
+        key=key,
+        from_cluster=from_cluster,
+    )
     ctx.audit(
         "read_report_drill",
         entity="service_user",
         after={"record_ids": sorted({r.service_user_id for r in result.rows})},
-        detail=f"{name}/{measure} {which} {dimension}={key} {filters.model_dump_json()}",
+        detail=f"{name}/{measure} {which} {dimension}={key} from={from_cluster} {filters.model_dump_json()}",
     )
     return result

@@ -43,6 +43,7 @@ MOVES = MeasureSpec(
     denominator_label="moves",
     units=_moves,
     value_label="from cluster",
+    value_is_from_cluster=True,
 )
 MEASURES = (MOVES,)
 

@@ -81,9 +81,13 @@ def get_drill(
     which: Literal["numerator", "denominator", "rest"] = "numerator",
     dimension: Literal["team", "clinician", "cluster"] | None = None,
     key: str | None = None,
+    from_cluster: Annotated[
+        int | None, Query(ge=0, le=21, description="Cluster changes: the cluster moved from")
+    ] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    """The service users behind a number (up to 500 listed; `total` counts them all)."""
+    """The service users behind a number (up to 500 listed; `total` counts them all). For the
+    transitions' moves, `dimension=cluster&key=TO&from_cluster=FROM` lists one cell of the matrix."""
     result: Drill = _in_context(
         request,
         actor,
@@ -98,6 +102,7 @@ def get_drill(
             which=which,
             dimension=dimension,
             key=key,
+            from_cluster=from_cluster,
         ),
     )
     if format == "csv":

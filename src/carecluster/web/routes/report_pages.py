@@ -90,8 +90,11 @@ def dashboard(request: Request, name: str) -> HTMLResponse:
             raise _bad(error) from None
         teams = web_views.teams_readable(ctx)
 
-    def link(measure: str, which: str, dimension: str | None, key: str | None) -> str:
-        return f"/reports/{name}/drill/{measure}?" + _query(start, end, team, which=which, dimension=dimension, key=key)
+    def link(measure: str, which: str, dimension: str | None, key: str | None, from_cluster: int | None = None) -> str:
+        extra = {"from_cluster": str(from_cluster)} if from_cluster is not None else {}
+        return f"/reports/{name}/drill/{measure}?" + _query(
+            start, end, team, which=which, dimension=dimension, key=key, **extra
+        )
 
     return render_page(
         request,
@@ -131,6 +134,14 @@ def export(request: Request, name: str, fmt: str) -> Response:
     )
 
 
+def _from_cluster(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > 21:
+        raise PageError(400, "Not a cluster", f"{text!r} is not a cluster number (0-21).")
+    return int(text)
+
+
 def _drill(request: Request, name: str, measure: str) -> tuple[Drill, date, date, int | None]:
     _known(name)
     start, end, team = _params(request)
@@ -150,6 +161,7 @@ def _drill(request: Request, name: str, measure: str) -> tuple[Drill, date, date
                 which=which,  # type: ignore[arg-type]
                 dimension=q.get("dimension") or None,
                 key=q.get("key") or None,
+                from_cluster=_from_cluster(q.get("from_cluster")),
             )
         except Invalid as error:
             raise _bad(error) from None
@@ -161,7 +173,7 @@ def drill_page(request: Request, name: str, measure: str) -> HTMLResponse:
     require_user(request)
     result, start, end, team = _drill(request, name, measure)
     q = request.query_params
-    extra = {k: q.get(k) for k in ("which", "dimension", "key")}
+    extra = {k: q.get(k) for k in ("which", "dimension", "key", "from_cluster")}
     return render_page(
         request,
         "report_drill.html",
