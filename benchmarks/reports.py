@@ -338,6 +338,10 @@ def main() -> None:
     parser.add_argument(
         "--sqlite-file", type=Path, help="Keep the SQLite database here and reuse it when it is already filled."
     )
+    parser.add_argument(
+        "--postgres-url",
+        help="Use this PostgreSQL database (SQLAlchemy URL) instead of a throw-away server; reused when filled.",
+    )
     args = parser.parse_args()
     reference = builtin_reference()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other work slows the timings)")
@@ -345,6 +349,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="carecluster-bench-") as tmp:
             if backend == "sqlite":
                 url = f"sqlite:///{args.sqlite_file or Path(tmp) / 'bench.db'}"
+            elif args.postgres_url:
+                url = args.postgres_url
             else:
                 from tests.store.postgres import postgres
 

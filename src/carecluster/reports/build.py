@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from carecluster.reference.models import ReferenceSet
 from carecluster.reports import accuracy, completeness, drift, outcomes, timeliness, transitions
-from carecluster.reports.measures import Labels, MeasureSpec, compute_all
+from carecluster.reports.measures import Labels, MeasureSpec, compute_all, plan_for_reports
 from carecluster.reports.models import Filters, Measure, Report, Table, TableDrill
 from carecluster.reports.trends import monthly
 
@@ -291,6 +291,7 @@ def build_report(session: Session, name: str, filters: Filters, reference: Refer
     if name not in REPORTS:
         raise KeyError(f"no report {name!r}: one of {', '.join(REPORTS)}")
     spec = REPORTS[name]
+    plan_for_reports(session)
     labels = Labels(session, reference)
     computed = compute_all(session, spec.measures, filters, reference, labels)
     hidden = {m.id for m in spec.measures if m.hidden}

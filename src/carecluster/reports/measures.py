@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from carecluster.reference.models import ReferenceSet
@@ -55,6 +55,14 @@ class MeasureSpec:
     """Also broken down by calendar month (a line chart): the family's query then groups by month."""
     value_is_from_cluster: bool = False
     """`value` holds the cluster moved from, so a drill-down can narrow to one from-to cell."""
+
+
+def plan_for_reports(session: Session) -> None:
+    """PostgreSQL: no JIT compilation for this transaction's queries. Report queries run once
+    over a few hundred thousand rows; compiling them cost ~0.3 s each (measured, PostgreSQL 15)
+    and won back less. `SET LOCAL` ends with the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def scoped(spec: MeasureSpec, filters: Filters, reference: ReferenceSet) -> Any:
@@ -218,6 +226,7 @@ def drill(
 ) -> Drill:
     """The units behind a number: the numerator, the whole denominator, or the rest (den - num);
     for cluster changes, optionally only the moves from one cluster (a cell of the matrix)."""
+    plan_for_reports(session)
     units = scoped(spec, filters, reference)
     query = select(units)
     if from_cluster is not None:

@@ -332,7 +332,7 @@ class AssessmentFact(Base):
     """In the key after the date: a day's assessments in the order they were recorded, so the
     first and last of a day are read in index order (the service-user index carries the key)."""
     assessment_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    service_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    service_user_id: Mapped[str] = mapped_column(String(32))
     team_id: Mapped[int]
     """The service user's team as recorded now (refreshed when the service user is amended)."""
     episode_id: Mapped[str | None] = mapped_column(String(32))
@@ -355,6 +355,15 @@ class AssessmentFact(Base):
 
     __table_args__ = (
         UniqueConstraint("assessment_id", name="uq_report_assessment_facts_assessment"),
+        # a person's rows in date and recording order: their first and last of a period, or of
+        # a day, are one seek (SQLite would add the key columns itself; PostgreSQL needs them)
+        Index(
+            "ix_report_assessment_facts_service_user",
+            "service_user_id",
+            "assessed_on",
+            "recorded_at",
+            "assessment_id",
+        ),
         {"sqlite_with_rowid": False},
     )
 
@@ -375,7 +384,7 @@ class ReviewFact(Base):
 
     reviewed_on: Mapped[date] = mapped_column(primary_key=True)
     review_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    service_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    service_user_id: Mapped[str] = mapped_column(String(32))
     team_id: Mapped[int]
     """The service user's team as recorded now, as in `AssessmentFact`."""
     recorded_by: Mapped[int]
@@ -385,6 +394,7 @@ class ReviewFact(Base):
 
     __table_args__ = (
         UniqueConstraint("review_id", name="uq_report_review_facts_review"),
+        Index("ix_report_review_facts_service_user", "service_user_id", "reviewed_on"),  # a person's latest, one seek
         {"sqlite_with_rowid": False},
     )
 

@@ -64,13 +64,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("review_id", name="uq_report_review_facts_review"),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_report_assessment_facts_service_user_id", "report_assessment_facts", ["service_user_id"])
-    op.create_index("ix_report_review_facts_service_user_id", "report_review_facts", ["service_user_id"])
+    op.create_index(
+        "ix_report_assessment_facts_service_user",
+        "report_assessment_facts",
+        ["service_user_id", "assessed_on", "recorded_at", "assessment_id"],
+    )
+    op.create_index("ix_report_review_facts_service_user", "report_review_facts", ["service_user_id", "reviewed_on"])
     report_facts.rebuild(op.get_bind())
 
 
 def downgrade() -> None:
-    op.drop_index("ix_report_review_facts_service_user_id", table_name="report_review_facts")
+    op.drop_index("ix_report_review_facts_service_user", table_name="report_review_facts")
     op.drop_table("report_review_facts")
-    op.drop_index("ix_report_assessment_facts_service_user_id", table_name="report_assessment_facts")
+    op.drop_index("ix_report_assessment_facts_service_user", table_name="report_assessment_facts")
     op.drop_table("report_assessment_facts")
