@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carecluster.batch.engine import BatchInputError, allocate_arrays
-from carecluster.batch.tables import STATUSES, build_tables, tables_for
+from carecluster.batch.engine import BatchArrays, BatchInputError, allocate_arrays
+from carecluster.batch.tables import STATUSES, BatchTables, build_tables, tables_for
 from carecluster.domain.allocation import compile_reference, scope_of
 from carecluster.reference import SCALE_CODES, ReferenceSet, builtin_reference
 from carecluster.reference.csv_grids import grids_to_csv
@@ -20,9 +20,14 @@ SEVEN, EIGHT = SCALE_CODES.index("7"), SCALE_CODES.index("8")
 
 
 def batch_answers(
-    reference: ReferenceSet, codes: np.ndarray, scope: np.ndarray, allocated: np.ndarray, chunk_rows: int = 8192
+    reference: ReferenceSet,
+    codes: np.ndarray,
+    scope: np.ndarray,
+    allocated: np.ndarray,
+    chunk_rows: int = 8192,
+    tables: BatchTables | None = None,
 ) -> list[Expected]:
-    tables = tables_for(reference)
+    tables = tables_for(reference) if tables is None else tables
     arrays = allocate_arrays(tables, codes, scope, allocated, chunk_rows=chunk_rows)
     out = []
     for i in range(codes.shape[1]):
@@ -182,14 +187,81 @@ def test_a_providers_reference_set_is_compiled_from_its_own_grids(tmp_path, refe
 
 
 def test_the_compact_keys_rank_as_the_packed_keys(reference: ReferenceSet) -> None:
-    """Field order and widths: keys compare as the single engine's rank fields do."""
+    """Field order and widths: confirmed clusters' keys compare as the single engine's rank fields do."""
     tables = build_tables(compile_reference(reference))
     layout = tables.layout
-    shifts = [layout.shifts[f] for f in ("unlikely", "orange_distance", "orange_mismatches")]
+    shifts = [layout.shifts[f] for f in ("unlikely", "orange_distance", "orange_mismatches", "blocked")]
     assert shifts == sorted(shifts)
-    assert layout.shifts["red_breaches"] > layout.shifts["red_distance"] > layout.shifts["red_unconfirmed"]
-    assert layout.penalty > max(layout.masks[f] << layout.shifts[f] for f in layout.shifts)
+    assert layout.masks["blocked"] >= len(tables.groups), "every group may block a cluster"
+    assert layout.confirmed_below > max(layout.masks[f] << layout.shifts[f] for f in layout.shifts if f != "blocked")
+    assert layout.dtype == np.uint16, "the built-in grids' keys fit 16 bits"
     assert tables.numbers.tolist() == list(reference.allocatable_clusters)
+
+
+def same_arrays(a: BatchArrays, b: BatchArrays) -> list[str]:
+    """The fields in which two answers differ."""
+    return [name for name in BatchArrays.__slots__ if not np.array_equal(getattr(a, name), getattr(b, name))]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"key_dtype": np.uint32},  # the fallback for reference sets whose keys need more than 16 bits
+        {"digits": 2},  # 10 groups: a wider blocked field, groups without tests, more shared test bytes
+        {"digits": 2, "key_dtype": np.uint32},
+    ],
+)
+def test_other_table_layouts_give_the_same_answers(reference: ReferenceSet, options: dict) -> None:
+    """The engine reads its layout from the tables: forced uint32 keys and other group sizes agree."""
+    compiled = compile_reference(reference)
+    default, other = build_tables(compiled), build_tables(compiled, **options)
+    assert other.fingerprint != default.fingerprint
+    if "key_dtype" in options:
+        assert other.layout.dtype == np.uint32
+        assert all(table.dtype == np.uint32 and table.nbytes // len(table) <= 32 for table in other.keys)
+    codes, scope, allocated = sample(reference, default, 20_000, seed=11)
+    expected = allocate_arrays(default, codes, scope, allocated, chunk_rows=3001)
+    assert not same_arrays(allocate_arrays(other, codes, scope, allocated, chunk_rows=3001), expected)
+    assert not same_arrays(allocate_arrays(other, codes, scope, allocated), expected)
+    few = slice(0, 1500)
+    got = batch_answers(reference, codes[:, few], scope[few], allocated[few], tables=other)
+    assert got == single_answers(reference, codes[:, few], scope[few], allocated[few])
+
+
+def test_a_providers_set_with_wide_fields_gets_uint32_keys(tmp_path, reference: ReferenceSet) -> None:
+    """Grids whose totals need more than 16 bits of key: uint32 keys, and both engines still agree."""
+    text = grids_to_csv(
+        reference.grids, meta={"id": "trust-y", "version": "1", "name": "y", "source": "test", "confidence": "high"}
+    )
+    # cluster 12 loses every red and orange cell: all its rows are yellow-only, so a rating on any
+    # blank cell is "unlikely", up to 17 of them where the built-in grids reach 1
+    lines = [
+        line.replace(",red", ",blank").replace(",orange", ",blank") if line.startswith("12,") else line
+        for line in text.splitlines()
+    ]
+    path = tmp_path / "grids.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    provider = load_reference(path)
+    tables = tables_for(provider)
+    assert tables.layout.dtype == np.uint32
+    assert tables.layout.masks["unlikely"] > 1
+    with pytest.raises(ValueError, match="too narrow"):
+        build_tables(compile_reference(provider), key_dtype=np.uint16)
+    codes, scope, allocated = sample(provider, tables, 4000, seed=13)
+    codes[:, :500] = np.where(codes[:, :500] == 9, 4, codes[:, :500])  # ratings on cluster 12's blank cells
+    got = batch_answers(provider, codes, scope, allocated, chunk_rows=1499)
+    assert got == single_answers(provider, codes, scope, allocated)
+    assert any(g.suggested_cluster == 12 for g in got)
+
+
+def test_without_allocated_clusters_there_are_no_red_breaches(reference: ReferenceSet) -> None:
+    tables = tables_for(reference)
+    codes, scope, allocated = sample(reference, tables, 5000, seed=17)
+    with_allocation = allocate_arrays(tables, codes, scope, allocated, chunk_rows=2048)
+    without = allocate_arrays(tables, codes, scope, chunk_rows=2048)
+    assert same_arrays(with_allocation, without) == ["red_breaches", "red_tests"]
+    assert not without.red_breaches.any()
+    assert not without.red_tests.any()
 
 
 # --- what is not a rating is refused, never allocated ---------------------------------------
@@ -201,6 +273,41 @@ def test_codes_that_are_not_ratings_are_refused(reference: ReferenceSet, bad: in
     codes[3, 4321] = bad
     with pytest.raises(BatchInputError, match="not a rating"):
         allocate_arrays(tables_for(reference), codes)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (5, "a rating code 5-8 is not a rating"),
+        (8, "a rating code 5-8 is not a rating"),
+        (10, "a value above 9 is not a rating"),
+        (255, "a value above 9 is not a rating"),
+    ],
+)
+@pytest.mark.parametrize("chunk_rows", [1000, 8192])
+def test_a_code_that_is_not_a_rating_names_its_record(
+    reference: ReferenceSet, bad: int, message: str, chunk_rows: int
+) -> None:
+    """The first bad record is named (1-based), in whichever slice it falls; 9 is a rating."""
+    codes = np.full((18, 5000), 9, np.uint8)
+    codes[:, ::2] = 4
+    codes[3, 4321] = bad
+    codes[17, 4400] = 7  # a later one is not the one named
+    with pytest.raises(BatchInputError, match=rf"^record 4322: {message}"):
+        allocate_arrays(tables_for(reference), codes, chunk_rows=chunk_rows)
+    codes[17, 4400] = 4
+    codes[3, 4321] = 9
+    assert len(allocate_arrays(tables_for(reference), codes, chunk_rows=chunk_rows)) == 5000
+
+
+def test_a_cluster_that_is_never_allocated_is_refused_in_any_slice(reference: ReferenceSet) -> None:
+    tables = tables_for(reference)
+    allocated = np.full(5000, -1, np.int8)
+    allocated[4999] = 9
+    with pytest.raises(BatchInputError, match="cluster 9 is never allocated"):
+        allocate_arrays(tables, np.zeros((18, 5000), np.uint8), None, allocated, chunk_rows=1000)
+    with pytest.raises(BatchInputError, match="allocated clusters must be 0-21"):
+        allocate_arrays(tables, np.zeros((18, 5000), np.uint8), None, np.full(5000, 22), chunk_rows=1000)
 
 
 def test_arrays_of_the_wrong_shape_or_kind_are_refused(reference: ReferenceSet) -> None:

@@ -2,27 +2,51 @@
 
 Input is a (18, N) array of rating codes (scale-major, as columns arrive from Arrow and Polars
 files), a scope code per record (the clinician's super class or heading, see
-`BatchTables.scopes`) and optionally the allocated cluster per record. Records are processed
-in slices of a few thousand so that the (slice x clusters) key matrices stay in the CPU's L2
-cache: the run is bound by table gathers, not by memory, and uses the same few megabytes
-whatever the number of records.
+`BatchTables.scopes`) and optionally the allocated cluster per record. Records are processed in
+slices of 16,384, so that what each step of a slice works on (1 to 2.5 MB, the tables 0.5 MB of
+it) stays mostly in a core's L2 cache: the run is bound by table gathers and by elementwise
+passes over cache-resident arrays, not by memory, and uses the same few megabytes whatever the
+number of records. Nothing is done over the whole input but cheap checks of the scope and
+allocated codes (1 byte a record): the ratings are checked slice by slice, while in cache.
 
-Per slice: one row of each group table per record is gathered and summed into every cluster's
-compact rank key (see `tables`); the smallest key names the best cluster in scope, its lowest
-position among equals being the lowest cluster number; the smallest key with the position bits
-reversed names the highest, and the two differ exactly when the single engine reports a tie.
+Every NumPy call costs about a microsecond however small its arrays: a slice is long enough for
+its ~70 calls to be a few per cent of its time, and each `_Kernel` carves all its arrays once,
+for one slice length (`_Scratch`), rather than per slice.
+
+Per slice (see `tables` for the layout):
+
+1. Digits: `min(code, 5)` for the 18 rows of ratings, next to the scope codes and a pad of 0s.
+   A code that is not a rating (5-8, above 9) is refused here, naming its record.
+2. Each group's table row: its four digits read in pairs (uint8), the pairs as base 36 (uint16),
+   once converted to intp, the index type of every `np.take` that follows.
+3. Keys: per part of the key tables (16 clusters, then 4: rows of at most 32 bytes, which `take`
+   copies twice as fast as 40), one row of each of the 5 groups gathered and summed
+   (record-major), then transposed to clusters-major so that every reduction below runs down
+   contiguous rows.
+4. The smallest key is the best; below `layout.confirmed_below` it is a confirmed cluster. The
+   lowest position among the keys equal to it names the suggestion (the single engine names
+   the lowest cluster number among equals): the largest of (n_clusters - position) where equal,
+   in uint8. More than one equal is a tie.
+5. Where no cluster is confirmed: "needs further assessment" when some cluster in scope has no
+   red breach (the groups' breach bit sets of those records' rows, OR-ed), else "variance".
+6. The tested rows behind the suggestion's orange mismatches and the allocated cluster's red
+   breaches: one gather of each group's local bits at (place of the cluster + group row) of
+   `test_masks`, the bytes of groups that share one OR-ed and shifted into place; the counts
+   are the bits.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from carecluster.batch.tables import N_SCALES, BatchTables
+from carecluster.batch.tables import INPUTS, N_SCALES, NOT_KNOWN_DIGIT, PAD, RADIX, SCOPE_COLUMN, BatchTables
 
-CHUNK_ROWS = 8192
-"""Records per slice: its three (slice x 20) uint32 buffers stay near a 2 MB L2 cache (measured)."""
+CHUNK_ROWS = 16_384
+"""Records per slice: measured best on a 2 MB L2 (8,192 pays twice the per-call cost, 24,576 spills)."""
+NOT_A_RATING = "is not a rating (use 0-4, or 9 for not known)"
 
 
 class BatchInputError(ValueError):
@@ -58,11 +82,22 @@ def _as_codes(ratings: np.ndarray) -> np.ndarray:
         if not np.issubdtype(ratings.dtype, np.integer):
             raise BatchInputError(f"ratings must be integers; got {ratings.dtype}")
         if ratings.size and (ratings.min() < 0 or ratings.max() > 9):
-            raise BatchInputError("a value below 0 or above 9 is not a rating (use 0-4, or 9 for not known)")
+            raise BatchInputError(f"a value below 0 or above 9 {NOT_A_RATING}")
         ratings = ratings.astype(np.uint8)
-    if ratings.size and ratings.max() > 9:
-        raise BatchInputError("a value above 9 is not a rating (use 0-4, or 9 for not known)")
-    return np.ascontiguousarray(ratings)
+    # uint8 codes 5-8 and above 9 are found slice by slice, while in cache (`_Kernel._digits`)
+    return ratings if ratings.strides[1] == 1 else np.ascontiguousarray(ratings)
+
+
+def _allocated_codes(allocated: np.ndarray, n_records: int) -> np.ndarray:
+    """Allocated cluster numbers as uint8 (-1, none, as 255): indexes of `_Kernel.red_place`."""
+    allocated = np.asarray(allocated)
+    if allocated.ndim != 1 or len(allocated) != n_records:
+        raise BatchInputError("allocated clusters must be one per record")
+    if not np.issubdtype(allocated.dtype, np.integer):
+        raise BatchInputError(f"allocated clusters must be integers; got {allocated.dtype}")
+    if n_records and (allocated.min() < -1 or allocated.max() > 21):
+        raise BatchInputError("allocated clusters must be 0-21 (or -1 for none)")
+    return np.ascontiguousarray(allocated, dtype=np.int8).view(np.uint8)
 
 
 def allocate_arrays(
@@ -81,136 +116,236 @@ def allocate_arrays(
     codes = _as_codes(ratings)
     n_records = codes.shape[1]
     scopes = np.zeros(n_records, np.uint8) if scope is None else np.ascontiguousarray(scope, dtype=np.uint8)
-    if len(scopes) != n_records or (n_records and int(scopes.max()) >= len(tables.scopes)):
+    if scopes.ndim != 1 or len(scopes) != n_records or (n_records and int(scopes.max()) >= len(tables.scopes)):
         raise BatchInputError("scope codes must be one per record and index tables.scopes")
-    alloc_pos = None
-    if allocated is not None:
-        allocated = np.asarray(allocated)
-        if len(allocated) != n_records:
-            raise BatchInputError("allocated clusters must be one per record")
-        if n_records and (allocated.min() < -1 or allocated.max() > 21):
-            raise BatchInputError("allocated clusters must be 0-21 (or -1 for none)")
-        alloc_pos = tables.position_of[np.where(allocated < 0, 0, allocated)]
-        known = (allocated > 0) & (alloc_pos < 0)
-        if known.any():
-            raise BatchInputError(f"cluster {int(allocated[known][0])} is never allocated")
-    return _Kernel(tables, min(chunk_rows, max(n_records, 1))).run(codes, scopes, alloc_pos)
+    alloc = None if allocated is None else _allocated_codes(allocated, n_records)
+    return _Kernel(tables, min(chunk_rows, max(n_records, 1))).run(codes, scopes, alloc)
+
+
+_View = tuple[str, "np.dtype | type", tuple[int, ...]]
+
+
+class _Scratch:
+    """One block of memory carved into the named views of each step of a slice. The steps run one
+    after another and their temporaries die with them, so every step's views start again at the
+    block's start: a slice's scratch is the largest step's, not the sum, and stays in cache."""
+
+    def __init__(self, steps: dict[str, list[_View]]) -> None:
+        self.block = np.empty(max(self._layout(views)[1] for views in steps.values()), np.uint8)
+        self.views: dict[str, np.ndarray] = {}
+        for views in steps.values():
+            for (name, dtype, shape), offset in zip(views, self._layout(views)[0], strict=True):
+                assert name not in self.views, "view names are unique across steps"
+                size = math.prod(shape) * np.dtype(dtype).itemsize
+                self.views[name] = self.block[offset : offset + size].view(dtype).reshape(shape)
+
+    @staticmethod
+    def _layout(views: list[_View]) -> tuple[list[int], int]:
+        offsets, used = [], 0
+        for _, dtype, shape in views:
+            used = -(-used // 64) * 64  # cache-line aligned
+            offsets.append(used)
+            used += math.prod(shape) * np.dtype(dtype).itemsize
+        return offsets, used
 
 
 class _Kernel:
-    """Buffers for one run, reused slice after slice (no allocation inside the loop)."""
+    """Arrays and views for slices of exactly `chunk` records, reused slice after slice."""
 
     def __init__(self, tables: BatchTables, chunk: int) -> None:
         self.tables = tables
-        self.chunk = chunk
-        layout = tables.layout
+        self.chunk = n = chunk
         n_clusters = tables.n_clusters
-        key_dtype = layout.dtype
-        self.acc = np.empty((chunk, n_clusters), key_dtype)
-        self.tmp = np.empty((chunk, n_clusters), key_dtype)
-        self.keys = np.empty((n_clusters, chunk), key_dtype)  # clusters-major: fast reductions
-        index_dtype = max((g.index_dtype for g in tables.groups), key=lambda d: d.itemsize)
-        self.index = np.empty((len(tables.groups), chunk), index_dtype)
-        k = key_dtype.type
-        self.position_mask = k((1 << layout.position_bits) - 1)
-        self.confirmed_mask = k(
-            (layout.masks["red_breaches"] << layout.shifts["red_breaches"])
-            | (layout.masks["red_unconfirmed"] << layout.shifts["red_unconfirmed"])
-        )
-        self.invalid = k(layout.invalid)
-        offsets = [group.mask_offset for group in tables.groups]
-        self.mask_offsets = np.array(offsets, dtype=np.uint32)[:, None]
-        self.red_masks, self.orange_masks = tables.red_masks, tables.orange_masks
+        n_groups = len(tables.groups)
+        pairs = len(tables.groups[0].inputs) // 2
+        key_dtype = tables.layout.dtype
+        self.scratch = _Scratch(
+            {
+                "rows": [
+                    ("digits", np.uint8, (len(INPUTS), n)),
+                    ("check", np.uint8, (N_SCALES, n)),
+                    ("pairs", np.uint8, (n_groups, pairs, n)),
+                    ("rows16", np.uint16, (n_groups, n)),
+                ],
+                "keys": [("acc", key_dtype, (n * 16,)), ("part", key_dtype, (n * 16,))],
+                "rank": [
+                    ("best", key_dtype, (n,)),
+                    ("equal", bool, (n_clusters, n)),
+                    ("weighted", np.uint8, (n_clusters, n)),
+                    ("count", np.uint8, (n,)),
+                ],
+                "tests": [
+                    ("orange_place", np.intp, (n,)),
+                    ("local", np.uint8, (n_groups, n)),
+                    ("shifted", np.uint32, (n,)),
+                ],
+            }
+        ).views
+        # the digits of step 1, in `INPUTS` order; pads are zeroed again each slice (shared memory)
+        digits = self.scratch["digits"]
+        first = INPUTS.index(0)
+        assert INPUTS[first : first + N_SCALES] == tuple(range(N_SCALES))
+        self.ratings = digits[first : first + N_SCALES]
+        self.scope_digits = digits[INPUTS.index(SCOPE_COLUMN)]
+        self.pad_digits = [digits[i] for i, column in enumerate(INPUTS) if column == PAD]
+        self.digit_pairs = digits.reshape(n_groups, pairs, 2, n)  # (group, pair, first/second, record)
+        # constant operands as arrays: NumPy's uint8 minimum and compare are SIMD array-array only
+        self.not_known = np.full((1, n), NOT_KNOWN_DIGIT, np.uint8)
+        self.nines = np.full((1, n), 9, np.uint8)
+        self.first_rows = np.array([g.first_row for g in tables.groups], np.uint16)[:, None]
+        self.rows = np.empty((n_groups, n), np.intp)  # step 2; becomes the test masks' places in step 6
+        self.keys = np.empty((n_clusters, n), key_dtype)
+        self.parts = []  # per table of `tables.keys`: (table, sum, one group's rows, its rows of `keys`)
+        start = 0
+        for table in tables.keys:
+            width = table.shape[1]
+            assert width <= 16
+            acc = self.scratch["acc"][: n * width].reshape(n, width)
+            part = self.scratch["part"][: n * width].reshape(n, width)
+            self.parts.append((table, acc, part, self.keys[start : start + width]))
+            start += width
+        self.position = np.empty(n, np.uint8)  # of the suggestion, n_clusters for none
+        # the lowest position among equal keys has the largest weight
+        self.low_weight = n_clusters - np.arange(n_clusters, dtype=np.uint8)[:, None]
+        self.confirmed_below = key_dtype.type(tables.layout.confirmed_below)
+        self.numbers = np.append(tables.numbers, np.int8(0))  # position n_clusters: no cluster
+        # allocated cluster code (uint8, -1 as 255) -> where its red masks start in test_masks:
+        # the all-0 position n_clusters for none or 0, -1 for a number that is never allocated
+        self.n_rows = np.intp(tables.test_masks.shape[2])
+        position = np.full(256, -1, np.intp)
+        position[[0, 255]] = n_clusters
+        allocatable = np.flatnonzero(tables.position_of >= 0)
+        position[allocatable] = tables.position_of[allocatable]
+        self.red_place = np.where(position < 0, -1, (n_clusters + 1 + position) * self.n_rows)
+        self.test_masks = tables.test_masks.reshape(-1)
+        shifts = [g.test_shift for g in tables.groups]
+        # the groups sharing a byte of test bits: (first group, stop, the byte's shift)
+        self.test_bytes = [
+            (shifts.index(shift), len(shifts) - shifts[::-1].index(shift), np.uint32(1 << shift))
+            for shift in sorted(set(shifts))
+        ]
 
-    def run(self, codes: np.ndarray, scopes: np.ndarray, alloc_pos: np.ndarray | None) -> BatchArrays:
+    def run(self, codes: np.ndarray, scopes: np.ndarray, alloc: np.ndarray | None) -> BatchArrays:
         n_records = codes.shape[1]
         out = BatchArrays(
-            suggested=np.zeros(n_records, np.int8),
-            status=np.zeros(n_records, np.uint8),
-            orange_mismatches=np.zeros(n_records, np.uint8),
-            orange_tests=np.zeros(n_records, np.uint32),
-            red_breaches=np.zeros(n_records, np.uint8),
-            red_tests=np.zeros(n_records, np.uint32),
+            suggested=np.empty(n_records, np.int8),
+            status=np.empty(n_records, np.uint8),
+            orange_mismatches=np.empty(n_records, np.uint8),
+            orange_tests=np.empty(n_records, np.uint32),
+            red_breaches=np.zeros(n_records, np.uint8) if alloc is None else np.empty(n_records, np.uint8),
+            red_tests=np.zeros(n_records, np.uint32) if alloc is None else np.empty(n_records, np.uint32),
         )
+        kernel = self
         for start in range(0, n_records, self.chunk):
-            stop = min(start + self.chunk, n_records)
-            self._slice(
-                codes[:, start:stop],
-                scopes[start:stop],
-                None if alloc_pos is None else alloc_pos[start:stop],
-                out,
-                slice(start, stop),
-            )
+            where = slice(start, min(start + self.chunk, n_records))
+            if where.stop - start < self.chunk:  # the last, shorter slice: arrays of its own length
+                kernel = _Kernel(self.tables, where.stop - start)
+            kernel._slice(codes[:, where], scopes[where], None if alloc is None else alloc[where], out, where)
         return out
 
-    def _gather(self, codes: np.ndarray, scopes: np.ndarray, n: int) -> np.ndarray:
-        """Every cluster's compact rank key for every record of the slice: (clusters, n)."""
-        acc, tmp = self.acc[:n], self.tmp[:n]
-        for g, group in enumerate(self.tables.groups):
-            index = self.index[g, :n]
-            for i, (column, radix) in enumerate(zip(group.columns, group.radices, strict=True)):
-                values = scopes if column == N_SCALES else codes[column]
-                if i == 0:
-                    np.copyto(index, values, casting="unsafe")
-                else:
-                    index *= radix
-                    index += values
-            # mode="clip": every index is in range by construction (codes <= 9 were checked)
-            np.take(group.keys, index, axis=0, out=acc if g == 0 else tmp, mode="clip")
-            if g:
-                acc += tmp
-        keys = self.keys[:, :n]
-        np.copyto(keys, acc.T)  # clusters-major: the reductions below run down contiguous rows
-        return keys
-
     def _slice(
-        self, codes: np.ndarray, scopes: np.ndarray, alloc_pos: np.ndarray | None, out: BatchArrays, where: slice
+        self, codes: np.ndarray, scopes: np.ndarray, alloc: np.ndarray | None, out: BatchArrays, where: slice
     ) -> None:
-        tables, layout = self.tables, self.tables.layout
-        n = codes.shape[1]
-        keys = self._gather(codes, scopes, n)
-        best = keys.min(axis=0)
-        if best.max() >= self.invalid:
-            row = int(np.flatnonzero(best >= self.invalid)[0])
-            raise BatchInputError(f"record {where.start + row + 1}: a rating code 5-8 is not a rating")
-        np.bitwise_xor(keys, self.position_mask, out=keys)
-        highest = keys.min(axis=0)
-        highest ^= best
-        position = best & self.position_mask
-        # tie: the lowest and highest positions among the smallest keys differ
-        tie = (highest & self.position_mask) != self.position_mask
-        confirmed = (best & self.confirmed_mask) == 0
-        # status: suggested 0 / tie 1 when confirmed; else variance 2 / needs assessment 3
-        unconfirmed = layout.field(best, "red_breaches") == 0  # (if not confirmed)
-        status = np.add(unconfirmed, 2, dtype=np.uint8)
-        np.copyto(status, tie, where=confirmed)
-        out.status[where] = status
-        suggested = np.take(tables.numbers, position)
-        suggested *= confirmed
-        out.suggested[where] = suggested
-        orange = layout.field(best, "orange_mismatches").astype(np.uint8)
-        orange *= confirmed
-        out.orange_mismatches[where] = orange
-        # which tested rows: the suggestion's orange mismatches, the allocation's red breaches
-        base = self._base(n)
-        if orange.any():
-            tests = self._tests(base, self.orange_masks, position)
-            tests *= orange != 0
-            out.orange_tests[where] = tests
-        if alloc_pos is not None:
-            tests = self._tests(base, self.red_masks, alloc_pos)
-            tests *= alloc_pos >= 0
-            out.red_tests[where] = tests
-            out.red_breaches[where] = np.bitwise_count(tests)
+        self._digits(codes, scopes, where.start)
+        self._rows()
+        self._keys()
+        unconfirmed = self._rank(out, where)
+        self._status(scopes, unconfirmed, out.status[where])
+        red_place = None if alloc is None else self._allocated(alloc)
+        self._tests(red_place, out, where)
 
-    def _base(self, n: int) -> np.ndarray:
-        """Per group and record, where its gathered table row starts in the mask tables."""
-        base = self.index[:, :n].astype(np.uint32)
-        base *= self.tables.n_clusters
-        base += self.mask_offsets
-        return base
+    def _digits(self, codes: np.ndarray, scopes: np.ndarray, start: int) -> None:
+        """Step 1: min(code, 5) for the ratings, the scope codes, the pads (0)."""
+        np.minimum(codes, self.not_known, out=self.ratings)
+        self.scope_digits[...] = scopes
+        for pad in self.pad_digits:
+            pad[...] = 0
+        # digit - (code == 9) is at most 4 for a rating, 5 for any other code
+        check = self.scratch["check"]
+        np.equal(codes, self.nines, out=check.view(bool))
+        np.subtract(self.ratings, check, out=check)
+        if check.max() >= NOT_KNOWN_DIGIT:
+            bad = (codes > 4) & (codes != 9)
+            record = int(np.flatnonzero(bad.any(axis=0))[0])
+            code = int(codes[:, record][bad[:, record]][0])
+            what = "a rating code 5-8 is not a rating" if code < 9 else f"a value above 9 {NOT_A_RATING}"
+            raise BatchInputError(f"record {start + record + 1}: {what}")
 
-    def _tests(self, base: np.ndarray, masks: np.ndarray, positions: np.ndarray) -> np.ndarray:
-        """The tested rows that make up one cluster's red breaches (orange mismatches) per record."""
-        flat = base + np.maximum(positions, 0).astype(np.uint32)
-        return np.bitwise_or.reduce(np.take(masks, flat), axis=0)
+    def _rows(self) -> None:
+        """Step 2: `rows` (groups, n), each group's row in the tables: its digits read as base 6."""
+        pairs, rows = self.scratch["pairs"], self.scratch["rows16"]
+        np.multiply(self.digit_pairs[:, :, 0], RADIX, out=pairs)  # at most 255 (see build_tables)
+        pairs += self.digit_pairs[:, :, 1]
+        np.copyto(rows, pairs[:, 0])
+        for k in range(1, pairs.shape[1]):
+            rows *= RADIX * RADIX
+            rows += pairs[:, k]
+        rows += self.first_rows
+        np.copyto(self.rows, rows)
+
+    def _keys(self) -> None:
+        """Step 3: `keys` (clusters, n), every cluster's compact key: one row of each group, summed."""
+        rows = self.rows
+        for table, acc, part, keys in self.parts:
+            # mode="clip": every row is in range by construction (digits <= 5, scopes checked)
+            np.take(table, rows[0], axis=0, out=acc, mode="clip")
+            for group_rows in rows[1:]:
+                np.take(table, group_rows, axis=0, out=part, mode="clip")
+                acc += part
+            np.copyto(keys, acc.T)
+
+    def _rank(self, out: BatchArrays, where: slice) -> np.ndarray:
+        """Step 4: suggestion, tie and `position`; returns the records with no cluster confirmed."""
+        keys, scratch = self.keys, self.scratch
+        n_clusters = len(keys)
+        best = np.minimum.reduce(keys, axis=0, out=scratch["best"])
+        equal = np.equal(keys, best, out=scratch["equal"]).view(np.uint8)
+        weighted = np.multiply(equal, self.low_weight, out=scratch["weighted"])
+        lowest = np.maximum.reduce(weighted, axis=0, out=self.position)  # n_clusters - lowest position
+        count = np.add.reduce(equal, axis=0, out=scratch["count"])
+        np.greater(count, 1, out=out.status[where])  # a tie (status 1) where several are the best
+        (unconfirmed,) = np.nonzero(best >= self.confirmed_below)
+        lowest[unconfirmed] = 0  # no cluster: position n_clusters
+        np.subtract(n_clusters, lowest, out=self.position)
+        np.take(self.numbers, self.position, out=out.suggested[where])
+        return unconfirmed
+
+    def _status(self, scopes: np.ndarray, unconfirmed: np.ndarray, status: np.ndarray) -> None:
+        """Step 5: needs further assessment where a cluster in scope has no red breach, else variance."""
+        if not len(unconfirmed):
+            return
+        rows = np.take(self.rows, unconfirmed, axis=1)
+        breached = np.bitwise_or.reduce(np.take(self.tables.breaches, rows), axis=0)
+        free = np.take(self.tables.in_scope, scopes[unconfirmed]) & ~breached
+        status[unconfirmed] = np.not_equal(free, 0).view(np.uint8) + np.uint8(2)
+
+    def _allocated(self, alloc: np.ndarray) -> np.ndarray:
+        """Where each record's allocated cluster's red masks start in `test_masks`."""
+        place = np.take(self.red_place, alloc)
+        if place.min() < 0:
+            raise BatchInputError(f"cluster {int(alloc[place < 0][0])} is never allocated")
+        return place
+
+    def _tests(self, red_place: np.ndarray | None, out: BatchArrays, where: slice) -> None:
+        """Step 6: the tested rows behind the suggestion's orange mismatches and the red breaches."""
+        scratch = self.scratch
+        orange_place = np.multiply(self.position, self.n_rows, out=scratch["orange_place"])
+        kinds = [(orange_place, out.orange_tests, out.orange_mismatches)]
+        if red_place is not None:
+            kinds.append((red_place, out.red_tests, out.red_breaches))
+        local, shifted = scratch["local"], scratch["shifted"]
+        flat, previous = self.rows, None  # the rows are not needed any more: they become the places
+        for place, tests_out, count_out in kinds:
+            if previous is not None:
+                place -= previous  # from the previous kind's places to this one's
+            flat += place
+            previous = place
+            np.take(self.test_masks, flat, out=local, mode="clip")
+            tests = tests_out[where]
+            for first, stop, shift in self.test_bytes:
+                byte = np.bitwise_or.reduce(local[first:stop], axis=0) if stop - first > 1 else local[first]
+                if first == 0:
+                    np.copyto(tests, byte)
+                else:
+                    tests |= np.multiply(byte, shift, out=shifted)
+            np.bitwise_count(tests, out=count_out[where])

@@ -6,19 +6,40 @@ Nothing here knows a colour rule. Every number is read out of `compile_reference
 `grid_fit.possible_range` (the 7/8 "higher of the two" rule and the 9s). So a provider's
 reference set, a changed rule or a new rank field reaches both engines at once.
 
-What changes is the arrangement, chosen for a CPU doing millions of rows:
+What changes is the arrangement, chosen for one CPU core doing millions of records, where every
+byte gathered and every pass over a slice of records counts (see `engine` for the passes):
 
-* Raw codes index the tables. A rating 0-4 or 9 is its own table index (codes 5-8 mark rows
-  that must never be reached, see `KeyLayout.invalid`), so no per-record state mapping is needed.
-* Groups. The 17 tested rows (16 scales and the 7/8 pair) plus the record's scope (the
-  clinician's super class or heading) are packed into a few groups of input columns. Each
-  group has one table with a row for every combination of its columns' codes, holding the sum
-  of its tests' contributions for every cluster, side by side. A record's rank keys are the
-  sum of one table row per group: 4 or 5 gathers of a 20-wide row instead of 17.
-* Compact keys. Each rank field gets only the bits its largest possible total needs (for the
-  built-in grids the whole key fits 32 bits), above the cluster's position, which names the
-  lowest cluster number among equal keys exactly as the single engine's tie rule does. An
-  out-of-scope cluster carries a penalty bit above every field, so it can never rank first.
+* Digits. A rating 0-4 is its own digit and 9 (not known) is digit 5 (`digit = min(code, 5)`),
+  so a record is 18 base-6 digits plus its scope code (the clinician's super class or heading).
+  Codes 5-8 and above 9 are refused by the engine before any table is read.
+* Groups. The digits, in the fixed order `INPUTS` (an always-0 pad, the scope, then the 18
+  scales in order), are cut into groups of four. Each group has a table with one row per
+  combination of its digits (6^4 = 1,296 rows; 11 x 6^2 for the group of the pad and the
+  scope), holding the sum of its tests' contributions for every cluster side by side. A
+  record's keys are the sum of one row of each group: 5 gathers instead of 17. The 7/8 pair
+  falls in one group, as its test reads both. Four digits, not five, measured faster: 4 groups
+  of 6^5 rows would need 1 MB of key tables and as much of test masks, more than a core's L2
+  holds next to a slice's arrays; 5 groups of 6^4 need 0.5 MB in all. All groups' rows are
+  stored end to end, so one row index per group serves every table.
+* Compact keys, without red detail or position. The batch answer never shows a red distance,
+  and a cluster with any red breach or red scale not known can never be suggested; what the
+  engine must still know about it is only that it is blocked. So a key is
+  [blocked][orange_mismatches][orange_distance][unlikely], each field just wide enough for its
+  largest possible total: "blocked" counts the groups in which the cluster has a red breach or
+  a red scale not known (or, for the scope's group, lies outside the record's scope). A key of
+  blocked 0 is a confirmed cluster and compares exactly as the single engine's rank fields do
+  (its red fields are all 0, which `build_tables` checks). For the built-in grids the key fits
+  16 bits (uint16); a reference set needing more gets uint32 keys. The lowest cluster number
+  among equal keys, the single engine's tie rule, is found by the engine from positions.
+  The key tables are split by clusters into parts of at most 32 bytes a row (16 clusters, then
+  4): NumPy's take copies rows of up to 32 bytes with fixed-size moves, twice as fast as 40.
+* Bit sets for what the key drops. "Needs further assessment" versus "variance" asks whether
+  some cluster in scope has no red breach: `breaches` holds, per group row, the clusters with a
+  red breach from that group's tests, and `in_scope` the clusters of each scope. The tested
+  rows behind an orange mismatch or red breach (`orange_tests`, `red_tests`) come from
+  `test_masks`: per group row and cluster, one byte of test bits; consecutive groups whose tests
+  fit in 8 bits share a byte's shift (`Group.test_shift`), so the engine ORs their bytes and
+  shifts once.
 """
 
 from __future__ import annotations
@@ -40,30 +61,49 @@ from carecluster.reference.models import NOT_KNOWN, RATINGS, SCALE_CODES, SUPER_
 
 N_SCALES = len(SCALE_CODES)
 SCOPE_COLUMN = N_SCALES
-"""Input column index of the record's scope code (after the 18 rating columns)."""
-CODES = 10
-"""Rating codes 0-9 index the tables directly; only 0-4 and 9 are ratings."""
+"""Input id of the record's scope code (after the 18 rating columns)."""
+PAD = -1
+"""Input id of a digit that is always 0: fills the scope's group (the engine reads digit pairs)."""
+INPUTS: tuple[int, ...] = (PAD, SCOPE_COLUMN, *range(N_SCALES))
+"""The engine's digit rows, in this order; groups are consecutive runs of `DIGITS` of them."""
+DIGITS = 4
+"""Digits per group (even: the engine reads them in pairs). See the module docstring."""
+RADIX = 6
+NOT_KNOWN_DIGIT = 5
+"""The digit of rating 9: `digit = min(code, NOT_KNOWN_DIGIT)` for every valid code."""
 VALID_CODES: tuple[int, ...] = (*RATINGS, NOT_KNOWN)
 STATUSES: tuple[str, ...] = get_args(Status)
 """Status codes of the batch engine, in the order of `results.Status`."""
-GROUP_BITS = 3
-"""At most 2**GROUP_BITS - 1 groups: room above the invalid bit for each to add it."""
-MAX_TABLE_ROWS = 11_000
-"""Largest group table (rows). 10^4 fits four rating columns; measured best on a 2 MB L2."""
+TEST_BITS = 8
+"""Test bits of groups sharing a shift are one uint8 in `BatchTables.test_masks`."""
+KEY_PART_BYTES = 32
+"""Largest row of a part of the key tables (see the module docstring)."""
+
+_BLOCKING = ("red_breaches", "red_unconfirmed")
+"""A cluster with either is not confirmed (`GridFit.fit`): it is only counted as blocked."""
+_KEY_FIELDS = tuple(f for f in RANK_FIELDS if f not in (*_BLOCKING, "red_distance"))
+"""The rank fields confirmed clusters are ranked by, most significant first (the others are 0)."""
+
+
+def digit_of(code: int) -> int:
+    return min(code, NOT_KNOWN_DIGIT)
 
 
 @dataclass(frozen=True, slots=True)
 class KeyLayout:
-    """Where each rank field sits in a compact key: `shifts[f]`, `masks[f]` by field name."""
+    """Where each field sits in a compact key: `shifts[f]`, `masks[f]` by field name.
 
-    position_bits: int
+    Fields: "blocked" (most significant), then orange_mismatches, orange_distance, unlikely.
+    """
+
     shifts: dict[str, int]
     masks: dict[str, int]
-    penalty: int
-    """Bit set for a cluster outside the record's scope: above every field."""
-    invalid: int
-    """Bit set by a rating code that is not a rating (5-8): above everything, found by min."""
     dtype: np.dtype
+
+    @property
+    def confirmed_below(self) -> int:
+        """A key below this has blocked 0: a confirmed cluster."""
+        return 1 << self.shifts["blocked"]
 
     def field(self, keys: np.ndarray, name: str) -> np.ndarray:
         return (keys >> self.dtype.type(self.shifts[name])) & self.dtype.type(self.masks[name])
@@ -71,15 +111,18 @@ class KeyLayout:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """One gather of the batch engine: its input columns and its table rows."""
+    """One gathered row per record: its digits' inputs and where its rows sit in the tables."""
 
-    columns: tuple[int, ...]
+    inputs: tuple[int, ...]
+    """Input id of each digit, most significant first (`PAD`, `SCOPE_COLUMN` or a scale)."""
     radices: tuple[int, ...]
-    keys: np.ndarray
-    """(rows, clusters): the group's contribution to every cluster's compact rank key."""
-    index_dtype: np.dtype
-    mask_offset: int
-    """Where the group's rows start in `BatchTables.red_masks` and `orange_masks`."""
+    first_row: int
+    """Where the group's rows start in every table (`keys`, `breaches`, `test_masks`)."""
+    n_rows: int
+    test_shift: int
+    """The group's test bits (`BatchTables.test_masks`) are relative to this global bit. Groups
+    whose tested rows all fit in the 8 bits from one shift share it (consecutive groups hold
+    consecutive tested rows, so their bits never overlap): the engine ORs their bytes first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +151,21 @@ class BatchTables:
     scopes: tuple[Scope, ...]
     layout: KeyLayout
     groups: tuple[Group, ...]
-    red_masks: np.ndarray
-    """uint32, all groups end to end, (group row, cluster) flattened: bit t set where tested row
-    t is a red breach for that cluster. One gather per group names a cluster's breaches."""
-    orange_masks: np.ndarray
-    """The same for orange mismatches."""
+    keys: tuple[np.ndarray, ...]
+    """Parts of (all groups' rows, clusters) `layout.dtype`, the clusters in order across the
+    parts: each row's contribution to every cluster's key. Each part's row is at most
+    `KEY_PART_BYTES`: NumPy's take copies such rows with fixed-size moves, wider ones (40 bytes
+    for 20 uint16 keys) with a memmove per row, at twice the cost."""
+    breaches: np.ndarray
+    """(all groups' rows,) uint32: bit c set when one of the group's tests is a red breach for
+    the cluster at position c."""
+    in_scope: np.ndarray
+    """(scopes,) uint32: bit c set when the cluster at position c is in the scope."""
+    test_masks: np.ndarray
+    """(2, clusters + 1, all groups' rows) uint8, [orange mismatches, red breaches]: bit
+    t - `Group.test_shift` set when tested row t (of the row's group) is one for the cluster at
+    that position. Position `n_clusters` (no cluster) is all 0. Cluster-major, so that the
+    engine finds a record's bytes at (its cluster's place + its group rows)."""
 
     @property
     def n_clusters(self) -> int:
@@ -148,52 +201,51 @@ def _row_fields(ranking: PackedRanking) -> list[tuple[int, np.ndarray]]:
     return out
 
 
-def _test_contributions(index: int, fields: np.ndarray) -> tuple[tuple[int, ...], np.ndarray, np.ndarray]:
-    """One tested row's fields for every code of its input columns: (columns, fields, valid).
+@dataclass(frozen=True, slots=True)
+class _Contribution:
+    """One tested row: its input columns and its fields for every digit of them."""
 
-    fields has one axis of `CODES` per column, then (cluster, field); valid marks the code
-    combinations that are ratings. The row's state for a code is found by `possible_range`,
-    the single engine's own reading of 9s and of the 7/8 pair.
+    columns: tuple[int, ...]
+    fields: np.ndarray
+    """One axis of `RADIX` digits per column, then (cluster, field) in `RANK_FIELDS` order."""
+
+
+def _test_contribution(index: int, fields: np.ndarray) -> _Contribution:
+    """One tested row's fields for every digit of its input columns.
+
+    The row's state for a combination of codes is found by `possible_range`, the single
+    engine's own reading of 9s and of the 7/8 pair.
     """
     columns = (SCALE_7, SCALE_8) if index == SCALE_7 else (index,)
-    shape = (CODES,) * len(columns)
-    out = np.zeros((*shape, *fields.shape[1:]), dtype=np.int64)
-    valid = np.zeros(shape, dtype=bool)
+    out = np.zeros(((RADIX,) * len(columns)) + fields.shape[1:], dtype=np.int64)
     for codes in itertools.product(VALID_CODES, repeat=len(columns)):
         values = [0] * N_SCALES
         for column, code in zip(columns, codes, strict=True):
             values[column] = code
-        out[codes] = fields[_state(*possible_range(tuple(values), index))]
-        valid[codes] = True
-    return columns, out, valid
+        out[tuple(digit_of(code) for code in codes)] = fields[_state(*possible_range(tuple(values), index))]
+    return _Contribution(columns, out)
 
 
-def _plan_groups(n_scopes: int) -> list[tuple[int, ...]]:
-    """Input columns per group: the 7/8 pair with the scope first, then the rest, greedily."""
-    radix = {column: CODES for column in range(N_SCALES)} | {SCOPE_COLUMN: n_scopes}
-    first = [SCALE_7, SCALE_8, SCOPE_COLUMN]
-    rest = [c for c in range(N_SCALES) if c not in first]
-    groups: list[list[int]] = [first]
-    for column in rest:
-        if reduce(mul, (radix[c] for c in groups[-1]), 1) * radix[column] > MAX_TABLE_ROWS:
-            groups.append([])
-        groups[-1].append(column)
-    return [tuple(g) for g in groups]
+def _plan_groups(digits: int) -> list[tuple[int, ...]]:
+    """The digits of each group: consecutive runs of `INPUTS` (see the module docstring)."""
+    assert len(INPUTS) % digits == 0
+    groups = [INPUTS[i : i + digits] for i in range(0, len(INPUTS), digits)]
+    assert any({SCALE_7, SCALE_8} <= set(g) for g in groups), "the 7/8 test reads both scales: one group"
+    return groups
 
 
-def _layout(max_totals: np.ndarray, n_clusters: int) -> KeyLayout:
-    position_bits = max(1, (n_clusters - 1).bit_length())
-    widths = [int(m).bit_length() for m in max_totals]
+def _layout(max_totals: dict[str, int], n_groups: int, dtype: np.dtype | None) -> KeyLayout:
     shifts, masks = {}, {}
-    shift = position_bits
-    for name, width in zip(reversed(RANK_FIELDS), reversed(widths), strict=True):
+    shift = 0
+    for name in (*reversed(_KEY_FIELDS), "blocked"):
+        width = (n_groups if name == "blocked" else max_totals[name]).bit_length()
         shifts[name], masks[name] = shift, (1 << width) - 1
         shift += width
-    penalty = shift
-    invalid = shift + 1
-    # several groups may each add the invalid bit: leave room for their sum
-    dtype = np.dtype(np.uint32) if invalid + GROUP_BITS < 32 else np.dtype(np.uint64)
-    return KeyLayout(position_bits, shifts, masks, 1 << penalty, 1 << invalid, dtype)
+    if dtype is None:
+        dtype = np.dtype(np.uint16) if shift <= 16 else np.dtype(np.uint32)
+    if shift > 8 * np.dtype(dtype).itemsize:
+        raise ValueError(f"compact keys need {shift} bits; {np.dtype(dtype)} is too narrow")
+    return KeyLayout(shifts, masks, np.dtype(dtype))
 
 
 def _scopes(reference: ReferenceSet) -> tuple[Scope, ...]:
@@ -206,98 +258,141 @@ def _scopes(reference: ReferenceSet) -> tuple[Scope, ...]:
     return tuple(scopes)
 
 
-@dataclass(frozen=True, slots=True)
-class _Contribution:
-    """One tested row: its input columns, fields per code combination and which are ratings."""
-
-    columns: tuple[int, ...]
-    fields: np.ndarray
-    valid: np.ndarray
-
-
 def _on_axes(array: np.ndarray, axes: list[int], radices: tuple[int, ...]) -> np.ndarray:
-    """View an array indexed by some of a group's columns as broadcastable over all of them."""
+    """View an array indexed by some of a group's digits as broadcastable over all of them."""
     shape = [radices[a] if a in axes else 1 for a in range(len(radices))]
     return array.reshape(*shape, *array.shape[len(axes) :])
 
 
+@dataclass(frozen=True, slots=True)
+class _GroupTables:
+    keys: np.ndarray
+    breaches: np.ndarray
+    orange: np.ndarray
+    red: np.ndarray
+
+
 def _group(
-    columns: tuple[int, ...],
+    inputs: tuple[int, ...],
     radices: tuple[int, ...],
-    contributions: list[_Contribution],
+    tests: list[tuple[int, _Contribution]],
     layout: KeyLayout,
     out_of_scope: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(keys, red, orange) over every code combination of one group's columns."""
+) -> _GroupTables:
+    """Keys, breach bit sets and test bytes over every digit combination of one group.
+
+    `tests`: (bit in the group's byte of test bits, contribution) of each tested row it reads.
+    """
     n_clusters = out_of_scope.shape[1]
-    shift_of = np.array([layout.shifts[name] for name in RANK_FIELDS], dtype=np.int64)
-    red_field, orange_field = RANK_FIELDS.index("red_breaches"), RANK_FIELDS.index("orange_mismatches")
+    field = {name: RANK_FIELDS.index(name) for name in RANK_FIELDS}
     keys = np.zeros((*radices, n_clusters), dtype=np.int64)
-    red = np.zeros((*radices, n_clusters), dtype=np.int64)
+    blocked = np.zeros((*radices, n_clusters), dtype=bool)
+    breached = np.zeros((*radices, n_clusters), dtype=bool)
     orange = np.zeros((*radices, n_clusters), dtype=np.int64)
-    reachable = np.ones(radices, dtype=bool)
-    for test, c in enumerate(contributions):
-        if not set(c.columns) <= set(columns):
-            continue
-        axes = [columns.index(column) for column in c.columns]
+    red = np.zeros((*radices, n_clusters), dtype=np.int64)
+    for bit, c in tests:
+        axes = [inputs.index(column) for column in c.columns]
         assert axes == sorted(axes), "a test's columns keep their order within a group"
-        keys += _on_axes((c.fields << shift_of).sum(axis=-1), axes, radices)
-        red += _on_axes((c.fields[..., red_field] > 0).astype(np.int64) << test, axes, radices)
-        orange += _on_axes((c.fields[..., orange_field] > 0).astype(np.int64) << test, axes, radices)
-        reachable &= _on_axes(c.valid, axes, radices)
-    for axis, column in enumerate(columns):
-        if column == SCOPE_COLUMN:
-            keys += _on_axes(out_of_scope * layout.penalty, [axis], radices)
-        else:  # a code that is not a rating (5-8) must never pass unnoticed
-            reachable &= _on_axes(np.isin(np.arange(CODES), VALID_CODES), [axis], radices)
-    keys[~reachable] = layout.invalid
-    return keys, red, orange
+        f = c.fields
+        for name in _KEY_FIELDS:
+            keys += _on_axes(f[..., field[name]] << layout.shifts[name], axes, radices)
+        breach = f[..., field["red_breaches"]] > 0
+        blocked |= _on_axes(np.logical_or.reduce([f[..., field[name]] > 0 for name in _BLOCKING]), axes, radices)
+        breached |= _on_axes(breach, axes, radices)
+        orange += _on_axes((f[..., field["orange_mismatches"]] > 0).astype(np.int64) << bit, axes, radices)
+        red += _on_axes(breach.astype(np.int64) << bit, axes, radices)
+    if SCOPE_COLUMN in inputs:
+        blocked |= _on_axes(out_of_scope, [inputs.index(SCOPE_COLUMN)], radices)
+    keys += blocked.astype(np.int64) << layout.shifts["blocked"]
+    n_rows = reduce(mul, radices, 1)
+    bits = np.left_shift(np.int64(1), np.arange(n_clusters, dtype=np.int64))
+    zero = np.zeros((n_rows, 1), np.uint8)
+    return _GroupTables(
+        keys=keys.reshape(n_rows, n_clusters),
+        breaches=(breached.reshape(n_rows, n_clusters) * bits).sum(axis=1),
+        orange=np.hstack([orange.reshape(n_rows, n_clusters).astype(np.uint8), zero]),
+        red=np.hstack([red.reshape(n_rows, n_clusters).astype(np.uint8), zero]),
+    )
 
 
-def build_tables(compiled: CompiledReference) -> BatchTables:
-    """Arrange the single engine's compiled ranking (see the module docstring) for NumPy."""
+def build_tables(
+    compiled: CompiledReference, key_dtype: np.dtype | type | None = None, digits: int = DIGITS
+) -> BatchTables:
+    """Arrange the single engine's compiled ranking (see the module docstring) for NumPy.
+
+    `key_dtype` forces the key width (uint16 or uint32); by default the narrowest that fits.
+    """
     reference = compiled.reference
     ranking = compiled.ranking
     numbers = np.array(ranking.numbers, dtype=np.int8)
     if list(numbers) != sorted(numbers):
         raise AssertionError("the single engine lists clusters in ascending order; the tie rule relies on it")
     n_clusters = len(numbers)
+    assert n_clusters <= 32, "cluster bit sets are uint32"
     tests = tuple(row.scale for row in compiled.clusters[0].rows)
-    contributions = [_Contribution(*_test_contributions(index, fields)) for index, fields in _row_fields(ranking)]
+    contributions = [_test_contribution(index, fields) for index, fields in _row_fields(ranking)]
+
+    field = {name: RANK_FIELDS.index(name) for name in RANK_FIELDS}
+    # what the compact key leaves out cannot rank two confirmed clusters: the fields that are
+    # neither blocking nor in the key are 0 for them, and rank above the key's fields
+    assert RANK_FIELDS[len(RANK_FIELDS) - len(_KEY_FIELDS) :] == _KEY_FIELDS
+    for c in contributions:
+        confirmed = np.logical_and.reduce([c.fields[..., field[name]] == 0 for name in _BLOCKING])
+        for name in set(RANK_FIELDS) - {*_BLOCKING, *_KEY_FIELDS}:
+            if (c.fields[..., field[name]][confirmed] != 0).any():
+                raise AssertionError(f"{name} without a red breach: the compact keys would rank wrongly")
+        for name in ("red_breaches", "orange_mismatches"):  # counted as the bits of the test masks
+            assert c.fields[..., field[name]].max() <= 1, "a tested row counts at most once"
 
     # the largest total each field can reach for any cluster: its bit width in the compact key
     max_totals = np.zeros((n_clusters, len(RANK_FIELDS)), dtype=np.int64)
     for c in contributions:
-        max_totals += c.fields[c.valid].max(axis=0)
-    layout = _layout(max_totals.max(axis=0), n_clusters)
+        max_totals += c.fields.reshape(-1, n_clusters, len(RANK_FIELDS)).max(axis=0)
+    plan = _plan_groups(digits)
+    layout = _layout({name: int(max_totals[:, field[name]].max()) for name in _KEY_FIELDS}, len(plan), key_dtype)
 
     scopes = _scopes(reference)
-    out_of_scope = np.array(
-        [[number not in scope.clusters for number in ranking.numbers] for scope in scopes], dtype=np.int64
-    )
-    groups, reds, oranges = [], [], []
-    offset = 0
-    for g, columns in enumerate(_plan_groups(len(scopes))):
-        radices = tuple(len(scopes) if c == SCOPE_COLUMN else CODES for c in columns)
-        keys, red, orange = _group(columns, radices, contributions, layout, out_of_scope)
-        if g == 0:  # each cluster's position, once: it names the lowest number among equals
-            keys += np.arange(n_clusters, dtype=np.int64)
+    out_of_scope = np.array([[number not in scope.clusters for number in ranking.numbers] for scope in scopes])
+    radix = {PAD: 1, SCOPE_COLUMN: len(scopes)} | dict.fromkeys(range(N_SCALES), RADIX)
+    groups, built = [], []
+    first_row, assigned, shift = 0, 0, 0
+    for inputs in plan:
+        radices = tuple(radix[i] for i in inputs)
+        # the engine computes every group's row as a base-6 number of its digits: a wider digit
+        # (the scope) may only follow digits that are always 0
+        for d, r in enumerate(radices):
+            assert r <= RADIX or all(radices[e] == 1 for e in range(d)), "a wide digit must lead its group"
+        # the engine reads the digits in pairs (uint8: first * 6 + second), then the pairs in base 36
+        assert len(radices) % 2 == 0
+        assert all((radices[i] - 1) * RADIX + radices[i + 1] - 1 < 256 for i in range(0, len(radices), 2))
+        mine = [(t, c) for t, c in enumerate(contributions) if set(c.columns) <= set(inputs)]
+        bits = [t for t, _ in mine]
+        assert bits == list(range(assigned, assigned + len(bits))), "a group's tested rows are consecutive"
+        if bits and bits[-1] - shift >= TEST_BITS:
+            shift = bits[0]  # a new byte of test bits
+        assert not bits or bits[-1] - shift < TEST_BITS
+        assigned += len(bits)
+        built.append(_group(inputs, radices, [(t - shift, c) for t, c in mine], layout, out_of_scope))
         n_rows = reduce(mul, radices, 1)
-        groups.append(
-            Group(
-                columns=columns,
-                radices=radices,
-                keys=np.ascontiguousarray(keys.reshape(n_rows, n_clusters).astype(layout.dtype)),
-                index_dtype=np.dtype(np.uint16) if n_rows <= 1 << 16 else np.dtype(np.uint32),
-                mask_offset=offset,
-            )
-        )
-        reds.append(red.reshape(-1).astype(np.uint32))
-        oranges.append(orange.reshape(-1).astype(np.uint32))
-        offset += n_rows * n_clusters
-    assert len(groups) < 1 << GROUP_BITS
-    covered = sorted(c for group in groups for c in group.columns)
+        groups.append(Group(inputs, radices, first_row, n_rows, shift))
+        first_row += n_rows
+    assert assigned == len(contributions), "every tested row is in exactly one group"
+    covered = sorted(i for g in groups for i in g.inputs if i != PAD)
     assert covered == [*range(N_SCALES), SCOPE_COLUMN], "every input column is read exactly once"
+    assert first_row < 1 << 16, "group rows are indexed by uint16"
+
+    all_keys = np.concatenate([b.keys for b in built])
+    assert all_keys.max() < 1 << (8 * layout.dtype.itemsize)
+    part = KEY_PART_BYTES // layout.dtype.itemsize
+    keys = tuple(
+        np.ascontiguousarray(all_keys[:, c : c + part].astype(layout.dtype)) for c in range(0, n_clusters, part)
+    )
+    breaches = np.concatenate([b.breaches for b in built]).astype(np.uint32)
+    bit_of = np.left_shift(np.int64(1), np.arange(n_clusters, dtype=np.int64))
+    in_scope = ((~out_of_scope) * bit_of).sum(axis=1).astype(np.uint32)
+    test_masks = np.ascontiguousarray(
+        np.stack([np.concatenate([b.orange for b in built]).T, np.concatenate([b.red for b in built]).T])
+    )
 
     position_of = np.full(22, -1, dtype=np.int8)
     position_of[numbers] = np.arange(n_clusters, dtype=np.int8)
@@ -305,9 +400,11 @@ def build_tables(compiled: CompiledReference) -> BatchTables:
     for cluster in compiled.clusters:
         super_class_of[cluster.number] = SUPER_CLASSES.index(cluster.super_class)
     digest = hashlib.sha256()
-    red_masks, orange_masks = np.concatenate(reds), np.concatenate(oranges)
-    for array in (*(group.keys for group in groups), red_masks, orange_masks):
+    for array in (*keys, breaches, in_scope, test_masks):
+        digest.update(array.dtype.str.encode())
         digest.update(array.tobytes())
+    digest.update(repr([(g.inputs, g.radices, g.first_row, g.test_shift) for g in groups]).encode())
+    digest.update(repr(sorted(layout.shifts.items())).encode())
     digest.update(repr([(s.super_class, s.heading, s.clusters) for s in scopes]).encode())
     digest.update(numbers.tobytes())
     digest.update(super_class_of.tobytes())
@@ -323,8 +420,10 @@ def build_tables(compiled: CompiledReference) -> BatchTables:
         scopes=scopes,
         layout=layout,
         groups=tuple(groups),
-        red_masks=red_masks,
-        orange_masks=orange_masks,
+        keys=keys,
+        breaches=breaches,
+        in_scope=in_scope,
+        test_masks=test_masks,
     )
 
 
