@@ -9,10 +9,14 @@ Prints, for N records (default 1,000,000; 9s, super classes and allocated cluste
   end-to-end  records/s from a Parquet file to a Parquet file (carecluster batch, one machine,
               all cores), and peak resident memory of that process for N and 3N records (in
               fresh processes), which should not grow with the file
+  equivalence every record of the same data through both engines (the single-record one on all
+              cores): how many answers differ (suggestion, status, super class, orange
+              mismatches and their scales, red breaches and their scales, agreement)
 Targets: >= 5 million records/s on one core; >= 100 x the single-record engine; within 10 x
-the memory floor; memory that does not grow with file size.
+the memory floor; memory that does not grow with file size; no answer that differs.
 
 Run: .venv/bin/python benchmarks/batch.py [--records 1000000] [--repeats 5] [--single 20000]
+     [--equivalence 1000000]  (0 skips it; the single-record engine takes a minute or two per million)
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.batch: the equivalence check
 
 from carecluster import builtin_reference
 from carecluster.batch.engine import allocate_arrays
@@ -89,11 +95,48 @@ def end_to_end(codes: np.ndarray, allocated: np.ndarray, repeat: int, directory:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+EQUIVALENCE_CHUNK = 20_000
+
+
+def _single_chunk(job: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[object]:
+    from tests.batch.test_engine import single_answers
+
+    codes, scope, allocated = job
+    return single_answers(builtin_reference(), codes, scope, allocated)
+
+
+def equivalence(codes: np.ndarray, scope: np.ndarray, allocated: np.ndarray, n: int) -> tuple[int, int, float]:
+    """(records compared, answers that differ, seconds): the tests' own comparison, all records."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tests.batch.test_engine import batch_answers
+
+    start = time.perf_counter()
+    reference = builtin_reference()
+    jobs = [
+        (
+            codes[:, i : i + EQUIVALENCE_CHUNK].copy(),
+            scope[i : i + EQUIVALENCE_CHUNK],
+            allocated[i : i + EQUIVALENCE_CHUNK],
+        )
+        for i in range(0, n, EQUIVALENCE_CHUNK)
+    ]
+    differ = 0
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        for job, expected in zip(jobs, pool.map(_single_chunk, jobs), strict=True):
+            got = batch_answers(reference, *job)
+            differ += sum(g != e for g, e in zip(got, expected, strict=True))
+    return n, differ, time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--single", type=int, default=20_000, help="records timed through the single-record engine")
+    parser.add_argument(
+        "--equivalence", type=int, default=None, help="records compared with the single engine (default: all)"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -142,6 +185,14 @@ def main() -> None:
     print(
         f"floor       {engine / floor:12.1f} x the memory floor (ratings.sum(): {floor * 1e3:.1f} ms)      target <= 10"
     )
+
+    compared = n if args.equivalence is None else min(args.equivalence, n)
+    if compared:
+        count, differ, seconds = equivalence(codes, scope, allocated, compared)
+        print(
+            f"equivalence {count:12,} records through both engines: {differ:,} answers differ "
+            f"({seconds:.0f} s)                 target: 0"
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         runs = {repeat: end_to_end(codes, allocated, repeat, Path(tmp)) for repeat in (1, 3)}
