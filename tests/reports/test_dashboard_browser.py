@@ -1,5 +1,6 @@
 """A team lead opens the timeliness dashboard in a real browser (Chromium via Playwright), sets
-the period, drills into the overdue reviews and downloads them as CSV."""
+the period, drills into the overdue reviews and downloads them as CSV; and opens the moves
+behind one pair of the transition matrix."""
 
 from __future__ import annotations
 
@@ -80,6 +81,23 @@ def test_team_lead_drills_into_overdue_reviews_and_exports_csv(
     page.click("text=Person S7")  # the drill-down leads to the record itself
     page.wait_for_load_state()
     assert "Person S7" in page.content()
+
+
+def test_a_pair_of_the_transition_matrix_lists_the_moves_behind_it(
+    page: Page, dashboard_site: tuple[str, Population]
+) -> None:
+    base, _ = dashboard_site
+    sign_in(page, base, "lead", PASSWORD)
+    page.goto(f"{base}/reports/transitions?from=2026-01-01&to=2026-06-30")
+    assert page.locator("#t-matrix svg").count() == 1  # the heat map
+    page.get_by_role("link", name="from 11, to 10: 1 moves, list them").click()
+    page.wait_for_load_state()
+    summary = " ".join(page.locator("#drill-summary").inner_text().split())
+    assert "moved from cluster 11 to cluster 10" in summary
+    rows = page.locator("#drill tbody tr")
+    assert rows.count() == 1
+    assert "Person S2" in rows.first.inner_text()
+    assert axe_violations(page) == []
 
 
 def test_clinician_cannot_open_the_dashboards(page: Page, dashboard_site: tuple[str, Population]) -> None:
