@@ -16,10 +16,25 @@ are a cache of the clinical rows, never a record in their own right.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, and_, case, cast, delete, event, func, insert, literal, select
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -69,9 +84,7 @@ def _current_service_user(service_user_id: Any) -> ColumnElement[bool]:
     return and_(ServiceUser.record_id == service_user_id, ServiceUser.superseded_at.is_(None))
 
 
-def assessment_facts_select(
-    assessment_ids: Collection[str] | None = None, service_user_ids: Collection[str] | None = None
-) -> Any:
+def assessment_facts_select(assessment_ids: Any = None, service_user_ids: Any = None) -> Any:
     """The facts of current assessments with a current allocation (all, or those named, or
     those of the service users named)."""
     compact = compact_ratings()
@@ -104,9 +117,9 @@ def assessment_facts_select(
         .where(Assessment.superseded_at.is_(None))
     )
     if assessment_ids is not None:
-        query = query.where(Assessment.record_id.in_(list(assessment_ids)))
+        query = query.where(Assessment.record_id.in_(assessment_ids))
     if service_user_ids is not None:
-        query = query.where(Assessment.service_user_id.in_(list(service_user_ids)))
+        query = query.where(Assessment.service_user_id.in_(service_user_ids))
     return query
 
 
@@ -133,7 +146,7 @@ ASSESSMENT_COLUMNS = [
 ]
 
 
-def review_facts_select(service_user_ids: Collection[str] | None = None) -> Any:
+def review_facts_select(service_user_ids: Any = None) -> Any:
     """Each current review with its clock's two candidate starts (all, or those of the people named)."""
     earlier = Review.__table__.alias("earlier")
     previous = (
@@ -170,7 +183,7 @@ def review_facts_select(service_user_ids: Collection[str] | None = None) -> Any:
         .where(Review.superseded_at.is_(None))
     )
     if service_user_ids is not None:
-        query = query.where(Review.service_user_id.in_(list(service_user_ids)))
+        query = query.where(Review.service_user_id.in_(service_user_ids))
     return query
 
 
@@ -192,25 +205,48 @@ def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
         yield ordered[start : start + BATCH]
 
 
+IDS = bindparam("ids", expanding=True)
+
+
+@cache
+def _refresh_statements() -> dict[str, tuple[Any, Any]]:
+    """(delete, insert) per kind of refresh, built once: the assessment select alone takes a few
+    milliseconds to build, which every write would otherwise pay again (measured on the API
+    benchmark); the ids travel as an expanding bound parameter."""
+    return {
+        "assessments": (
+            delete(AssessmentFact).where(AssessmentFact.assessment_id.in_(IDS)),
+            insert(AssessmentFact).from_select(ASSESSMENT_COLUMNS, assessment_facts_select(IDS)),
+        ),
+        "people": (
+            delete(AssessmentFact).where(AssessmentFact.service_user_id.in_(IDS)),
+            insert(AssessmentFact).from_select(ASSESSMENT_COLUMNS, assessment_facts_select(service_user_ids=IDS)),
+        ),
+        "reviews": (
+            delete(ReviewFact).where(ReviewFact.service_user_id.in_(IDS)),
+            insert(ReviewFact).from_select(REVIEW_COLUMNS, review_facts_select(IDS)),
+        ),
+    }
+
+
+def _refresh(connection: Connection | Session, kind: str, ids: Iterable[str]) -> None:
+    remove, add = _refresh_statements()[kind]
+    for chunk in _chunks(ids):
+        connection.execute(remove, {"ids": chunk})
+        connection.execute(add, {"ids": chunk})
+
+
 def refresh_assessments(connection: Connection | Session, assessment_ids: Iterable[str]) -> None:
-    for chunk in _chunks(assessment_ids):
-        connection.execute(delete(AssessmentFact).where(AssessmentFact.assessment_id.in_(chunk)))
-        connection.execute(insert(AssessmentFact).from_select(ASSESSMENT_COLUMNS, assessment_facts_select(chunk)))
+    _refresh(connection, "assessments", assessment_ids)
 
 
 def refresh_people(connection: Connection | Session, service_user_ids: Iterable[str]) -> None:
     """Every assessment fact of the service users named (their team changed, say)."""
-    for chunk in _chunks(service_user_ids):
-        connection.execute(delete(AssessmentFact).where(AssessmentFact.service_user_id.in_(chunk)))
-        connection.execute(
-            insert(AssessmentFact).from_select(ASSESSMENT_COLUMNS, assessment_facts_select(service_user_ids=chunk))
-        )
+    _refresh(connection, "people", service_user_ids)
 
 
 def refresh_reviews(connection: Connection | Session, service_user_ids: Iterable[str]) -> None:
-    for chunk in _chunks(service_user_ids):
-        connection.execute(delete(ReviewFact).where(ReviewFact.service_user_id.in_(chunk)))
-        connection.execute(insert(ReviewFact).from_select(REVIEW_COLUMNS, review_facts_select(chunk)))
+    _refresh(connection, "reviews", service_user_ids)
 
 
 def rebuild(connection: Connection) -> dict[str, int]:
