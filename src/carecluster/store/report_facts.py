@@ -271,7 +271,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         if isinstance(row, ServiceUser):
             moved.add(row.record_id)
         elif isinstance(row, Assessment):
-            assessments.add(row.record_id)
+            if row.version > 1 or row not in session.new:  # a new one has no allocation yet, unless
+                assessments.add(row.record_id)  # it comes in this flush too (added just below)
         elif isinstance(row, Allocation):
             assessments.add(row.assessment_id)
         elif isinstance(row, Review | AssignmentPeriod):
