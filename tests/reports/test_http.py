@@ -75,6 +75,17 @@ def test_roles(site: tuple[TestClient, Population]) -> None:
     )
 
 
+def test_every_report_is_served_in_its_own_transaction(site: tuple[TestClient, Population]) -> None:
+    """Each report runs inside the request's write transaction (it is audited): nothing in it
+    may open a second connection, which on SQLite would wait on that transaction's lock."""
+    client, _ = site
+    auditor = token(client, "auditor")
+    for name in ("completeness", "timeliness", "accuracy", "transitions", "outcomes", "drift"):
+        response = client.get(f"/api/v1/reports/{name}", params=PERIOD, headers=auditor)
+        assert response.status_code == 200, (name, response.text[:300])
+        assert response.json()["name"] == name
+
+
 def test_files_and_drill_down(site: tuple[TestClient, Population]) -> None:
     client, p = site
     lead = token(client, "lead")

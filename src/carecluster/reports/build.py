@@ -190,9 +190,7 @@ def _outcome_tables(session: Session, f: Filters, r: ReferenceSet, ms: list[Meas
             percent_columns=[3, 5, 6],
         )
     ]
-    proms = outcomes.prom_coverage(session, f)
-    if proms is not None:
-        tables.append(proms)
+    tables.append(outcomes.prom_coverage(session, f))
     return tables
 
 
@@ -296,8 +294,6 @@ def build_report(session: Session, name: str, filters: Filters, reference: Refer
     computed = compute_all(session, spec.measures, filters, reference, labels)
     hidden = {m.id for m in spec.measures if m.hidden}
     notes = [*spec.notes, *NOTES.get(name, ())]
-    if name == "outcomes" and not outcomes.prom_table_present(session):
-        notes.append(outcomes.PROM_GAP)
     notes.append(
         "Teams and responsible clinicians are as recorded now (the current version of each service user); for "
         "assessments, allocations and reviews, the clinician is the one who rated or reviewed."

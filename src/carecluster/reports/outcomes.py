@@ -2,15 +2,15 @@
 improvement, with the validity rule and reliable change index of `domain.outcomes.honos`.
 
 A pair is a service user's first and last valid HoNOS in the period, on different days; the
-cluster is the one chosen at the first. PROMs (self-rated) live in tables another part of
-carecluster is adding: `prom_coverage` reports them where those tables exist.
+cluster is the one chosen at the first. PROMs (self-rated) come from the outcome
+administrations (migration 0003): `prom_coverage`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, inspect, null, select
+from sqlalchemy import String, and_, case, cast, func, null, select
 from sqlalchemy.orm import Session
 
 from carecluster.domain.outcomes.honos import HONOS
@@ -150,11 +150,6 @@ RELIABLE_DETERIORATION = MeasureSpec(
 )
 MEASURES = (COVERAGE, MEAN_CHANGE, RELIABLE_IMPROVEMENT, RELIABLE_DETERIORATION)
 
-PROM_TABLE = "outcome_administrations"
-PROM_GAP = (
-    "PROMs (self-rated outcome measures): the outcome administrations table (migration 0003) is not in this "
-    "database, so PROM coverage cannot be reported."
-)
 PROM_NOTE = (
     "PROMs: administrations answered by the service user, valid as scored when given (the stored score); a pair is "
     "the first and last valid score of one measure for one service user in the period, on different days. Change "
@@ -163,18 +158,12 @@ PROM_NOTE = (
 )
 
 
-def prom_table_present(session: Session) -> bool:
-    return PROM_TABLE in inspect(session.get_bind()).get_table_names()
+def prom_coverage(session: Session, filters: Filters) -> Table:
+    """PROM coverage, mean change and reliable improvement per measure.
 
-
-def prom_coverage(session: Session, filters: Filters) -> Table | None:
-    """PROM coverage, mean change and reliable improvement per measure, where the PROM table exists.
-
-    Returns None when the outcome administrations table (migration 0003) is absent. Teams and the
-    clinician filter apply as elsewhere (the service user's current team and clinician).
+    Teams and the clinician filter apply as elsewhere (the service user's current team and
+    clinician).
     """
-    if not prom_table_present(session):
-        return None
     from carecluster.domain.outcomes import get_measure
     from carecluster.store.models import OutcomeAdministration as O
 
