@@ -21,11 +21,43 @@ unconfirmed: no red breach, but a red scale rated 9 (not known), so membership c
 confirmed: shown as possible, never suggested. excluded: a red (must score) breach.
 """
 
-Status = Literal["suggested", "tie", "variance", "needs_further_assessment"]
-"""suggested: one best fit. tie: several equally good fits, one named by the documented rule.
-variance: every considered cluster breaks a red rule, so cluster 0. needs_further_assessment:
-no cluster confirmed, but some could be once the scales rated 9 are known; cluster 0 until then.
+Status = Literal["suggested", "needs_answers", "needs_further_assessment", "variance"]
+"""How far the suggestion can be trusted, in the words a clinician acts on.
+
+suggested: one clear answer and nothing open. needs_answers: a decision-tree fact, a choice
+between equally good clusters or a conflict with an inferred (unconfirmed) red rule would change
+the answer; see `questions`. needs_further_assessment: some value of a scale rated 9 (not known)
+would change the answer. variance: every considered cluster breaks a red rule, so cluster 0.
+`suggested_cluster` always holds the engine's current best answer, whatever the status.
 """
+
+LEGACY_STATUSES = frozenset({"tie"})
+"""Statuses stored by earlier engine versions (a tie is now a question): read, never produced."""
+
+QuestionKind = Literal["fact", "not_known", "inferred_rule", "tie"]
+"""fact: a decision-tree or protocol question only the clinician can answer (yes / no).
+not_known: a scale rated 9 whose rating would change the answer: re-rate it.
+inferred_rule: a cluster removed only by inferred (low-confidence) red cells would otherwise
+compete: does it describe the person (yes / no)? tie: clusters fit equally well: choose one.
+"""
+
+
+class Question(BaseModel):
+    """One open question that stands between the ratings and a clear answer.
+
+    Shared by the allocation and the care transition protocols so that every interface asks
+    in one shape: `id` is what an answer is given under (a fact id, `scale_7`, ...).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: QuestionKind
+    text: str
+    clusters: list[int]
+    """The clusters at stake: those the answer decides between."""
+    answers: list[str]
+    """The valid answers: yes / no for facts and rules, 0-4 for a scale to re-rate, cluster numbers for a tie."""
 
 
 class CandidateSource(Protocol):
