@@ -10,7 +10,7 @@ Prints, for N records (default 1,000,000; 9s, super classes and allocated cluste
               all cores), and peak resident memory of that process for N and 3N records (in
               fresh processes), which should not grow with the file
   equivalence every record of the same data through both engines (the single-record one on all
-              cores): how many answers differ (suggestion, status, super class, orange
+              cores): how many answers differ (suggestion, ranking, super class, orange
               mismatches and their scales, red breaches and their scales, agreement)
 Targets: >= 5 million records/s on one core; >= 100 x the single-record engine; within 10 x
 the memory floor; memory that does not grow with file size; no answer that differs.

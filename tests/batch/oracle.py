@@ -1,7 +1,7 @@
 """The single-record engine's answer for a record, in the batch engine's terms, and samples.
 
 Every equivalence test compares the batch path with this: `allocate()` for the suggestion,
-status and super class, and `grid_fit.evaluate` (what `allocate()` explains candidates with)
+ranking and super class, and `grid_fit.evaluate` (what `allocate()` explains candidates with)
 for the suggestion's orange mismatches and an allocated cluster's red breaches.
 """
 
@@ -21,7 +21,7 @@ from tests.conftest import ALLOCATABLE, prototype
 @dataclass(frozen=True)
 class Expected:
     suggested_cluster: int
-    status: str
+    ranking: str
     super_class: str | None
     orange_mismatches: int | None
     orange_mismatch_scales: str | None
@@ -54,7 +54,7 @@ def single(
         red = [f.scale for f in evaluate(compiled.by_number[allocated].rows, tuple(values)).red_breaches]
     return Expected(
         suggested_cluster=suggested,
-        status=result.status,
+        ranking=result.ranking,
         super_class=result.super_class,
         orange_mismatches=None if orange is None else len(orange),
         orange_mismatch_scales=None if orange is None else ";".join(orange),
@@ -71,7 +71,7 @@ def from_row(row: dict[str, object]) -> Expected:
 def sample(
     reference: ReferenceSet, tables: BatchTables, size: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ratings (18, size), scope codes, allocated clusters (-1 for none)) covering every status.
+    """(ratings (18, size), scope codes, allocated clusters (-1 for none)) covering every ranking.
 
     A third skewed random ratings with 9s; a third cluster prototypes with a few scales
     changed (often to 9), which fit and tie; a third prototypes with scales 7 and 8 and the red

@@ -76,5 +76,5 @@ def test_allocate_ddf_matches_allocate_frame(reference: ReferenceSet, client: Cl
     got = lazy.compute(scheduler=client)
     expected = carecluster.allocate_frame(pdf, reference=reference)
     assert got["suggested_cluster"].tolist() == expected["suggested_cluster"].tolist()
-    assert got["status"].tolist() == expected["status"].tolist()
+    assert got["ranking"].tolist() == expected["ranking"].tolist()
     assert got["reject_reason"].isna().all()

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carecluster.batch.engine import BatchArrays, BatchInputError, allocate_arrays
-from carecluster.batch.tables import STATUSES, BatchTables, build_tables, tables_for
+from carecluster.batch.tables import RANKINGS, BatchTables, build_tables, tables_for
 from carecluster.domain.allocation import compile_reference, scope_of
 from carecluster.reference import SCALE_CODES, ReferenceSet, builtin_reference
 from carecluster.reference.csv_grids import grids_to_csv
@@ -37,7 +37,7 @@ def batch_answers(
         out.append(
             Expected(
                 suggested_cluster=suggested,
-                status=STATUSES[arrays.status[i]],
+                ranking=RANKINGS[arrays.ranking[i]],
                 super_class=None if suggested == 0 else ["non-psychotic", "psychotic", "organic"][sc],
                 orange_mismatches=int(arrays.orange_mismatches[i]) if suggested else None,
                 orange_mismatch_scales=tables.describe([arrays.orange_tests[i]])[0] if suggested else None,
@@ -113,8 +113,8 @@ def test_hand_cases_agree_with_the_single_record_engine(reference: ReferenceSet)
     for (name, values, sc, heading, alloc), answer in zip(cases, got, strict=True):
         expected = single(values, reference, sc, heading, alloc, via_candidates=True)
         assert answer == expected, name
-    statuses = {a.status for a in got}
-    assert statuses == set(STATUSES), "the hand cases cover every status"
+    rankings = {a.ranking for a in got}
+    assert rankings == set(RANKINGS), "the hand cases cover every ranking"
     assert any(a.red_breaches for a in got)
     assert any(a.red_breach_scales and "7/8" in a.red_breach_scales for a in got)
 
@@ -127,7 +127,7 @@ def test_a_tie_names_the_lowest_cluster_number(reference: ReferenceSet) -> None:
         np.array([tie], np.uint8).T,
         np.array([tables_for(reference).scope_code("non-psychotic", None)]),
     )
-    assert STATUSES[arrays.status[0]] == "tie" == result.status
+    assert RANKINGS[arrays.ranking[0]] == "tie" == result.ranking
     assert int(arrays.suggested[0]) == result.suggested_cluster
 
 
@@ -143,7 +143,7 @@ def test_100000_random_records_agree_with_the_single_record_engine(reference: Re
     assert not mismatches, (
         f"{len(mismatches)} differ, first {mismatches[0]}: {got[mismatches[0]]} != {expected[mismatches[0]]}"
     )
-    counts = {s: sum(e.status == s for e in expected) for s in STATUSES}
+    counts = {s: sum(e.ranking == s for e in expected) for s in RANKINGS}
     assert all(n >= 1000 for n in counts.values()), counts  # ties, 9s and variance all well represented
     assert sum(e.red_breaches or 0 for e in expected) > 10_000
     assert (codes == 9).any(axis=0).mean() > 0.5

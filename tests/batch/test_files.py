@@ -227,7 +227,7 @@ def test_files_that_cannot_be_used_are_refused_before_any_work(tmp_path: Path, r
     (tmp_path / "ratings.txt").write_text("x")
     with pytest.raises(SourceError, match="unknown file type"):
         run_batch(tmp_path / "ratings.txt", tmp_path / "out.csv", reference)
-    (tmp_path / "again.csv").write_text(",".join([*RATING_COLUMNS, "status"]) + "\n")
+    (tmp_path / "again.csv").write_text(",".join([*RATING_COLUMNS, "ranking"]) + "\n")
     with pytest.raises(SourceError, match="would be overwritten"):
         run_batch(tmp_path / "again.csv", tmp_path / "out.csv", reference)
     (tmp_path / "in.csv").write_text(",".join(RATING_COLUMNS) + "\n")

@@ -65,7 +65,7 @@ def test_the_super_class_argument_applies_to_every_row(reference: ReferenceSet) 
         out = carecluster.allocate_frame(df, super_class=sc)
         expected = carecluster.allocate(prototype(reference, 14), super_class=sc)
         assert out["suggested_cluster"].to_list() == [expected.suggested_cluster] * 2
-        assert out["status"].to_list() == [expected.status] * 2
+        assert out["ranking"].to_list() == [expected.ranking] * 2
     narrowed = carecluster.allocate_frame(df, heading="B3")
     assert set(narrowed["suggested_cluster"]) <= {0, 14, 15}
 

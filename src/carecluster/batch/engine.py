@@ -27,8 +27,8 @@ Per slice (see `tables` for the layout):
    lowest position among the keys equal to it names the suggestion (the single engine names
    the lowest cluster number among equals): the largest of (n_clusters - position) where equal,
    in uint8. More than one equal is a tie.
-5. Where no cluster is confirmed: "needs further assessment" when some cluster in scope has no
-   red breach (the groups' breach bit sets of those records' rows, OR-ed), else "variance".
+5. Where no cluster is free of red breaches: variance. (A 9 is ranked at its best possible
+   rating, as `allocate()` ranks it, so a cluster whose red scale is only not known still ranks.)
 6. The tested rows behind the suggestion's orange mismatches and the allocated cluster's red
    breaches: one gather of each group's local bits at (place of the cluster + group row) of
    `test_masks`, the bytes of groups that share one OR-ed and shifted into place; the counts
@@ -47,6 +47,8 @@ from carecluster.batch.tables import INPUTS, N_SCALES, NOT_KNOWN_DIGIT, PAD, RAD
 CHUNK_ROWS = 16_384
 """Records per slice: measured best on a 2 MB L2 (8,192 pays twice the per-call cost, 24,576 spills)."""
 NOT_A_RATING = "is not a rating (use 0-4, or 9 for not known)"
+VARIANCE = np.uint8(2)
+"""`tables.RANKINGS` code of variance: no cluster in scope free of red breaches."""
 
 
 class BatchInputError(ValueError):
@@ -59,8 +61,8 @@ class BatchArrays:
 
     suggested: np.ndarray
     """int8: the suggested cluster, 0 when no cluster in scope is confirmed."""
-    status: np.ndarray
-    """uint8: index into `tables.STATUSES` (suggested, tie, variance, needs_further_assessment)."""
+    ranking: np.ndarray
+    """uint8: index into `tables.RANKINGS` (one_best, tie, variance)."""
     orange_mismatches: np.ndarray
     """uint8: orange mismatches of the suggested cluster (0 when the suggestion is 0)."""
     orange_tests: np.ndarray
@@ -229,7 +231,7 @@ class _Kernel:
         n_records = codes.shape[1]
         out = BatchArrays(
             suggested=np.empty(n_records, np.int8),
-            status=np.empty(n_records, np.uint8),
+            ranking=np.empty(n_records, np.uint8),
             orange_mismatches=np.empty(n_records, np.uint8),
             orange_tests=np.empty(n_records, np.uint32),
             red_breaches=np.zeros(n_records, np.uint8) if alloc is None else np.empty(n_records, np.uint8),
@@ -250,7 +252,7 @@ class _Kernel:
         self._rows()
         self._keys()
         unconfirmed = self._rank(out, where)
-        self._status(scopes, unconfirmed, out.status[where])
+        out.ranking[where][unconfirmed] = VARIANCE
         red_place = None if alloc is None else self._allocated(alloc)
         self._tests(red_place, out, where)
 
@@ -303,21 +305,12 @@ class _Kernel:
         weighted = np.multiply(equal, self.low_weight, out=scratch["weighted"])
         lowest = np.maximum.reduce(weighted, axis=0, out=self.position)  # n_clusters - lowest position
         count = np.add.reduce(equal, axis=0, out=scratch["count"])
-        np.greater(count, 1, out=out.status[where])  # a tie (status 1) where several are the best
+        np.greater(count, 1, out=out.ranking[where])  # a tie (ranking 1) where several are the best
         (unconfirmed,) = np.nonzero(best >= self.confirmed_below)
         lowest[unconfirmed] = 0  # no cluster: position n_clusters
         np.subtract(n_clusters, lowest, out=self.position)
         np.take(self.numbers, self.position, out=out.suggested[where])
         return unconfirmed
-
-    def _status(self, scopes: np.ndarray, unconfirmed: np.ndarray, status: np.ndarray) -> None:
-        """Step 5: needs further assessment where a cluster in scope has no red breach, else variance."""
-        if not len(unconfirmed):
-            return
-        rows = np.take(self.rows, unconfirmed, axis=1)
-        breached = np.bitwise_or.reduce(np.take(self.tables.breaches, rows), axis=0)
-        free = np.take(self.tables.in_scope, scopes[unconfirmed]) & ~breached
-        status[unconfirmed] = np.not_equal(free, 0).view(np.uint8) + np.uint8(2)
 
     def _allocated(self, alloc: np.ndarray) -> np.ndarray:
         """Where each record's allocated cluster's red masks start in `test_masks`."""

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from carecluster.batch.engine import BatchArrays, allocate_arrays
 from carecluster.batch.schema import OUTPUT_COLUMNS, REJECT_REASON, check_no_reserved, find_columns
-from carecluster.batch.tables import STATUSES, BatchTables, tables_for
+from carecluster.batch.tables import RANKINGS, BatchTables, tables_for
 from carecluster.batch.validate import Parsed, parse_frame
 from carecluster.domain.allocation import scope_of
 from carecluster.domain.ratings import RatingError
@@ -76,7 +76,7 @@ def result_frame(tables: BatchTables, arrays: BatchArrays, parsed: Parsed) -> pl
         {
             "suggested": arrays.suggested,
             "super_class": tables.super_class_of[arrays.suggested],
-            "status": arrays.status,
+            "ranking": arrays.ranking,
             "orange": arrays.orange_mismatches.astype(np.int8),
             "red": arrays.red_breaches.astype(np.int8),
             "allocated": allocated,
@@ -94,7 +94,7 @@ def result_frame(tables: BatchTables, arrays: BatchArrays, parsed: Parsed) -> pl
         pl.when(suggestion)
         .then(pl.lit(pl.Series(SUPER_CLASSES)).gather(pl.col("super_class").clip(0)))
         .alias("super_class"),
-        pl.when(valid).then(pl.lit(pl.Series(STATUSES)).gather(pl.col("status"))).alias("status"),
+        pl.when(valid).then(pl.lit(pl.Series(RANKINGS)).gather(pl.col("ranking"))).alias("ranking"),
         pl.when(suggestion).then(pl.col("orange")).alias("orange_mismatches"),
         pl.when(suggestion).then(_spelt(tables, "orange_tests")).alias("orange_mismatch_scales"),
         pl.when(checked).then(pl.col("red")).alias("red_breaches"),

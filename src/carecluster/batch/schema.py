@@ -25,7 +25,7 @@ REJECT_REASON = "reject_reason"
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "suggested_cluster",
     "super_class",
-    "status",
+    "ranking",
     "orange_mismatches",
     "orange_mismatch_scales",
     "red_breaches",
@@ -37,7 +37,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 """What allocation adds to each row, in order.
 
 suggested_cluster: 0 when no cluster in scope is confirmed. super_class: of the suggestion
-(null for 0). status: suggested, tie, variance or needs_further_assessment. orange_mismatches
+(null for 0). ranking: one_best, tie or variance, what the grids alone say (the status with its
+open questions comes from `allocate()` or the API, one record at a time). orange_mismatches
 and orange_mismatch_scales ('3;A'): of the suggestion (null for 0). red_breaches and
 red_breach_scales ('7/8;D'): of the allocated cluster (null without one, or for 0). agrees:
 allocated == suggested (null without an allocation). reference_id, reference_version: the

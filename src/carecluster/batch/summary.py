@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from carecluster.batch.engine import BatchArrays
-from carecluster.batch.tables import STATUSES, BatchTables
+from carecluster.batch.tables import RANKINGS, BatchTables
 from carecluster.reference.models import SCALE_CODES, SUPER_CLASSES
 
 N_CLUSTERS = 22
@@ -32,7 +32,7 @@ class Counts:
     records: int = 0
     rejected: int = 0
     suggested: np.ndarray = field(default_factory=lambda: _zeros(N_CLUSTERS))
-    status: np.ndarray = field(default_factory=lambda: _zeros(len(STATUSES)))
+    ranking: np.ndarray = field(default_factory=lambda: _zeros(len(RANKINGS)))
     allocated: np.ndarray = field(default_factory=lambda: _zeros(N_CLUSTERS))
     """Given allocations, per allocated cluster."""
     agreeing: np.ndarray = field(default_factory=lambda: _zeros(N_CLUSTERS))
@@ -63,7 +63,7 @@ def count(arrays: BatchArrays, valid: np.ndarray, allocated: np.ndarray | None, 
     suggested = arrays.suggested[valid].astype(np.int64)
     counts = Counts(records=n_records, rejected=n_records - int(valid.sum()))
     counts.suggested = np.bincount(suggested, minlength=N_CLUSTERS)
-    counts.status = np.bincount(arrays.status[valid], minlength=len(STATUSES))
+    counts.ranking = np.bincount(arrays.ranking[valid], minlength=len(RANKINGS))
     if allocated is not None:
         given = valid & (allocated >= 0)
         alloc = allocated[given].astype(np.int64)
@@ -81,7 +81,7 @@ def count(arrays: BatchArrays, valid: np.ndarray, allocated: np.ndarray | None, 
 
 
 def summary_document(counts: Counts, tables: BatchTables, **about: Any) -> dict[str, Any]:
-    """The summary written beside the output (JSON): counts by cluster, status and super class."""
+    """The summary written beside the output (JSON): counts by cluster, ranking and super class."""
 
     def per_super_class(values: np.ndarray) -> dict[str, int]:
         out = {sc: 0 for sc in SUPER_CLASSES} | {"variance (0)": 0}
@@ -109,7 +109,7 @@ def summary_document(counts: Counts, tables: BatchTables, **about: Any) -> dict[
         "records": counts.records,
         "allocated": counts.records - counts.rejected,
         "rejected": counts.rejected,
-        "status": dict(zip(STATUSES, counts.status.tolist(), strict=True)),
+        "ranking": dict(zip(RANKINGS, counts.ranking.tolist(), strict=True)),
         "suggested_cluster": {str(n): int(v) for n, v in enumerate(counts.suggested) if v},
         "suggested_by_super_class": per_super_class(counts.suggested),
         "given_allocations": {

@@ -56,7 +56,7 @@ import numpy as np
 from carecluster.domain.allocation import CompiledReference, compile_reference, scope_of
 from carecluster.domain.grid_fit import RANK_FIELDS, SCALE_7, SCALE_8, possible_range
 from carecluster.domain.ranking import LANE_MASK, STATES, PackedRanking, state_range, unpack
-from carecluster.domain.results import Status
+from carecluster.domain.results import Ranking
 from carecluster.reference.models import NOT_KNOWN, RATINGS, SCALE_CODES, SUPER_CLASSES, ReferenceSet
 
 N_SCALES = len(SCALE_CODES)
@@ -72,8 +72,11 @@ RADIX = 6
 NOT_KNOWN_DIGIT = 5
 """The digit of rating 9: `digit = min(code, NOT_KNOWN_DIGIT)` for every valid code."""
 VALID_CODES: tuple[int, ...] = (*RATINGS, NOT_KNOWN)
-STATUSES: tuple[str, ...] = get_args(Status)
-"""Status codes of the batch engine, in the order of `results.Status`."""
+RANKINGS: tuple[str, ...] = get_args(Ranking)
+"""Ranking codes of the batch engine (one_best, tie, variance), in the order of `results.Ranking`.
+
+The batch gives what the grids alone say. The status with its questions (a 9 that could change
+the answer, a decision-tree fact, an inferred red cell) comes from `allocate()` and the API."""
 TEST_BITS = 8
 """Test bits of groups sharing a shift are one uint8 in `BatchTables.test_masks`."""
 KEY_PART_BYTES = 32

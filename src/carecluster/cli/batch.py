@@ -162,8 +162,8 @@ def _summary_view(run: BatchRun, elapsed: float) -> Table:
     table.add_column("records", justify="right")
     table.add_row("allocated", f"{doc['allocated']:,}")
     table.add_row(f"rejected (see {run.rejects})", f"{doc['rejected']:,}")
-    for status, n in doc["status"].items():
-        table.add_row(f"  status {status.replace('_', ' ')}", f"{n:,}")
+    for ranking, n in doc["ranking"].items():
+        table.add_row(f"  ranking {ranking.replace('_', ' ')}", f"{n:,}")
     for sc, n in doc["suggested_by_super_class"].items():
         table.add_row(f"  suggested {sc}", f"{n:,}")
     given = doc["given_allocations"]

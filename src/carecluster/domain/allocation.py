@@ -5,12 +5,17 @@ organic) and optionally the next heading; the grids of the remaining clusters ar
 first, then orange, then yellow. When no cluster is free of red breaches, cluster 0 (variance).
 The suggestion is a draft aid: the clinician's decision always wins.
 
+The status says how far the answer can be trusted, and `questions` what stands open:
+scales rated 9 whose rating would change the answer (`not_known`), decision-tree facts the
+ratings cannot carry (`facts`), equally good clusters, and clusters removed only by inferred
+red cells that would otherwise compete (`inferred`). Answers come back as `facts`.
+
 Pure functions: no I/O, the reference set is passed in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from carecluster.domain.explanation import (
@@ -26,11 +31,26 @@ from carecluster.domain.grid_fit import (
     evaluate,
     evaluate_row,
     possible_range,
+    relax_red,
 )
-from carecluster.domain.ranking import NUMBER_BITS, PackedRanking, fit_of
+from carecluster.domain.not_known import open_rows, open_scales
+from carecluster.domain.questions import (
+    INFERRED_PREFIX,
+    FactAnswers,
+    fact_question,
+    inferred_question,
+    not_known_question,
+    parse_answers,
+    tie_question,
+)
+from carecluster.domain.ranking import NUMBER_BITS, PackedRanking, excluded
 from carecluster.domain.ratings import Ratings
-from carecluster.domain.results import AllocationResult, Candidate
-from carecluster.reference.models import SUPER_CLASSES, ReferenceSet
+from carecluster.domain.results import AllocationResult, Candidate, Finding, Question, Ranking, Status
+from carecluster.reference.models import SUPER_CLASSES, DecisionFact, ReferenceSet
+
+ENGINE_VERSION = "2026.12"
+"""The version of the rules in this module, stored with every allocation: a stored suggestion
+keeps the engine and reference set it was made with, and the record says when today's differ."""
 
 
 class AllocationError(ValueError):
@@ -44,6 +64,10 @@ class CompiledCluster:
     super_class: str
     rows: tuple[RowTest, ...]
     confidence: str
+    inferred_red: tuple[str, ...]
+    """Scales whose red cells are inferred (low confidence): they may never silently exclude."""
+    relaxed_rows: tuple[RowTest, ...]
+    """`rows` with the inferred red cells read as orange (the same as `rows` when none are)."""
 
     @property
     def red_rows(self) -> tuple[RowTest, ...]:
@@ -62,6 +86,11 @@ class CompiledReference:
     clusters: tuple[CompiledCluster, ...]
     by_number: Mapping[int, CompiledCluster]
     ranking: PackedRanking
+    relaxed: PackedRanking | None
+    """The ranking with every inferred red cell read as orange; None when no red cell is inferred."""
+    facts: Mapping[str, DecisionFact]
+    inferred_clusters: tuple[int, ...]
+    """Clusters with at least one inferred red row."""
 
 
 _compiled: dict[int, CompiledReference] = {}
@@ -72,22 +101,36 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
     cached = _compiled.get(id(reference))
     if cached is not None and cached.reference is reference:
         return cached
-    clusters = tuple(
-        CompiledCluster(
-            number=number,
-            label=reference.cluster(number).title,
-            super_class=reference.cluster(number).super_class,
-            rows=compile_rows(reference.grids[number]),
-            confidence=reference.grids[number].provenance.confidence,
-        )
-        for number in reference.allocatable_clusters
-    )
+    clusters = tuple(_compile_cluster(reference, number) for number in reference.allocatable_clusters)
     ranking = PackedRanking([(c.number, c.rows) for c in clusters])
-    compiled = CompiledReference(reference, clusters, {c.number: c for c in clusters}, ranking)
+    relaxed = None
+    if any(c.inferred_red for c in clusters):
+        relaxed = PackedRanking([(c.number, c.relaxed_rows) for c in clusters])
+    facts = {fact.id: fact for fact in reference.decision_tree.facts}
+    inferred = tuple(c.number for c in clusters if c.inferred_red)
+    compiled = CompiledReference(
+        reference, clusters, {c.number: c for c in clusters}, ranking, relaxed, facts, inferred
+    )
     if len(_compiled) > 32:  # a handful of sets per process at most; never grow without bound
         _compiled.clear()
     _compiled[id(reference)] = compiled
     return compiled
+
+
+def _compile_cluster(reference: ReferenceSet, number: int) -> CompiledCluster:
+    grid = reference.grids[number]
+    rows = compile_rows(grid)
+    inferred = grid.inferred_red_scales
+    tested = {"7/8" if code in ("7", "8") else code for code in inferred}
+    return CompiledCluster(
+        number=number,
+        label=reference.cluster(number).title,
+        super_class=reference.cluster(number).super_class,
+        rows=rows,
+        confidence=grid.provenance.confidence,
+        inferred_red=inferred,
+        relaxed_rows=tuple(relax_red(row) if row.scale in tested else row for row in rows),
+    )
 
 
 def scope_of(
@@ -118,15 +161,21 @@ def allocate(
     *,
     heading: str | None = None,
     within: Sequence[int] | None = None,
+    facts: Mapping[str, object] | None = None,
 ) -> AllocationResult:
-    """Suggest a cluster for one MHCT rating, ranked and explained.
+    """Suggest a cluster for one MHCT rating, ranked and explained, with what stands open.
 
     `super_class` (and optionally `heading`) are the clinician's answers to the decision tree;
     without them every cluster is considered and the best in each super class reported.
     `within` restricts the candidates further, as a care transition protocol does at review.
+    `facts` answers the questions of an earlier result (`{"first_presentation_psychosis": "no"}`).
     """
     rated = Ratings.of(ratings)
     compiled = compile_reference(reference)
+    try:
+        answers = parse_answers(facts, reference.decision_tree.facts, compiled.inferred_clusters)
+    except ValueError as error:
+        raise AllocationError(str(error)) from None
     sc_given, heading_id, scope = scope_of(reference, super_class, heading)
     if within is not None:
         unknown = [n for n in within if n not in compiled.by_number]
@@ -138,54 +187,92 @@ def allocate(
         scope = tuple(n for n in scope if n in wanted)
         if not scope:
             raise AllocationError(f"none of clusters {sorted(wanted)} is within the chosen super class or heading")
+    ruled_out = _ruled_out_by_facts(compiled, answers)
+    in_scope = tuple(n for n in scope if n not in ruled_out)
+    if not in_scope:
+        raise AllocationError(
+            f"the answers given ({', '.join(f'{k}={_word(v)}' for k, v in answers.items())}) rule out every "
+            f"cluster in scope ({', '.join(str(n) for n in scope)}); check them or the decision-tree answer"
+        )
 
     values = rated.values
-    keys = dict(zip(compiled.ranking.numbers, compiled.ranking.keys(values), strict=True))
+    numbers = compiled.ranking.numbers
+    keys = dict(zip(numbers, compiled.ranking.keys(values), strict=True))
+    relaxed_keys: dict[int, int] = {}
+    if compiled.relaxed is not None:
+        relaxed_keys = dict(zip(numbers, compiled.relaxed.keys(values), strict=True))
+    accepted = (
+        {n for n in compiled.inferred_clusters if answers.get(f"{INFERRED_PREFIX}{n}") is True} if answers else set()
+    )
+    for n in accepted:
+        keys[n] = relaxed_keys[n]
     fields = {n: k >> NUMBER_BITS for n, k in keys.items()}  # the rank fields, cluster number dropped
-    fits = {n: fit_of(k) for n, k in keys.items()}
-    ranked = sorted(scope, key=keys.__getitem__)
+    ranked = sorted(in_scope, key=keys.__getitem__)
     overall = sorted(keys, key=keys.__getitem__)
     top = ranked[0]
 
     tied: list[int] = []
-    if fits[top] in ("fits", "weaker_fit"):
+    if not excluded(keys[top]):
         suggested = top
         tied = [n for n in ranked[1:] if fields[n] == fields[top]]
-        status = "tie" if tied else "suggested"
+        ranking: Ranking = "tie" if tied else "one_best"
     else:
-        suggested = 0
-        status = "needs_further_assessment" if any(fits[n] == "unconfirmed" for n in ranked) else "variance"
+        suggested, ranking = 0, "variance"
+
+    not_known = rated.not_known
+    nine_rows = open_rows(values) if not_known else []
+    relaxed_ranking = compiled.relaxed or compiled.ranking
+    ranking_of = {n: relaxed_ranking if n in accepted else compiled.ranking for n in in_scope}
+    stake = open_scales(suggested, ranked, keys, ranking_of, nine_rows)
+    open_facts: list[tuple[DecisionFact, int, int]] = []
+    for fact in compiled.facts.values():
+        if fact.id in answers:
+            continue
+        if_yes = _best(ranked, keys, fact.if_yes_exclude)
+        if_no = _best(ranked, keys, fact.if_no_exclude)
+        if if_yes != if_no:
+            open_facts.append((fact, if_yes, if_no))
+    open_inferred: list[int] = []
+    if relaxed_keys:
+        limit = fields[suggested] if suggested else None
+        for n in ranked:
+            if not excluded(keys[n]) or n in accepted or f"{INFERRED_PREFIX}{n}" in answers:
+                continue
+            relaxed = relaxed_keys[n]
+            if excluded(relaxed):
+                continue  # a confirmed red cell excludes it, as the booklet says
+            if limit is None or relaxed >> NUMBER_BITS <= limit:
+                open_inferred.append(n)
+
+    status: Status
+    if stake:
+        status = "needs_further_assessment"
+    elif tied or open_facts or open_inferred:
+        status = "needs_answers"
+    else:
+        status = "variance" if suggested == 0 else "suggested"
 
     best_by_super_class: dict[str, int | None] = dict.fromkeys(SUPER_CLASSES)
     for n in reversed(overall):
-        if fits[n] in ("fits", "weaker_fit"):
+        if not excluded(keys[n]):
             best_by_super_class[compiled.by_number[n].super_class] = n
 
     suggested_cluster = reference.cluster(suggested)
     low_confidence = suggested != 0 and compiled.by_number[suggested].confidence == "low"
-    warnings = _warnings(rated, compiled, fields, fits, ranked, overall, suggested, status, tied, sc_given)
-    if sc_given is None:
-        warnings.append(
-            "No super class given: whether needs are non-psychotic, psychotic or organic is a clinical decision "
-            "(decision tree step 2). Best fit in each super class - "
-            + ", ".join(f"{sc}: {n if n is not None else 'none confirmed'}" for sc, n in best_by_super_class.items())
-            + "."
-        )
-    if low_confidence or any(compiled.by_number[n].confidence == "low" for n in ranked[:3]):
-        warnings.append(low_confidence_warning(reference))
-
     result = AllocationResult.model_construct(
         suggested_cluster=suggested,
         suggested_label=suggested_cluster.title,
         status=status,
+        ranking=ranking,
+        facts=answers,
+        engine_version=ENGINE_VERSION,
         super_class=suggested_cluster.super_class if suggested != 0 else None,
         super_class_given=sc_given,
         heading_given=heading_id,
-        considered_clusters=list(scope),
+        considered_clusters=list(in_scope),
         tied_with=tied,
         best_by_super_class=best_by_super_class,
-        warnings=warnings,
-        not_known_scales=list(rated.not_known),
+        not_known_scales=list(not_known),
         ratings=list(values),
         problem_type=rated.problem_type,
         low_confidence=low_confidence,
@@ -194,42 +281,131 @@ def allocate(
         reference_version=reference.version,
         reference_name=reference.name,
     )
-    result.attach_detail(_Detail(compiled, values, ranked, status, tied))
+
+    def questions() -> list[Question]:
+        asked = [not_known_question(reference, code, stake[code]) for code in _in_scale_order(stake)]
+        if tied:
+            asked.append(tie_question([suggested, *tied]))
+        asked += [fact_question(fact, if_yes, if_no) for fact, if_yes, if_no in open_facts]
+        for n in open_inferred:
+            cluster = compiled.by_number[n]
+            asked.append(inferred_question(n, cluster.label, _red_breaches(cluster, values), suggested))
+        return asked
+
+    def warnings() -> list[str]:
+        said = _warnings(rated, not_known, compiled, fields, keys, ranked, overall, suggested, tied, sc_given, stake)
+        if sc_given is None:
+            said.append(
+                "No super class given: whether needs are non-psychotic, psychotic or organic is a clinical "
+                "decision (decision tree step 2). Best fit in each super class - "
+                + ", ".join(
+                    f"{sc}: {n if n is not None else 'none free of red breaches'}"
+                    for sc, n in best_by_super_class.items()
+                )
+                + "."
+            )
+        if ruled_out & set(scope):
+            said.append(
+                "Ruled out by the answers given: "
+                + ", ".join(f"cluster {n}" for n in sorted(ruled_out & set(scope)))
+                + "."
+            )
+        if low_confidence or any(compiled.by_number[n].confidence == "low" for n in ranked[:3]):
+            said.append(low_confidence_warning(reference))
+        return said
+
+    result.attach_detail(_Detail(compiled, values, ranked, suggested, status, tied, accepted, questions, warnings))
     return result
+
+
+def _red_breaches(cluster: CompiledCluster, values: tuple[int, ...]) -> list[Finding]:
+    fit = GridFit()
+    for row in cluster.red_rows:
+        evaluate_row(row, *possible_range(values, row.index), fit)
+    return fit.red_breaches
+
+
+def _word(answer: bool) -> str:
+    return "yes" if answer else "no"
+
+
+def _ruled_out_by_facts(compiled: CompiledReference, answers: FactAnswers) -> set[int]:
+    ruled_out: set[int] = set()
+    for ident, answer in answers.items():
+        fact = compiled.facts.get(ident)
+        if fact is not None:
+            ruled_out.update(fact.excluded_by(answer))
+    return ruled_out
+
+
+def _best(ranked: list[int], keys: Mapping[int, int], without: tuple[int, ...]) -> int:
+    """The answer were `without` ruled out: the best remaining cluster, or 0 (variance)."""
+    for n in ranked:
+        if n not in without:
+            return 0 if excluded(keys[n]) else n
+    return 0
+
+
+def _in_scale_order(stake: Mapping[str, object]) -> list[str]:
+    from carecluster.reference.models import SCALE_CODES
+
+    return [code for code in SCALE_CODES if code in stake]
 
 
 class _Detail:
     """The findings of the considered clusters, evaluated in rank order only as far as read."""
 
     def __init__(
-        self, compiled: CompiledReference, values: tuple[int, ...], ranked: list[int], status: str, tied: list[int]
+        self,
+        compiled: CompiledReference,
+        values: tuple[int, ...],
+        ranked: list[int],
+        suggested: int,
+        status: Status,
+        tied: list[int],
+        relaxed: set[int],
+        questions: Callable[[], list[Question]],
+        warnings: Callable[[], list[str]],
     ) -> None:
         self._compiled, self._values, self._ranked = compiled, values, ranked
-        self._status, self._tied = status, tied
+        self._suggested, self._status, self._tied = suggested, status, tied
+        self._relaxed = relaxed
+        self._make_questions, self._make_warnings = questions, warnings
+        self._questions: list[Question] | None = None
         self._built: list[Candidate] = []
+
+    def questions(self) -> list[Question]:
+        if self._questions is None:
+            self._questions = self._make_questions()
+        return self._questions
+
+    def warnings(self) -> list[str]:
+        return self._make_warnings()
 
     def candidates(self, upto: int | None = None) -> list[Candidate]:
         wanted = len(self._ranked) if upto is None else min(upto, len(self._ranked))
         while len(self._built) < wanted:
             number = self._ranked[len(self._built)]
             cluster = self._compiled.by_number[number]
-            self._built.append(_candidate(cluster, evaluate(cluster.rows, self._values), len(self._built) + 1))
+            relaxed = number in self._relaxed
+            rows = cluster.relaxed_rows if relaxed else cluster.rows
+            self._built.append(_candidate(cluster, evaluate(rows, self._values), len(self._built) + 1, relaxed))
         return self._built[:wanted]
 
     def explanation(self) -> str:
         # the suggestion, those tied with it and the next two (or the nearest three for cluster 0)
         shown = self.candidates(len(self._tied) + 3)
-        suggested = shown[0].cluster if self._status in ("suggested", "tie") else 0
         return describe_result(
-            suggested=suggested,
+            suggested=self._suggested,
             status=self._status,
             candidates=shown,
             tied=self._tied,
+            questions=self.questions(),
             reference=self._compiled.reference,
         )
 
 
-def _candidate(cluster: CompiledCluster, fit: GridFit, rank: int) -> Candidate:
+def _candidate(cluster: CompiledCluster, fit: GridFit, rank: int, relaxed: bool) -> Candidate:
     return Candidate.model_construct(
         cluster=cluster.number,
         label=cluster.label,
@@ -243,58 +419,61 @@ def _candidate(cluster: CompiledCluster, fit: GridFit, rank: int) -> Candidate:
         unlikely_ratings=fit.unlikely,
         yellow_ratings=fit.yellow,
         grid_confidence=cluster.confidence,
+        inferred_red_scales=list(cluster.inferred_red),
+        relaxed=relaxed,
         explanation=describe_candidate(cluster.number, cluster.label, fit),
     )
 
 
 def _warnings(
     rated: Ratings,
+    not_known: tuple[str, ...],
     compiled: CompiledReference,
     fields: dict[int, int],
-    fits: dict[int, str],
+    keys: dict[int, int],
     ranked: list[int],
     overall: list[int],
     suggested: int,
-    status: str,
     tied: list[int],
     sc_given: str | None,
+    stake: Mapping[str, set[int]],
 ) -> list[str]:
     warnings: list[str] = []
-    if rated.not_known:
-        warnings.append(
-            f"Scale(s) {', '.join(rated.not_known)} rated 9 (not known): accurate clustering may be impractical "
-            "and further assessment is needed."
-        )
+    if not_known:
+        scales = ", ".join(not_known)
+        if stake:
+            warnings.append(
+                f"Scale(s) {scales} rated 9 (not known): the rating of scale(s) {', '.join(_in_scale_order(stake))} "
+                "could change the answer, so further assessment is needed before clustering."
+            )
+        else:
+            warnings.append(
+                f"Scale(s) {scales} rated 9 (not known): whatever they are rated, the answer stays "
+                f"{'cluster ' + str(suggested) if suggested else 'cluster 0 (variance)'}; rate them when known."
+            )
     if rated.values[7] not in (0, 9) and rated.problem_type is None:
         warnings.append(f"Scale 8 is rated {rated.values[7]} without its problem type (A-J).")
-    unconfirmed = [n for n in ranked if fits[n] == "unconfirmed"]
+    unconfirmed = [n for n in ranked[:3] if not_known and _red_unknown(compiled.by_number[n], rated.values)]
     if unconfirmed:
         described = []
         for n in unconfirmed:
-            red_rows = compiled.by_number[n].red_rows
-            unknown = [row.scale for row in red_rows if _red_not_confirmed(row, rated.values)]
+            unknown = [row.scale for row in compiled.by_number[n].red_rows if _red_not_confirmed(row, rated.values)]
             described.append(f"cluster {n} (red scale {', '.join(unknown)} not known)")
-        warnings.append(
-            "Possible, needs further assessment: "
-            + "; ".join(described)
-            + ". Such clusters are never suggested until their red scales are rated."
-        )
-    if status == "tie":
+        warnings.append("Possible, needs further assessment: " + "; ".join(described) + ".")
+    if tied:
         names = ", ".join(str(n) for n in [suggested, *tied])
         warnings.append(
             f"Tie: clusters {names} fit equally well; cluster {suggested} is named only by the rule "
             "'lowest cluster number among equals'. Choose between them on clinical grounds."
         )
-    if status == "variance":
+    if suggested == 0:
         warnings.append(
             "Every considered cluster breaks a red (must score) rule, so cluster 0 (variance) is suggested; "
             "see the nearest clusters and why each failed."
         )
-    if status == "needs_further_assessment":
-        warnings.append("No cluster can be confirmed until the scales rated 9 are known; cluster 0 is shown meanwhile.")
     if sc_given is not None:
         best_overall = overall[0]
-        confirmed_outside = fits[best_overall] in ("fits", "weaker_fit") and best_overall not in ranked
+        confirmed_outside = not excluded(keys[best_overall]) and best_overall not in ranked
         if confirmed_outside and (suggested == 0 or fields[best_overall] < fields[suggested]):
             sc = compiled.by_number[best_overall].super_class
             warnings.append(
@@ -302,3 +481,7 @@ def _warnings(
                 "check the decision-tree answer."
             )
     return warnings
+
+
+def _red_unknown(cluster: CompiledCluster, values: tuple[int, ...]) -> bool:
+    return any(_red_not_confirmed(row, values) for row in cluster.red_rows)

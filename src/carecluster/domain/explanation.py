@@ -13,7 +13,7 @@ from carecluster.domain.grid_fit import GridFit
 from carecluster.domain.results import Finding
 
 if TYPE_CHECKING:
-    from carecluster.domain.results import Candidate
+    from carecluster.domain.results import Candidate, Question
     from carecluster.reference.models import ReferenceSet
 
 DRAFT_AID = (
@@ -109,26 +109,39 @@ def _short(candidate: Candidate) -> str:
 
 
 def describe_result(
-    *, suggested: int, status: str, candidates: Sequence[Candidate], tied: Sequence[int], reference: ReferenceSet
+    *,
+    suggested: int,
+    status: str,
+    candidates: Sequence[Candidate],
+    tied: Sequence[int],
+    questions: Sequence[Question],
+    reference: ReferenceSet,
 ) -> str:
+    """The answer, how sure it is, why, and what stands open, in that order."""
     by_number = {c.cluster: c for c in candidates}
-    if status in ("suggested", "tie"):
+    lead = {
+        "suggested": "Suggested: ",
+        "needs_answers": "Best answer so far, open questions below: ",
+        "needs_further_assessment": "Best answer so far, but a scale rated 9 (not known) could change it: ",
+        "variance": "",
+    }[status]
+    if suggested != 0:
         top = by_number[suggested]
-        text = f"Suggested: {top.explanation}"
+        text = f"{lead}{top.explanation}"
         if tied:
-            text += f" Equally good: {', '.join(f'cluster {n}' for n in tied)} (see the warnings)."
+            text += f" Equally good: {', '.join(f'cluster {n}' for n in tied)}."
         runners = [c for c in candidates if c.cluster != suggested and c.cluster not in tied][:2]
         if runners:
             text += " Next best: " + "; ".join(f"cluster {c.cluster} ({_short(c)})" for c in runners) + "."
-        return text
-    nearest = list(candidates[:NEAREST_SHOWN])
-    lead = (
-        "No considered cluster is free of red (must score) breaches, so cluster 0 (variance) is suggested."
-        if status == "variance"
-        else "No considered cluster can be confirmed: each either breaks a red rule or has a red scale rated 9 "
-        "(not known). Cluster 0 is shown until further assessment."
-    )
-    return lead + " Nearest clusters and why each failed: " + " ".join(c.explanation for c in nearest)
+    else:
+        nearest = list(candidates[:NEAREST_SHOWN])
+        text = (
+            f"{lead}No considered cluster is free of red (must score) breaches, so cluster 0 (variance) is "
+            "suggested. Nearest clusters and why each failed: " + " ".join(c.explanation for c in nearest)
+        )
+    if questions:
+        text += " Open: " + " ".join(q.text for q in questions)
+    return text
 
 
 def low_confidence_warning(reference: ReferenceSet) -> str:

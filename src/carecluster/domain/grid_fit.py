@@ -69,6 +69,28 @@ def compile_rows(grid: ClusterGrid) -> tuple[RowTest, ...]:
     return tuple(rows)
 
 
+def relax_red(row: RowTest) -> RowTest:
+    """The row with its red (must score) cells read as orange (expected).
+
+    Used for inferred red cells: a rating outside them then counts as a mismatch of the same
+    distance, so the cluster is ranked as it would be were the inferred rule only an
+    expectation (see `allocation` on inferred-rule conflicts).
+    """
+    if not row.red:
+        return row
+    orange = tuple(sorted(set(row.orange) | set(row.red)))
+    return RowTest(
+        scale=row.scale,
+        index=row.index,
+        colours=row.colours,
+        red=(),
+        red_distance=_distances(()),
+        orange=orange,
+        orange_distance=_distances(orange),
+        yellow_only=False,
+    )
+
+
 def possible_range(values: tuple[int, ...], index: int) -> tuple[int, int]:
     """The ratings a row could hold: (lo, hi), equal when known.
 

@@ -61,6 +61,12 @@ def fit_of(key: int) -> str:
     return "weaker_fit" if (key >> _ORANGE_SHIFT) & FIELD_MASK else "fits"
 
 
+def excluded(key: int) -> bool:
+    """True when the key carries a red breach: red breaches are the most significant field, so
+    every key at or above `EXCLUDED_FROM` has one."""
+    return key >= EXCLUDED_FROM
+
+
 def unpack(key: int) -> tuple[int, ...]:
     """The rank fields of a packed key, in `RANK_FIELDS` order (the cluster number dropped)."""
     key >>= NUMBER_BITS
@@ -73,11 +79,20 @@ def unpack(key: int) -> tuple[int, ...]:
 
 _RED_SHIFT = NUMBER_BITS + FIELD_BITS * (len(RANK_FIELDS) - 1 - RANK_FIELDS.index("red_breaches"))
 _UNCONFIRMED_SHIFT = NUMBER_BITS + FIELD_BITS * (len(RANK_FIELDS) - 1 - RANK_FIELDS.index("red_unconfirmed"))
+EXCLUDED_FROM = 1 << _RED_SHIFT
 _ORANGE_SHIFT = NUMBER_BITS + FIELD_BITS * (len(RANK_FIELDS) - 1 - RANK_FIELDS.index("orange_mismatches"))
 
 
 class PackedRanking:
-    """Rank keys of all clusters of one reference set, for any rating, by table look-up."""
+    """Rank keys of all clusters of one reference set, for any rating, by table look-up.
+
+    A 9 (not known) is read as the set of ratings it could be. The key of a cluster for a rating
+    with 9s is its best key over every way of filling them in (`tables`, the per-cluster minimum
+    of each row's contributions, exact because a key is a sum of independent rows). So the
+    cluster ranked first is the answer for at least one filling-in, and whether some filling-in
+    would change the answer can be decided row by row from `row_lanes` (see
+    `not_known.open_scales`) rather than by trying all 5^k of them.
+    """
 
     def __init__(self, clusters: Sequence[tuple[int, tuple[RowTest, ...]]]) -> None:
         self.numbers: tuple[int, ...] = tuple(number for number, _ in clusters)
@@ -85,22 +100,38 @@ class PackedRanking:
         self.base = sum(number << shift for number, shift in zip(self.numbers, self.shifts, strict=True))
         row_indexes = [row.index for row in clusters[0][1]]
         self.tables: list[tuple[int, list[int]]] = []
+        self.row_lanes: dict[int, list[tuple[int, ...]]] = {}
+        """Scale index -> for each known rating 0-4, every cluster's contribution (in `numbers` order)."""
+        self.cluster_lanes: dict[int, tuple[tuple[int, ...], ...]] = {}
+        """Scale index -> for each cluster (in `numbers` order), its contribution at ratings 0-4."""
+        self.positions: dict[int, int] = {number: place for place, number in enumerate(self.numbers)}
         for position, index in enumerate(row_indexes):
-            table = []
-            for state in range(STATES):
-                lo, hi = state_range(state)
-                total = 0
-                for (_, rows), shift in zip(clusters, self.shifts, strict=True):
+            lanes: list[tuple[int, ...]] = []
+            for rating in range(NOT_KNOWN_STATE):
+                contribution = []
+                for _, rows in clusters:
                     row = rows[position]
                     assert row.index == index, "every cluster's rows are compiled in scale order"
                     fit = GridFit()
-                    evaluate_row(row, lo, hi, fit)
-                    total += pack(fit.rank_fields()) << shift
-                table.append(total)
-            self.tables.append((index, table))
+                    evaluate_row(row, rating, rating, fit)
+                    contribution.append(pack(fit.rank_fields()))
+                lanes.append(tuple(contribution))
+            self.row_lanes[index] = lanes
+            self.cluster_lanes[index] = tuple(zip(*lanes, strict=True))
+            best = []
+            for state in range(STATES):
+                lo, hi = state_range(state)
+                best.append(self._pack_lanes([min(c) for c in zip(*lanes[lo : hi + 1], strict=True)]))
+            self.tables.append((index, best))
+
+    def _pack_lanes(self, lanes: Sequence[int]) -> int:
+        return sum(lane << shift for lane, shift in zip(lanes, self.shifts, strict=True))
 
     def keys(self, values: tuple[int, ...]) -> list[int]:
-        """One packed rank key per cluster, in `numbers` order; smaller is better."""
+        """One packed rank key per cluster, in `numbers` order; smaller is better.
+
+        With 9s, each cluster's best key over the ways the 9s could be filled in.
+        """
         total = self.base
         for index, table in self.tables:
             if index == SCALE_7:

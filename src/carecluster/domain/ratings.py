@@ -121,7 +121,10 @@ class Ratings(BaseModel):
         values = list(values)
         if len(values) != len(SCALE_CODES):
             raise RatingError(f"expected {len(SCALE_CODES)} ratings (scales 1-13 then A-E), got {len(values)}")
-        parsed = tuple(_rating(code, value) for code, value in zip(SCALE_CODES, values, strict=True))
+        if all(value.__class__ is int and value in VALID_RATINGS for value in values):
+            parsed = tuple(values)  # the common case, from a form or a file: plain valid ints
+        else:
+            parsed = tuple(_rating(code, value) for code, value in zip(SCALE_CODES, values, strict=True))
         return cls._build(parsed, problem_type, problem_description)
 
     @classmethod

@@ -31,6 +31,10 @@ would change the answer. variance: every considered cluster breaks a red rule, s
 `suggested_cluster` always holds the engine's current best answer, whatever the status.
 """
 
+Ranking = Literal["one_best", "tie", "variance"]
+"""What the grids alone say, before any question: one best cluster, several equally good, or
+none free of red breaches. The batch engine computes this for whole files."""
+
 LEGACY_STATUSES = frozenset({"tie"})
 """Statuses stored by earlier engine versions (a tie is now a question): read, never produced."""
 
@@ -42,14 +46,15 @@ compete: does it describe the person (yes / no)? tie: clusters fit equally well:
 """
 
 
-class Question(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Question:
     """One open question that stands between the ratings and a clear answer.
 
     Shared by the allocation and the care transition protocols so that every interface asks
-    in one shape: `id` is what an answer is given under (a fact id, `scale_7`, ...).
+    in one shape: `id` is what an answer is given under (a fact id, `scale_7`, ...). A plain
+    dataclass, like `Finding`: pydantic serialises it, and a suggestion on every keystroke of a
+    form does not pay for validating what the engine itself built.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     kind: QuestionKind
@@ -66,6 +71,10 @@ class CandidateSource(Protocol):
     def candidates(self, upto: int | None = None) -> list[Candidate]: ...
 
     def explanation(self) -> str: ...
+
+    def questions(self) -> list[Question]: ...
+
+    def warnings(self) -> list[str]: ...
 
 
 class Result(BaseModel):
@@ -107,13 +116,23 @@ class Candidate(Result):
     yellow_ratings: list[Finding]
     """Non-zero ratings on yellow (may score) cells: little bearing, may point to care plan needs."""
     grid_confidence: str
+    inferred_red_scales: list[str]
+    """Scales whose red cells in this cluster's grid are inferred, not from a confirmed source."""
+    relaxed: bool
+    """True when the clinician answered that the cluster describes the person despite its
+    inferred red cells: they were then read as expected (orange) ranges."""
     explanation: str
 
 
 class AllocationResult(Result):
     suggested_cluster: int
+    """The engine's current best answer, whatever the status (0 = variance)."""
     suggested_label: str
     status: Status
+    ranking: Ranking
+    facts: dict[str, bool]
+    """The answers given to decision-tree and inferred-rule questions."""
+    engine_version: str
     super_class: Literal["non-psychotic", "psychotic", "organic"] | None
     """Super class of the suggested cluster (None for cluster 0)."""
     super_class_given: Literal["non-psychotic", "psychotic", "organic"] | None
@@ -121,7 +140,6 @@ class AllocationResult(Result):
     considered_clusters: list[int]
     tied_with: list[int]
     best_by_super_class: dict[str, int | None]
-    warnings: list[str]
     not_known_scales: list[str]
     ratings: list[int]
     problem_type: str | None
@@ -149,6 +167,19 @@ class AllocationResult(Result):
     def candidates(self) -> list[Candidate]:
         """Considered clusters, best first, each with its findings and explanation."""
         return self._source().candidates()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def questions(self) -> list[Question]:
+        """What stands between the ratings and a clear answer; empty exactly when the status is
+        suggested or variance. Worded on first read, like the candidates."""
+        return self._source().questions()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def warnings(self) -> list[str]:
+        """What the clinician should know about this suggestion, in plain words."""
+        return self._source().warnings()
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property

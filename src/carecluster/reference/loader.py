@@ -59,7 +59,9 @@ def overlay(base: ReferenceSet, provider: ReferenceFile, source: str) -> Referen
                 "'provenance' (source and confidence)"
             )
             continue
-        grids[number] = ClusterGrid(cells=grid.cells, provenance=provenance, basis=grid.basis)
+        grids[number] = ClusterGrid(
+            cells=grid.cells, provenance=provenance, basis=grid.basis, row_provenance=grid.row_provenance
+        )
     if problems:
         raise ReferenceError(source, problems)
     try:

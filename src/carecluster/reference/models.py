@@ -32,6 +32,9 @@ COLOUR_NAMES: dict[str, str] = {
     "nodata": "grey (no data available)",
 }
 Confidence = Literal["high", "medium", "low"]
+CONFIRMED: frozenset[str] = frozenset({"high", "medium"})
+"""Confidence of a confirmed source (a transcription of the official grids, published red-rule
+text). A red cell of lower confidence is inferred: it may never silently remove a cluster."""
 SuperClassId = Literal["non-psychotic", "psychotic", "organic"]
 SUPER_CLASSES: tuple[str, ...] = ("non-psychotic", "psychotic", "organic")
 
@@ -193,15 +196,46 @@ GridCells = Annotated[dict[str, tuple[Colour, Colour, Colour, Colour, Colour]], 
 """Scale code -> the colours of ratings 0, 1, 2, 3 and 4."""
 
 
+def _check_row_provenance(rows: dict[str, Provenance]) -> dict[str, Provenance]:
+    unknown = [code for code in rows if code not in SCALE_CODES]
+    if unknown:
+        raise ValueError(f"row_provenance names unknown scale(s) {', '.join(unknown)}")
+    if ("7" in rows or "8" in rows) and rows.get("7") != rows.get("8"):
+        raise ValueError("row_provenance: rows 7 and 8 are one test (the higher of the two) and need the same provenance")
+    return rows
+
+
 class ClusterGrid(Frozen):
-    """One cluster's colour grid: for every scale, the colour of ratings 0, 1, 2, 3 and 4."""
+    """One cluster's colour grid: for every scale, the colour of ratings 0, 1, 2, 3 and 4.
+
+    Every cell carries a provenance: its row's entry in `row_provenance`, else the grid's own.
+    So a provider who has confirmed some rows from the official booklet marks just those.
+    """
 
     cells: GridCells
     provenance: Provenance
     basis: str | None = Field(default=None, description="How the cells were arrived at.")
+    row_provenance: Annotated[dict[str, Provenance], AfterValidator(_check_row_provenance)] = Field(
+        default_factory=dict, description="Scale code -> provenance of that row's cells, where it differs."
+    )
 
     def row(self, scale: str) -> tuple[Colour, ...]:
         return self.cells[scale]
+
+    def provenance_of(self, scale: str) -> Provenance:
+        """Where the cells of one row came from."""
+        return self.row_provenance.get(scale, self.provenance)
+
+    def red_confirmed(self, scale: str) -> bool:
+        """True when the row's red (must score) cells come from a confirmed source."""
+        return self.provenance_of(scale).confidence in CONFIRMED
+
+    @property
+    def inferred_red_scales(self) -> tuple[str, ...]:
+        """Scales whose red cells are inferred (low confidence): they may not silently exclude."""
+        return tuple(
+            code for code in SCALE_CODES if "must" in self.cells[code] and not self.red_confirmed(code)
+        )
 
     def ratings_with(self, scale: str, colour: str) -> tuple[int, ...]:
         return tuple(r for r in RATINGS if self.cells[scale][r] == colour)
@@ -226,12 +260,56 @@ class SuperClass(Frozen):
     provenance: Provenance
 
 
+class DecisionFact(Frozen):
+    """A fact of the decision tree or a cluster's page that the ratings cannot carry.
+
+    First presentation of psychosis is what separates cluster 10 from 11-13, whatever the
+    ratings; the engine asks it only when the answer would change the suggestion, and an answer
+    removes the clusters it rules out.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    text: str = Field(min_length=1)
+    hint: str | None = None
+    if_yes_exclude: tuple[int, ...] = ()
+    if_no_exclude: tuple[int, ...] = ()
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _decides_something(self) -> DecisionFact:
+        if not self.if_yes_exclude and not self.if_no_exclude:
+            raise ValueError(f"fact {self.id}: rules out no cluster on either answer")
+        both = set(self.if_yes_exclude) & set(self.if_no_exclude)
+        if both:
+            raise ValueError(f"fact {self.id}: cluster(s) {sorted(both)} ruled out by both answers")
+        return self
+
+    def excluded_by(self, answer: bool) -> tuple[int, ...]:
+        return self.if_yes_exclude if answer else self.if_no_exclude
+
+
 class DecisionTree(Frozen):
     question: str
     heading_question: str
     super_classes: tuple[SuperClass, ...]
     variance_code: Literal["Z"] = "Z"
     provenance: Provenance
+    facts: tuple[DecisionFact, ...] = ()
+    """Facts only the clinician can answer; see `DecisionFact`."""
+
+    @model_validator(mode="after")
+    def _facts_unique(self) -> DecisionTree:
+        ids = [f.id for f in self.facts]
+        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        if doubled:
+            raise ValueError(f"decision-tree fact(s) {', '.join(doubled)} defined twice")
+        return self
+
+    def fact(self, ident: str) -> DecisionFact:
+        for fact in self.facts:
+            if fact.id == ident:
+                return fact
+        raise KeyError(ident)
 
     def super_class(self, ident: str) -> SuperClass:
         for sc in self.super_classes:
@@ -420,6 +498,9 @@ class ProviderGrid(Frozen):
     cells: GridCells
     provenance: Provenance | None = None
     basis: str | None = None
+    row_provenance: Annotated[dict[str, Provenance], AfterValidator(_check_row_provenance)] = Field(
+        default_factory=dict
+    )
 
 
 class ReferenceFile(Frozen):

@@ -1,0 +1,100 @@
+"""Would some rating of the scales rated 9 (not known) change the answer?
+
+The booklet says a 9 makes accurate clustering impractical and calls for further assessment,
+but many 9s cannot change anything (a scale no near cluster tests). Trying every filling-in
+costs 5^k rankings; instead, a rank key is a sum of independent rows, so for the answer `a`
+and a rival `c` the largest possible lead of `c` over `a` is the sum of each row's largest
+lead, found row by row. The answer changes exactly when some filling-in puts a red breach on
+`a` or some rival ahead of it; the rows whose lead can vary are the scales worth re-rating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from carecluster.domain.grid_fit import SCALE_7, SCALE_8
+from carecluster.domain.ranking import PackedRanking, field_of
+from carecluster.reference.models import NOT_KNOWN, SCALE_CODES
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRow:
+    """A tested row with a 9 in it: the ratings it could hold and the scales to re-rate."""
+
+    index: int
+    low: int
+    """The row could hold any rating from `low` to 4 (for 7/8 with one known, the known one)."""
+    scales: tuple[str, ...]
+
+
+def open_rows(values: tuple[int, ...]) -> list[OpenRow]:
+    """Each tested row touched by a 9; for 7/8, the higher of the two given what is known."""
+    rows = []
+    a, b = values[SCALE_7], values[SCALE_8]
+    for index, code in enumerate(SCALE_CODES):
+        if index == SCALE_8:
+            continue
+        if index == SCALE_7:
+            if a == NOT_KNOWN and b == NOT_KNOWN:
+                rows.append(OpenRow(index, 0, ("7", "8")))
+            elif a == NOT_KNOWN or b == NOT_KNOWN:
+                known = b if a == NOT_KNOWN else a
+                rows.append(OpenRow(index, known, ("7",) if a == NOT_KNOWN else ("8",)))
+        elif values[index] == NOT_KNOWN:
+            rows.append(OpenRow(index, 0, (code,)))
+    return rows
+
+
+def open_scales(
+    answer: int,
+    rivals: Sequence[int],
+    keys: Mapping[int, int],
+    ranking_of: Mapping[int, PackedRanking],
+    rows: Sequence[OpenRow],
+) -> dict[str, set[int]]:
+    """Scale code -> the clusters at stake, for every 9-rated scale that could change `answer`.
+
+    `rivals` are the clusters in scope in rank order (best key first).
+    `keys` are the clusters' best keys over every filling-in (what the suggestion was ranked
+    by), `ranking_of` the ranking each cluster is scored with. Empty when no filling-in of the
+    9s changes the answer. Cluster 0 (variance) never changes: with best keys, every cluster
+    breaks a red rule whatever the 9s are.
+    """
+    if answer == 0 or not rows:
+        return {}
+
+    def lanes(number: int, row: OpenRow) -> tuple[int, ...]:
+        ranking = ranking_of[number]
+        contributions = ranking.cluster_lanes[row.index][ranking.positions[number]]
+        return contributions if row.low == 0 else contributions[row.low :]
+
+    at_stake: dict[str, set[int]] = {}
+
+    def mark(row: OpenRow, *clusters: int) -> None:
+        for scale in row.scales:
+            at_stake.setdefault(scale, set()).update(clusters)
+
+    own = [lanes(answer, row) for row in rows]
+    best_own = sum(min(lane) for lane in own)
+    known_own = keys[answer] - best_own
+    worst_own = known_own + sum(max(lane) for lane in own)
+    # the answer itself ruled out: a red (must score) breach for some rating of a 9 (then another
+    # cluster, or cluster 0 if every cluster is breached)
+    for row, lane in zip(rows, own, strict=True):
+        if max(field_of(x, "red_breaches") for x in lane):
+            mark(row, answer, 0)
+    for rival in rivals:  # best first: once one stays behind even at its best, so do the rest
+        if rival == answer:
+            continue
+        if keys[rival] > worst_own:
+            break  # even at its best and the answer at its worst, the rival stays behind
+        theirs = [lanes(rival, row) for row in rows]
+        known_rival = keys[rival] - sum(min(lane) for lane in theirs)
+        leads = [[o - t for o, t in zip(mine, other, strict=True)] for mine, other in zip(own, theirs, strict=True)]
+        if known_own - known_rival + sum(max(lead) for lead in leads) <= 0:
+            continue  # no filling-in puts the rival ahead
+        for row, lead in zip(rows, leads, strict=True):
+            if max(lead) != min(lead):
+                mark(row, answer, rival)
+    return at_stake
