@@ -6,9 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from carecluster.reference import SCALE_CODES, ReferenceSet, builtin_reference
+
+# Examples are timed on a shared 2-core machine: a deadline would fail on load, not on a defect.
+settings.register_profile("carecluster", deadline=None)
+settings.load_profile("carecluster")
 
 ALLOCATABLE = tuple(n for n in range(1, 22) if n != 9)
 
@@ -16,6 +21,29 @@ ALLOCATABLE = tuple(n for n in range(1, 22) if n != 9)
 @pytest.fixture(scope="session")
 def reference() -> ReferenceSet:
     return builtin_reference()
+
+
+@pytest.fixture(scope="session")
+def confirmed_reference() -> ReferenceSet:
+    """The built-in cells as if a provider had confirmed every one from the official booklet:
+    the booklet's own rules with no inferred red cell (for rules that do not depend on provenance)."""
+    return confirmed(builtin_reference())
+
+
+def confirmed(base: ReferenceSet) -> ReferenceSet:
+    from carecluster.reference.loader import overlay
+    from carecluster.reference.models import ReferenceFile
+
+    provider = ReferenceFile.model_validate(
+        {
+            "id": "test-confirmed",
+            "version": "1",
+            "name": "built-in cells marked confirmed (test only)",
+            "provenance": {"source": "test fixture: a transcription of the official grids", "confidence": "high"},
+            "grids": {n: {"cells": g.cells} for n, g in base.grids.items()},
+        }
+    )
+    return overlay(base, provider, "test fixture")
 
 
 def prototype(reference: ReferenceSet, cluster: int) -> list[int]:

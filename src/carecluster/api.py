@@ -36,15 +36,17 @@ def allocate(
     reference: ReferenceSet | str | os.PathLike[str] | None = None,
     *,
     heading: str | None = None,
+    facts: Mapping[str, object] | None = None,
 ) -> AllocationResult:
-    """Suggest a care cluster for one MHCT rating, ranked and explained.
+    """Suggest a care cluster for one MHCT rating, ranked and explained, with its status and questions.
 
     `ratings`: 18 values in scale order (1-13, A-E), a mapping by scale code, or "0,1,...".
     `super_class`: the clinician's decision-tree answer (non-psychotic, psychotic, organic).
     `reference`: a ReferenceSet or a provider file; default `$CARECLUSTER_REFERENCE` or built-in.
     `heading`: optionally the decision tree's next heading (e.g. "B3" or "Psychotic crisis").
+    `facts`: answers to the result's questions, `{"first_presentation_psychosis": "no"}`.
     """
-    return _allocation.allocate(ratings, super_class, resolve_reference(reference), heading=heading)
+    return _allocation.allocate(ratings, super_class, resolve_reference(reference), heading=heading, facts=facts)
 
 
 def review(

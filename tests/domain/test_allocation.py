@@ -50,7 +50,7 @@ def test_a_red_breach_excludes_the_cluster(reference: ReferenceSet, number: int)
 
 
 @pytest.mark.parametrize("number", ALLOCATABLE)
-def test_a_red_scale_not_known_is_possible_but_never_suggested(reference: ReferenceSet, number: int) -> None:
+def test_a_red_scale_not_known_is_never_plainly_suggested(reference: ReferenceSet, number: int) -> None:
     grid = reference.grids[number]
     scale = next(code for code in SCALE_CODES if "must" in grid.cells[code] and code != "8")
     values = prototype(reference, number)
@@ -61,7 +61,10 @@ def test_a_red_scale_not_known_is_possible_but_never_suggested(reference: Refere
         pytest.fail("a fully red row cannot test the not-known rule")
     result = allocate(values, super_class_of(reference, number), reference)
     assert result.candidate(number).fit == "unconfirmed"
-    assert result.suggested_cluster != number
+    assert result.status == "needs_further_assessment"
+    asked = {q.id: q for q in result.questions if q.kind == "not_known"}
+    assert f"scale_{scale}" in asked
+    assert number in asked[f"scale_{scale}"].clusters
     assert any(f"cluster {number} (red scale" in w and "further assessment" in w for w in result.warnings)
     assert any("rated 9 (not known)" in w for w in result.warnings)
 
@@ -88,10 +91,16 @@ def test_an_orange_mismatch_is_a_weaker_fit_ranked_by_distance(reference: Refere
     assert f"scale {scale} is {far}" in candidate.explanation
 
 
-def test_no_cluster_without_a_red_breach_gives_variance_with_reasons(reference: ReferenceSet) -> None:
+def test_no_cluster_without_a_red_breach_gives_variance_with_reasons(
+    reference: ReferenceSet, confirmed_reference: ReferenceSet
+) -> None:
+    plain = allocate([0] * 18, "non-psychotic", confirmed_reference)
+    assert (plain.suggested_cluster, plain.status, plain.questions) == (0, "variance", [])
+    # with inferred red cells, variance is never certain: each cluster they alone exclude is asked
     result = allocate([0] * 18, "non-psychotic", reference)
     assert result.suggested_cluster == 0
-    assert result.status == "variance"
+    assert result.status == "needs_answers"
+    assert {q.kind for q in result.questions} == {"inferred_rule"}
     assert result.super_class is None
     assert all(c.fit == "excluded" for c in result.candidates)
     assert "cluster 0 (variance)" in result.explanation
@@ -105,14 +114,22 @@ def test_needs_further_assessment_when_only_unknowns_stand_in_the_way(reference:
     values = prototype(reference, 14)
     values[index_of("6")] = 9
     result = allocate(values, None, reference, heading="B3")
-    assert result.suggested_cluster == 0
+    assert result.suggested_cluster == 14  # the best answer so far: it fits if scale 6 is in its red range
     assert result.status == "needs_further_assessment"
+    [question] = result.questions
+    assert question.id == "scale_6"
+    assert question.kind == "not_known"
+    assert 14 in question.clusters
+    assert question.answers == ["0", "1", "2", "3", "4"]
     assert {c.fit for c in result.candidates} <= {"unconfirmed", "excluded"}
 
 
 def test_ties_are_reported_never_broken_silently(reference: ReferenceSet) -> None:
     result = allocate("0,0,0,0,0,0,1,2,1,0,0,0,0,0,0,0,0,0", "non-psychotic", reference)
-    assert result.status == "tie"
+    assert result.ranking == "tie"
+    assert result.status == "needs_answers"
+    tie = next(q for q in result.questions if q.kind == "tie")
+    assert tie.clusters == [result.suggested_cluster, *result.tied_with]
     assert result.suggested_cluster == min([result.suggested_cluster, *result.tied_with])
     assert any(w.startswith("Tie: clusters") and "lowest cluster number" in w for w in result.warnings)
     assert "Equally good" in result.explanation
@@ -158,7 +175,17 @@ def test_result_names_the_reference_set_and_low_confidence(reference: ReferenceS
 
 def test_contract_keys(reference: ReferenceSet) -> None:
     dumped = allocate("0,1,0,0,0,0,3,2,2,1,0,1,0,0,0,0,1,1", None, reference).model_dump()
-    for key in ("suggested_cluster", "super_class", "candidates", "warnings", "reference_version"):
+    for key in (
+        "suggested_cluster",
+        "status",
+        "questions",
+        "facts",
+        "engine_version",
+        "super_class",
+        "candidates",
+        "warnings",
+        "reference_version",
+    ):
         assert key in dumped
     assert dumped["suggested_cluster"] == 4
     assert dumped["super_class"] == "non-psychotic"
@@ -180,18 +207,19 @@ def test_deterministic(values: list[int], super_class: str | None) -> None:
 
 @settings(max_examples=500, deadline=None)
 @given(ratings_strategy, super_classes)
-def test_never_suggests_a_red_breach_an_unconfirmed_cluster_or_cluster_9(values, super_class) -> None:
+def test_never_suggests_a_red_breach_or_cluster_9_and_an_unknown_red_scale_is_never_plain(values, super_class) -> None:
     result = allocate(values, super_class, builtin_reference())
     assert result.suggested_cluster != 9
     assert all(c.cluster != 9 for c in result.candidates)
     if result.suggested_cluster != 0:
         chosen = result.candidate(result.suggested_cluster)
-        assert chosen.fit in ("fits", "weaker_fit")
+        assert chosen.fit in ("fits", "weaker_fit", "unconfirmed")
         assert not chosen.red_breaches
-        assert not chosen.red_unconfirmed
+        if chosen.red_unconfirmed:
+            assert result.status == "needs_further_assessment"
         assert result.candidates[0].cluster == result.suggested_cluster
     else:
-        assert all(c.fit in ("excluded", "unconfirmed") for c in result.candidates)
+        assert all(c.fit == "excluded" for c in result.candidates)
     ranks = [c.rank for c in result.candidates]
     assert ranks == list(range(1, len(ranks) + 1))
 
@@ -223,6 +251,7 @@ def test_a_profile_from_a_clusters_red_and_orange_cells_is_that_cluster_or_names
         assert winner.fit == "fits"
         if number in result.tied_with:
             assert f"cluster {number}" in result.explanation
+            assert result.status != "suggested"
         else:  # beaten only on the yellow tie-break: more ratings on blank cells, and it says so
             assert len(mine.unlikely_ratings) > len(winner.unlikely_ratings)
             assert "blank (unlikely to score)" in mine.explanation

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -129,13 +131,31 @@ def test_either_7_or_8_can_meet_a_red_7_8_range(reference: ReferenceSet, number:
         assert any(h.scale == "7/8" for h in evaluate(rows, tuple(values)).red_breaches)
 
 
-@given(ratings_strategy)
-def test_packed_ranking_equals_the_detailed_evaluation(values: tuple[int, ...]) -> None:
-    reference = builtin_reference()
-    compiled = [(n, compile_rows(reference.grids[n])) for n in reference.allocatable_clusters]
-    ranking = PackedRanking(compiled)
-    for (number, rows), key in zip(compiled, ranking.keys(values), strict=True):
-        detail = evaluate(rows, values)
-        assert unpack(key) == detail.rank_fields(), number
-        assert fit_of(key) == detail.fit
+_COMPILED = [(n, compile_rows(builtin_reference().grids[n])) for n in builtin_reference().allocatable_clusters]
+_RANKING = PackedRanking(_COMPILED)
+few_nines = st.lists(st.sampled_from([0, 1, 2, 3, 4]), min_size=18, max_size=18).flatmap(
+    lambda values: st.sets(st.integers(0, 17), max_size=3).map(
+        lambda nines: tuple(9 if i in nines else v for i, v in enumerate(values))
+    )
+)
+
+
+@given(few_nines)
+def test_packed_ranking_is_the_best_detailed_evaluation_over_every_filling_in_of_the_9s(
+    values: tuple[int, ...],
+) -> None:
+    """Without 9s the packed key is the detailed evaluation; with 9s, its best over every rating
+    the 9s could be (so the cluster ranked first is the answer for some filling-in)."""
+    nines = [i for i, v in enumerate(values) if v == 9]
+    fillings = []
+    for combo in itertools.product(range(5), repeat=len(nines)):
+        filled = list(values)
+        for i, rating in zip(nines, combo, strict=True):
+            filled[i] = rating
+        fillings.append(tuple(filled))
+    for (number, rows), key in zip(_COMPILED, _RANKING.keys(values), strict=True):
+        best = min(evaluate(rows, filled).rank_fields() for filled in fillings)
+        assert unpack(key) == best, number
         assert key & 0xFF == number
+        if not nines:
+            assert fit_of(key) == evaluate(rows, values).fit

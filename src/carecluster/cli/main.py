@@ -54,7 +54,9 @@ def _ratings_from_file(path: Path) -> tuple[object, dict[str, object]]:
     except json.JSONDecodeError as error:
         fail(f"{path}: not valid JSON: {error}")
     if isinstance(data, dict) and "ratings" in data:
-        extra = {k: data[k] for k in ("problem_type", "problem_description", "super_class", "heading") if k in data}
+        extra = {
+            k: data[k] for k in ("problem_type", "problem_description", "super_class", "heading", "facts") if k in data
+        }
         unknown = set(data) - {"ratings", *extra}
         if unknown:
             fail(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -80,13 +82,20 @@ def allocate(
     file: Annotated[
         Path | None, typer.Option("--file", "-f", help="Read ratings from JSON: a list, a mapping, or {ratings: ...}.")
     ] = None,
+    fact: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fact",
+            help="Answer an open question: ID=yes or ID=no (e.g. first_presentation_psychosis=no). Repeatable.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (the API contract).")] = False,
     all_candidates: Annotated[
         bool, typer.Option("--all", help="Show every candidate, not just the best eight.")
     ] = False,
     reference: ReferenceOption = None,
 ) -> None:
-    """Suggest a care cluster for one MHCT rating, with its reasons and the cluster's colour grid."""
+    """Suggest a care cluster for one MHCT rating, with its status, open questions, reasons and grid."""
     extra: dict[str, object] = {}
     if file is not None and ratings is not None:
         fail("give the ratings either as an argument or with --file, not both")
@@ -104,13 +113,33 @@ def allocate(
             problem_description=extra.get("problem_description"),  # type: ignore[arg-type]
         )
         sc = super_class.value if super_class else extra.get("super_class")
-        result = api_allocate(rated, sc, ref, heading=heading or extra.get("heading"))  # type: ignore[arg-type]
+        answers = {**(_facts_from_file(extra.get("facts"))), **parse_fact_options(fact or [])}
+        result = api_allocate(rated, sc, ref, heading=heading or extra.get("heading"), facts=answers)  # type: ignore[arg-type]
     except (RatingError, AllocationError) as error:
         fail(str(error))
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
     console.print(render.result_view(result, ref, all_candidates=all_candidates))
+
+
+def parse_fact_options(options: list[str]) -> dict[str, str]:
+    """`ID=yes` options as a mapping; the engine checks the ids and answers."""
+    answers: dict[str, str] = {}
+    for option in options:
+        ident, sep, answer = option.partition("=")
+        if not sep or not ident.strip() or not answer.strip():
+            raise AllocationError(f"--fact {option!r}: write it as ID=yes or ID=no")
+        answers[ident.strip()] = answer.strip()
+    return answers
+
+
+def _facts_from_file(facts: object) -> dict[str, object]:
+    if facts is None:
+        return {}
+    if not isinstance(facts, dict):
+        raise AllocationError('"facts" in the file must be an object of ID: "yes" or "no"')
+    return {str(k): v for k, v in facts.items()}
 
 
 @app.command()

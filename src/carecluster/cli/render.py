@@ -6,12 +6,14 @@ the person's rating a symbol, so the output reads on a monochrome terminal or wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from carecluster.domain.results import AllocationResult, Candidate
+from carecluster.domain.results import AllocationResult, Candidate, Question
 from carecluster.reference.models import COLOUR_NAMES, RATINGS, SCALE_CODES, Cluster, ClusterGrid, ReferenceSet
 
 CELL_STYLE = {
@@ -96,8 +98,27 @@ def candidates_table(result: AllocationResult, limit: int | None = None) -> Tabl
     return table
 
 
+HOW_TO_ANSWER = {
+    "fact": "answer with --fact {id}=yes or --fact {id}=no",
+    "inferred_rule": "answer with --fact {id}=yes or --fact {id}=no",
+    "not_known": "assess the scale and rate it 0-4",
+    "tie": "choose between them when you allocate",
+}
+
+
+def questions_view(questions: Sequence[Question]) -> Panel:
+    """The open questions, each with how to answer it: the status is not 'suggested' until they are."""
+    lines = Text()
+    for number, question in enumerate(questions, 1):
+        if number > 1:
+            lines.append("\n")
+        lines.append(f"{number}. {question.text}\n", style="bold")
+        lines.append(f"   {HOW_TO_ANSWER[question.kind].format(id=question.id)}", style="dim")
+    return Panel(lines, title="Open questions", title_align="left", border_style="yellow", expand=False)
+
+
 def result_view(result: AllocationResult, reference: ReferenceSet, all_candidates: bool = False) -> Group:
-    colour = {"suggested": "green", "tie": "yellow", "variance": "red", "needs_further_assessment": "magenta"}
+    colour = {"suggested": "green", "needs_answers": "yellow", "variance": "red", "needs_further_assessment": "magenta"}
     status = result.status.replace("_", " ")
     head = Text.assemble(
         ("Suggested cluster ", "bold"),
@@ -108,6 +129,8 @@ def result_view(result: AllocationResult, reference: ReferenceSet, all_candidate
     if result.super_class:
         head.append(f"\nSuper class: {result.super_class}")
     parts: list[object] = [Panel(head, expand=False), Text(result.explanation)]
+    if result.questions:
+        parts.append(questions_view(result.questions))
     if result.warnings:
         parts.append(Text("\n".join(f"! {w}" for w in result.warnings), style="yellow"))
     parts.append(candidates_table(result, None if all_candidates else 8))

@@ -57,6 +57,10 @@ class AllocationError(ValueError):
     """The decision-tree answer given does not exist in the reference set."""
 
 
+class FactError(AllocationError):
+    """An answer given to a question that does not exist, or an answer that is not yes or no."""
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledCluster:
     number: int
@@ -175,7 +179,7 @@ def allocate(
     try:
         answers = parse_answers(facts, reference.decision_tree.facts, compiled.inferred_clusters)
     except ValueError as error:
-        raise AllocationError(str(error)) from None
+        raise FactError(str(error)) from None
     sc_given, heading_id, scope = scope_of(reference, super_class, heading)
     if within is not None:
         unknown = [n for n in within if n not in compiled.by_number]
@@ -190,7 +194,7 @@ def allocate(
     ruled_out = _ruled_out_by_facts(compiled, answers)
     in_scope = tuple(n for n in scope if n not in ruled_out)
     if not in_scope:
-        raise AllocationError(
+        raise FactError(
             f"the answers given ({', '.join(f'{k}={_word(v)}' for k, v in answers.items())}) rule out every "
             f"cluster in scope ({', '.join(str(n) for n in scope)}); check them or the decision-tree answer"
         )

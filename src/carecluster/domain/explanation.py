@@ -140,7 +140,8 @@ def describe_result(
             "suggested. Nearest clusters and why each failed: " + " ".join(c.explanation for c in nearest)
         )
     if questions:
-        text += " Open: " + " ".join(q.text for q in questions)
+        n = len(questions)
+        text += f" {n} open question{'s' if n > 1 else ''} stand{'' if n > 1 else 's'} between these ratings and a clear answer."
     return text
 
 

@@ -201,7 +201,9 @@ def _check_row_provenance(rows: dict[str, Provenance]) -> dict[str, Provenance]:
     if unknown:
         raise ValueError(f"row_provenance names unknown scale(s) {', '.join(unknown)}")
     if ("7" in rows or "8" in rows) and rows.get("7") != rows.get("8"):
-        raise ValueError("row_provenance: rows 7 and 8 are one test (the higher of the two) and need the same provenance")
+        raise ValueError(
+            "row_provenance: rows 7 and 8 are one test (the higher of the two) and need the same provenance"
+        )
     return rows
 
 
@@ -233,9 +235,7 @@ class ClusterGrid(Frozen):
     @property
     def inferred_red_scales(self) -> tuple[str, ...]:
         """Scales whose red cells are inferred (low confidence): they may not silently exclude."""
-        return tuple(
-            code for code in SCALE_CODES if "must" in self.cells[code] and not self.red_confirmed(code)
-        )
+        return tuple(code for code in SCALE_CODES if "must" in self.cells[code] and not self.red_confirmed(code))
 
     def ratings_with(self, scale: str, colour: str) -> tuple[int, ...]:
         return tuple(r for r in RATINGS if self.cells[scale][r] == colour)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from carecluster.domain.allocation import AllocationError
+from carecluster.domain.allocation import AllocationError, FactError
 from carecluster.domain.allocation import allocate as engine_allocate
 from carecluster.domain.ratings import Ratings
 from carecluster.domain.results import AllocationResult
@@ -374,7 +374,10 @@ def _assess(
         current_episode = open_episode(ctx, su.record_id)
         episode_id = current_episode.record_id if current_episode else None
     try:
-        result = engine_allocate(data.rated, data.super_class, ctx.reference, heading=data.heading)
+        facts = data.facts if isinstance(data, AssessmentIn) else {}
+        result = engine_allocate(data.rated, data.super_class, ctx.reference, heading=data.heading, facts=facts)
+    except FactError as error:
+        raise Invalid.field(("body", "facts"), str(error)) from None
     except AllocationError as error:
         raise Invalid.field(("body", "heading" if data.heading else "super_class"), str(error)) from None
     previous = current_cluster(ctx, su.record_id)
@@ -483,6 +486,12 @@ def amend_assessment(ctx: Context, record_id: str, data: AssessmentAmend) -> Ass
     return out(new)
 
 
+def stored_facts(suggestion: dict[str, Any] | None) -> dict[str, bool]:
+    """The answers stored with an allocation's suggestion (none before engine 2026.12)."""
+    facts = (suggestion or {}).get("facts") or {}
+    return {str(k): bool(v) for k, v in facts.items()}
+
+
 def choose_cluster(ctx: Context, allocation_id: str, data: ChoiceIn) -> AllocationOut:
     """The clinician's choice, made or changed after the assessment: a new allocation version."""
     old, su = _child(ctx, Allocation, allocation_id, write=True)
@@ -493,7 +502,9 @@ def choose_cluster(ctx: Context, allocation_id: str, data: ChoiceIn) -> Allocati
     assessment = repo.current(ctx.session, Assessment, old.assessment_id)
     assert assessment is not None
     rated = Ratings.of(assessment.ratings, assessment.problem_type, assessment.problem_description)
-    result = engine_allocate(rated, assessment.super_class, ctx.reference, heading=assessment.heading)
+    result = engine_allocate(
+        rated, assessment.super_class, ctx.reference, heading=assessment.heading, facts=stored_facts(old.suggestion)
+    )
     why = reasons_required(result, rated, data.chosen_cluster, old.previous_cluster, ctx.reference)
     require_reason(why, data.reason)
     amend_reason = data.amend_reason or "cluster chosen"

@@ -206,6 +206,13 @@ class RatingsIn(In):
 
 class AssessmentIn(RatingsIn):
     assessed_on: date
+    facts: dict[str, bool | str] = Field(
+        default_factory=dict,
+        description=(
+            "Answers to the suggestion's questions (decision-tree facts and inferred-rule conflicts), by id: "
+            '{"first_presentation_psychosis": "no"}. Unknown ids are refused, listing the valid ones.'
+        ),
+    )
     clustering_event: ClusteringEvent = ClusteringEvent.initial_assessment
     episode_id: str | None = None
     chosen_cluster: ClusterNumber | None = Field(
@@ -307,7 +314,13 @@ class ReviewCreated(BaseModel):
 
 
 class AllocateIn(RatingsIn):
-    pass
+    facts: dict[str, bool | str] = Field(
+        default_factory=dict,
+        description=(
+            "Answers to the suggestion's questions (decision-tree facts and inferred-rule conflicts), by id: "
+            '{"first_presentation_psychosis": "no"}. Unknown ids are refused, listing the valid ones.'
+        ),
+    )
 
 
 class ReviewEngineIn(RatingsIn):

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from carecluster.domain.allocation import AllocationError
+from carecluster.domain.allocation import AllocationError, FactError
 from carecluster.domain.allocation import allocate as engine_allocate
 from carecluster.domain.protocols import ReviewError
 from carecluster.domain.protocols import review as engine_review
@@ -21,7 +21,11 @@ router = APIRouter(tags=["engines"])
 def allocate(request: Request, _actor: CurrentActor, body: AllocateIn) -> dict[str, Any]:
     """Suggest a care cluster for one MHCT rating; the body of the answer is the allocation JSON contract."""
     try:
-        result = engine_allocate(body.rated, body.super_class, reference(request), heading=body.heading)
+        result = engine_allocate(
+            body.rated, body.super_class, reference(request), heading=body.heading, facts=body.facts
+        )
+    except FactError as error:
+        raise Invalid.field(("body", "facts"), str(error)) from None
     except AllocationError as error:
         raise Invalid.field(("body", "heading" if body.heading else "super_class"), str(error)) from None
     return result.model_dump(mode="json")
