@@ -71,7 +71,9 @@ def test_the_status_and_the_questions_agree(values, super_class):
     assert (not result.questions) == (result.status in ("suggested", "variance"))
     assert (result.status == "variance") == (result.suggested_cluster == 0 and not result.questions)
     for question in result.questions:
-        assert question.text and question.clusters and question.answers
+        assert question.text
+        assert question.clusters
+        assert question.answers
 
 
 @settings(max_examples=200)
@@ -161,7 +163,7 @@ def test_answers_are_kept_and_shown_and_bad_ones_refused() -> None:
     assert answered.facts == {"first_presentation_psychosis": False}
     assert answered.status == "suggested"
     assert "first_presentation_psychosis" not in {q.id for q in answered.questions}
-    with pytest.raises(AllocationError, match="unknown question 'first'.*first_presentation_psychosis"):
+    with pytest.raises(AllocationError, match=r"unknown question 'first'.*first_presentation_psychosis"):
         allocate(values, "psychotic", reference, facts={"first": "yes"})
     with pytest.raises(AllocationError, match="answer 'maybe' is not yes or no"):
         allocate(values, "psychotic", reference, facts={"first_presentation_psychosis": "maybe"})
