@@ -146,3 +146,20 @@ def test_no_serious_accessibility_violations(page: Page, web_url: str) -> None:
     ):
         page.goto(f"{web_url}{path}")
         assert axe_violations(page) == [], path
+
+
+def test_an_open_question_is_answered_inline_and_the_status_follows(page: Page, web_url: str) -> None:
+    """Moderate psychosis: the ratings rank 13 first, but first presentation decides 10 vs 13."""
+    page.goto(f"{web_url}/rate")
+    page.check("#super_class-psychotic")
+    rate(page, [1, 0, 0, 1, 1, 3, 2, 0, 3, 3, 2, 3, 0, 1, 0, 0, 2, 3])
+    suggestion = page.locator("#suggestion")
+    expect(suggestion).to_contain_text("Best answer so far: cluster 13")
+    expect(page.locator("#suggestion-status")).to_have_text("needs answers")
+    callout = page.locator("#question-first_presentation_psychosis")
+    expect(callout).to_contain_text("first presentation to services with psychosis")
+    page.check("#fact_first_presentation_psychosis_no")
+    expect(page.locator("#suggestion-status")).to_have_text("suggested")
+    expect(suggestion).to_contain_text("Suggested cluster 13")
+    expect(page.locator("#answered-facts")).to_contain_text("first presentation psychosis: no")
+    assert not axe_violations(page)

@@ -9,6 +9,7 @@ from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.reference.models import SCALE_CODES
 
 FIELDS = tuple(f"s{code}" for code in SCALE_CODES)
+FACT_PREFIX = "fact_"
 
 
 @dataclass
@@ -24,6 +25,15 @@ class RatingForm:
     @property
     def super_class(self) -> str | None:
         return self.values.get("super_class") or None
+
+    @property
+    def facts(self) -> dict[str, str]:
+        """Answers to the suggestion's questions, from `fact_<id>` fields; the engine checks them."""
+        return {
+            key.removeprefix(FACT_PREFIX): value
+            for key, value in self.values.items()
+            if key.startswith(FACT_PREFIX) and value in ("yes", "no")
+        }
 
 
 def read_rating_form(data: Mapping[str, str], *, require_all: bool) -> RatingForm:

@@ -64,7 +64,7 @@ def _assess_page(
     result = None
     if form.ratings is not None and not form.errors:
         try:
-            result = allocate(form.ratings, form.super_class, reference_of(request))
+            result = allocate(form.ratings, form.super_class, reference_of(request), facts=form.facts)
         except AllocationError:
             result = None
     grid = values.get("grid", "")
@@ -83,6 +83,7 @@ def _assess_page(
         result=result,
         rated_count=form.rated_count,
         grid_cluster=grid_cluster,
+        answerable=True,
         query_base=_query_base(values),
         form_method="post",
         form_action=f"/service-users/{su.id}/assess",
@@ -130,6 +131,7 @@ def assess_post(request: Request, record_id: str, form: Form) -> HTMLResponse:
             super_class=values.get("super_class") or None,
             assessed_on=assessed_on,
             clustering_event=ClusteringEvent(values["clustering_event"]),
+            facts=rating.facts,
         )
     except ValidationError as error:
         return _assess_page(request, su, values, field_errors(pydantic_faults(error), ASSESS_FIELDS, "s1"), 422)

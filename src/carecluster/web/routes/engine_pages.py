@@ -40,7 +40,7 @@ def rate(request: Request) -> HTMLResponse:
     result = None
     if form.ratings is not None and not form.errors:
         try:
-            result = allocate(form.ratings, form.super_class, reference_of(request))
+            result = allocate(form.ratings, form.super_class, reference_of(request), facts=form.facts)
         except AllocationError as error:
             form.errors["super_class"] = str(error)
     grid = params.get("grid", "")
@@ -58,6 +58,7 @@ def rate(request: Request) -> HTMLResponse:
         result=result,
         rated_count=form.rated_count,
         grid_cluster=grid_cluster,
+        answerable=True,
         query_base=_query_base(form.values),
         form_method="get",
         form_action="/rate",
@@ -72,14 +73,14 @@ def suggestion(request: Request) -> HTMLResponse:
     result = None
     if form.ratings is not None and not form.errors:
         try:
-            result = allocate(form.ratings, form.super_class, reference_of(request))
+            result = allocate(form.ratings, form.super_class, reference_of(request), facts=form.facts)
         except AllocationError:
             result = None
     if form.errors:
         return HTMLResponse(
             '<p class="nhsuk-error-message">' + "; ".join(_escape(m) for m in form.errors.values()) + "</p>"
         )
-    return render(request, "partials/suggestion.html", result=result, rated_count=form.rated_count)
+    return render(request, "partials/suggestion.html", result=result, rated_count=form.rated_count, answerable=True)
 
 
 def _escape(text: str) -> str:

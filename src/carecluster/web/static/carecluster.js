@@ -17,5 +17,7 @@
       .catch(function () { /* a newer request replaced this one, or the network failed: keep the last suggestion */ });
   }
   form.addEventListener("change", refresh);
+  // answers to the suggestion's questions sit in the suggestion panel, tied to the form by form="rating-form"
+  target.addEventListener("change", function (event) { if (event.target.form === form) { refresh(); } });
   form.addEventListener("input", function (event) { if (event.target.type === "text") { refresh(); } });
 })();
