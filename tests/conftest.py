@@ -31,19 +31,16 @@ def confirmed_reference() -> ReferenceSet:
 
 
 def confirmed(base: ReferenceSet) -> ReferenceSet:
-    from carecluster.reference.loader import overlay
-    from carecluster.reference.models import ReferenceFile
+    """`base` with every grid's provenance set to a confirmed source (cells unchanged).
 
-    provider = ReferenceFile.model_validate(
-        {
-            "id": "test-confirmed",
-            "version": "1",
-            "name": "built-in cells marked confirmed (test only)",
-            "provenance": {"source": "test fixture: a transcription of the official grids", "confidence": "high"},
-            "grids": {n: {"cells": g.cells} for n, g in base.grids.items()},
-        }
-    )
-    return overlay(base, provider, "test fixture")
+    Built directly, not through a provider file: a file claiming confirmation for cells identical
+    to the inferred ones is (rightly) read as inferred by the loader.
+    """
+    from carecluster.reference.models import Provenance
+
+    sure = Provenance(source="test fixture: a transcription of the official grids", confidence="high")
+    grids = {n: g.model_copy(update={"provenance": sure}) for n, g in base.grids.items()}
+    return base.model_copy(update={"id": "test-confirmed", "version": "1", "grids": grids})
 
 
 def prototype(reference: ReferenceSet, cluster: int) -> list[int]:

@@ -28,8 +28,28 @@ def test_csv_export_then_load_gives_the_same_grids(tmp_path: Path, reference: Re
     assert loaded.id == "trust-x"
     assert loaded.version == "2016-17"
     assert {n: g.cells for n, g in loaded.grids.items()} == {n: g.cells for n, g in reference.grids.items()}
-    assert all(g.provenance.confidence == "high" for g in loaded.grids.values())
+    # unchanged inferred cells claimed as "high" are not believed: still read as inferred
+    assert all(g.provenance.confidence == "low" for g in loaded.grids.values())
+    assert all("identical to the built-in inferred grid" in (g.provenance.note or "") for g in loaded.grids.values())
     assert diff_reference(reference, loaded).cells == ()
+
+
+def test_a_changed_grid_keeps_the_confidence_its_file_claims(tmp_path: Path, reference: ReferenceSet) -> None:
+    path = write_csv(tmp_path, reference, lambda t: t.replace("14,6,2,yellow", "14,6,2,orange"))
+    loaded = load_reference(path)
+    assert loaded.grids[14].provenance.confidence == "high"
+    assert loaded.grids[13].provenance.confidence == "low"
+
+
+def test_the_exported_template_is_a_low_confidence_draft(reference: ReferenceSet) -> None:
+    from typer.testing import CliRunner
+
+    from carecluster.cli.main import app
+
+    out = CliRunner().invoke(app, ["reference", "export", "--format", "csv"]).stdout
+    assert "# confidence: low" in out
+    assert "DRAFT" in out
+    assert "confidence: high" not in out
 
 
 def test_a_changed_cell_is_reported_cell_by_cell(tmp_path: Path, reference: ReferenceSet) -> None:
@@ -112,6 +132,7 @@ def json_file(tmp_path: Path, payload: dict) -> Path:
 
 def test_json_file_overlays_grids_and_names_errors(tmp_path: Path, reference: ReferenceSet) -> None:
     cells = {code: list(row) for code, row in reference.grids[14].cells.items()}
+    cells["6"][2] = "expected"  # a transcription that differs from the inferred cells
     good = {
         "id": "trust-y",
         "version": "1",

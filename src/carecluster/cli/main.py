@@ -22,7 +22,7 @@ from carecluster.domain.allocation import AllocationError
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.reference import ReferenceError, builtin_reference, diff_reference
 from carecluster.reference.csv_grids import grids_to_csv
-from carecluster.reference.loader import overlay, read_reference_file
+from carecluster.reference.loader import overlay, read_reference_file, same_as_inferred
 
 app = typer.Typer(
     name="carecluster",
@@ -223,8 +223,10 @@ def reference_check(
             f"[yellow]note[/yellow]: clusters {', '.join(map(str, kept_low))} keep the built-in inferred "
             "(low-confidence) grids"
         )
+    for number, note in same_as_inferred(base, provider):
+        console.print(f"[yellow]warning[/yellow]: cluster {number}: {note}")
     if diff.identical:
-        console.print("no differences from the built-in set")
+        console.print("[yellow]warning[/yellow]: no differences from the built-in (inferred) set")
         return
     console.print(f"{len(diff.cells)} grid cell(s) differ from {base.id} {base.version}:")
     table = render.Table(show_header=True)
@@ -237,6 +239,15 @@ def reference_check(
         console.print(f"... and {len(diff.cells) - limit} more (use --limit)")
     for field_change in diff.fields:
         console.print(f"{field_change.part}: {field_change.field} differs")
+
+
+@reference_app.command("diff")
+def reference_diff(
+    file: Annotated[Path, typer.Argument(help="A provider's reference file: JSON, or CSV grids.")],
+    limit: Annotated[int, typer.Option(help="Show at most this many changed cells.")] = 400,
+) -> None:
+    """Show each grid cell a reference file changes from the built-in set (the same check as `check`)."""
+    reference_check(file, limit)
 
 
 @reference_app.command("show")
@@ -253,6 +264,13 @@ def reference_show(ctx: typer.Context, reference: ReferenceOption = None) -> Non
         by_confidence.setdefault(grid.provenance.confidence, []).append(number)
     for level, numbers in by_confidence.items():
         console.print(f"Grids of {level} confidence: clusters {', '.join(map(str, numbers))}")
+
+
+DRAFT_NAME = "DRAFT copy of the grids in use: correct each cell from the official booklet"
+DRAFT_SOURCE = (
+    "draft copy of carecluster's grids, not yet checked against the booklet: when corrected, name the booklet "
+    "edition and page here and set confidence to high"
+)
 
 
 class ExportFormat(StrEnum):
@@ -277,17 +295,17 @@ def reference_export(
             meta={
                 "id": "my-trust-grids",
                 "version": "1",
-                "name": "Official booklet grids transcribed by <your trust>",
-                "source": "Mental Health Clustering Booklet, Appendix 3 (give edition and page)",
-                "confidence": "high",
+                "name": DRAFT_NAME,
+                "source": DRAFT_SOURCE,
+                "confidence": "low",
             },
         )
     else:
         payload = {
             "id": "my-trust-grids",
             "version": "1",
-            "name": "Official booklet grids transcribed by <your trust>",
-            "provenance": {"source": "Mental Health Clustering Booklet, Appendix 3", "confidence": "high"},
+            "name": DRAFT_NAME,
+            "provenance": {"source": DRAFT_SOURCE, "confidence": "low"},
             "grids": {str(n): {"cells": g.cells} for n, g in sorted(ref.grids.items())},
         }
         text = json.dumps(payload, indent=2) + "\n"

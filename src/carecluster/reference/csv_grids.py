@@ -109,7 +109,7 @@ def read_csv_grids(raw: bytes, *, source: str, default_id: str, digest: str) -> 
 
     provenance = {
         "source": meta.get("source") or f"provider CSV {source}",
-        "confidence": meta.get("confidence", "high"),
+        "confidence": meta.get("confidence", "low"),  # a claim of confirmation must be made, never assumed
     }
     data = {
         "id": meta.get("id") or _safe_id(default_id),

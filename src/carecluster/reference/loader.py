@@ -19,7 +19,14 @@ from pydantic import ValidationError
 
 from carecluster.reference.csv_grids import read_csv_grids
 from carecluster.reference.errors import ReferenceError, problems_from
-from carecluster.reference.models import ClusterGrid, ProtocolSet, ReferenceFile, ReferenceSet
+from carecluster.reference.models import (
+    CONFIRMED,
+    ClusterGrid,
+    ProtocolSet,
+    Provenance,
+    ReferenceFile,
+    ReferenceSet,
+)
 
 ENV_VAR = "CARECLUSTER_REFERENCE"
 
@@ -59,6 +66,11 @@ def overlay(base: ReferenceSet, provider: ReferenceFile, source: str) -> Referen
                 "'provenance' (source and confidence)"
             )
             continue
+        doubt = _copied_inferred(base, number, grid.cells, provenance)
+        if doubt is not None:  # a claim of confirmation for cells identical to inferred ones is not credible
+            provenance = Provenance(source=provenance.source, confidence="low", note=doubt)
+            grids[number] = ClusterGrid(cells=grid.cells, provenance=provenance, basis=grid.basis)
+            continue
         grids[number] = ClusterGrid(
             cells=grid.cells, provenance=provenance, basis=grid.basis, row_provenance=grid.row_provenance
         )
@@ -85,6 +97,37 @@ def overlay(base: ReferenceSet, provider: ReferenceFile, source: str) -> Referen
         )
     except ValidationError as error:
         raise ReferenceError(source, problems_from(error)) from None
+
+
+COPIED_INFERRED = (
+    "every cell is identical to the built-in inferred grid, so it is read as inferred (low confidence) "
+    "whatever the file says: correct the cells from the official booklet first"
+)
+
+
+def _copied_inferred(base: ReferenceSet, number: int, cells: dict, provenance: Provenance) -> str | None:
+    """Why a provider grid claiming confirmation is still the built-in inferred one (None if it is not)."""
+    inferred = base.grids.get(number)
+    if inferred is None or provenance.confidence not in CONFIRMED:
+        return None
+    if inferred.provenance.confidence in CONFIRMED or inferred.cells != cells:
+        return None
+    return COPIED_INFERRED
+
+
+def same_as_inferred(base: ReferenceSet, provider: ReferenceFile) -> list[tuple[int, str]]:
+    """Clusters whose grid in a provider's file only repeats the built-in inferred cells."""
+    found = []
+    for number, grid in sorted(provider.grids.items()):
+        provenance = grid.provenance or provider.provenance
+        if provenance is None:
+            continue
+        inferred = base.grids.get(number)
+        if inferred is not None and inferred.cells == grid.cells and inferred.provenance.confidence not in CONFIRMED:
+            found.append(
+                (number, COPIED_INFERRED if provenance.confidence in CONFIRMED else "still the built-in inferred cells")
+            )
+    return found
 
 
 def read_reference_file(path: Path) -> ReferenceFile:
