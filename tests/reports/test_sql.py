@@ -35,3 +35,21 @@ def test_days_between_and_month(db: Database) -> None:
             got = conn.execute(select(days_between(literal(later, Date), literal(earlier, Date)))).scalar_one()
             assert got == (later - earlier).days
         assert conn.execute(select(month_of(literal(date(2024, 2, 29), Date)))).scalar_one() == "2024-02"
+
+
+def test_the_7_8_rule_in_sql_matches_the_domain(db: Database) -> None:
+    """The drift report's SQL copy of "test the higher of scales 7 and 8" (9 where either is not known)."""
+    from sqlalchemy import Integer
+
+    from carecluster.domain.grid_fit import higher_of_7_and_8
+    from carecluster.reports.drift import higher_of_7_and_8_sql
+
+    codes = (0, 1, 2, 3, 4, 9)
+    r7, r8 = bindparam("r7", type_=Integer), bindparam("r8", type_=Integer)
+    query = select(higher_of_7_and_8_sql(r7, r8))
+    with db.engine.connect() as conn:
+        for a in codes:
+            for b in codes:
+                got = conn.execute(query, {"r7": a, "r8": b}).scalar_one()
+                expected = higher_of_7_and_8(a, b)
+                assert got == (9 if expected is None else expected), (a, b)

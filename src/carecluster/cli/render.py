@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from carecluster.domain.grid_fit import tested_row
 from carecluster.domain.results import AllocationResult, Candidate, Question
 from carecluster.reference.models import COLOUR_NAMES, RATINGS, SCALE_CODES, Cluster, ClusterGrid, ReferenceSet
 
@@ -46,7 +47,7 @@ def grid_table(
     red = {f.scale for f in candidate.red_breaches} if candidate else set()
     orange = {f.scale for f in candidate.orange_mismatches} if candidate else set()
     for index, code in enumerate(SCALE_CODES):
-        tested = "7/8" if code in ("7", "8") else code
+        tested = tested_row(code)
         name = reference.mhct.scale(code).name
         label = f"{code:>2} {name[:34]}" + (" *" if code in ("7", "8") else "")
         row_cells: list[Text] = []

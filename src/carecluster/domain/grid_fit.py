@@ -21,6 +21,28 @@ from carecluster.reference.models import NOT_KNOWN, RATINGS, SCALE_CODES, Cluste
 SCALE_7 = SCALE_CODES.index("7")
 SCALE_8 = SCALE_CODES.index("8")
 FULL_RANGE = (0, 4)
+PAIRED_ROW = "7/8"
+"""The name of the one tested row that scales 7 and 8 share."""
+TESTED_ROWS: tuple[str, ...] = tuple(PAIRED_ROW if code == "7" else code for code in SCALE_CODES if code != "8")
+"""The 17 tested rows in scale order: scales 1-6, the 7/8 pair, 9-13 and A-E."""
+
+
+def tested_row(scale: str) -> str:
+    """The tested row a scale belongs to: '7/8' for scales 7 and 8 (the booklet's rule), else itself."""
+    return PAIRED_ROW if scale in ("7", "8") else scale
+
+
+def grid_row(tested: str) -> str:
+    """The grid row that holds a tested row's cells (rows 7 and 8 carry the same cells)."""
+    return "7" if tested == PAIRED_ROW else tested
+
+
+def higher_of_7_and_8(scale_7: int, scale_8: int) -> int | None:
+    """The rating the 7/8 row is tested with when both are known: the higher. None if either is 9
+    (`possible_range` then gives the range it could be)."""
+    if scale_7 == NOT_KNOWN or scale_8 == NOT_KNOWN:
+        return None
+    return max(scale_7, scale_8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +78,7 @@ def compile_rows(grid: ClusterGrid) -> tuple[RowTest, ...]:
         orange = tuple(sorted(set(expected) | set(red))) if expected else ()
         rows.append(
             RowTest(
-                scale="7/8" if index == SCALE_7 else code,
+                scale=tested_row(code),
                 index=index,
                 colours=colours,
                 red=red,

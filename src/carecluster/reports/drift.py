@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from scipy.stats import binom, false_discovery_control
 from sqlalchemy import case, func, select
 
+from carecluster.domain.grid_fit import PAIRED_ROW, TESTED_ROWS, grid_row
 from carecluster.reference.models import SCALE_CODES, ReferenceSet
 from carecluster.reports.common import rated_in_period
 from carecluster.reports.models import Filters
@@ -27,11 +28,7 @@ TOLERANCE = 0.25
 FDR = 0.05
 MIN_RATINGS = 20
 EXPECTED_COLOURS = ("must", "expected")
-ROWS: tuple[str, ...] = (
-    *tuple(c for c in SCALE_CODES if c not in ("7", "8"))[:6],
-    "7/8",
-    *tuple(c for c in SCALE_CODES if c not in ("7", "8"))[6:],
-)
+ROWS: tuple[str, ...] = TESTED_ROWS
 TEST_TEXT = (
     f"Drift test: for each cluster and scale, the share of ratings (0-4; 9s left out) outside the grid's red and "
     f"orange cells, tested against a tolerance of {TOLERANCE:.0%} with a one-sided exact binomial test; "
@@ -85,18 +82,19 @@ def benjamini_hochberg(p_values: list[float]) -> list[float]:
     return [float(q) for q in false_discovery_control(p_values, method="bh")]
 
 
+def higher_of_7_and_8_sql(r7: Any, r8: Any) -> Any:
+    """`grid_fit.higher_of_7_and_8` in SQL (9 where it gives None), checked by a parity test."""
+    return case((r7.between(0, 4) & r8.between(0, 4), case((r7 >= r8, r7), else_=r8)), else_=9)
+
+
 def _counts_query(filters: Filters) -> Any:
     r = rated_in_period(filters.date_from, filters.date_to)
     ratings = {code: r.c[column] for code, column in zip(SCALE_CODES, SCALE_COLUMNS, strict=True)}
-    r7, r8 = ratings["7"], ratings["8"]
-    higher = case(
-        (r7.between(0, 4) & r8.between(0, 4), case((r7 >= r8, r7), else_=r8)),
-        else_=9,
-    )
+    higher = higher_of_7_and_8_sql(ratings["7"], ratings["8"])
     base = (
         select(
             r.c.chosen.label("cluster"),
-            *[(higher if row == "7/8" else ratings[row]).label(f"s{i}") for i, row in enumerate(ROWS)],
+            *[(higher if row == PAIRED_ROW else ratings[row]).label(f"s{i}") for i, row in enumerate(ROWS)],
         )
         .select_from(r)
         .where(r.c.chosen.is_not(None), r.c.chosen.not_in((0, 9)))
@@ -120,7 +118,7 @@ def profile_drift(session: Any, filters: Filters, reference: ReferenceSet) -> Dr
         if grid is None:
             continue
         for i, scale in enumerate(ROWS):
-            colours = list(grid.cells["7" if scale == "7/8" else scale])
+            colours = list(grid.cells[grid_row(scale)])
             counts = [int(row[f"c{i}_{r}"] or 0) for r in range(5)]
             expected = [r for r in range(5) if colours[r] in EXPECTED_COLOURS]
             n = sum(counts)

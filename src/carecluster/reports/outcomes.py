@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, func, null, select
 from sqlalchemy.orm import Session
 
-from carecluster.domain.outcomes.honos import HONOS
+from carecluster.domain.outcomes.honos import HONOS, HONOS_MIN_RATED
 from carecluster.reference.models import ReferenceSet
 from carecluster.reports.measures import MeasureSpec
 from carecluster.reports.models import Filters, Table
@@ -21,7 +21,7 @@ from carecluster.reports.sql import current
 from carecluster.store.models import AssessmentFact, ServiceUser
 
 HONOS_ITEMS = 12
-MIN_RATED = HONOS.missing_rule.min_answered if HONOS.missing_rule else 10
+MIN_RATED = HONOS_MIN_RATED
 RELIABLE = HONOS.reliable_change.value if HONOS.reliable_change else 8
 
 

@@ -10,11 +10,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from carecluster.api import resolve_reference
+from carecluster.domain.grid_fit import tested_row
 from carecluster.reference.models import COLOUR_NAMES, SCALE_CODES, ReferenceSet
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(
     scale_codes=SCALE_CODES,
+    tested_row=tested_row,
     colour_names=COLOUR_NAMES,
     colour_letters={"must": "R", "expected": "O", "may": "Y", "unlikely": "-", "nodata": "g"},
 )

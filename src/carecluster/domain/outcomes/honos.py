@@ -24,6 +24,9 @@ from carecluster.domain.outcomes.sources import JACOBSON_TRUAX, MHSDS_SNOMED
 from carecluster.domain.ratings import Ratings
 
 NOT_KNOWN = 9
+HONOS_MIN_RATED = 10
+"""A HoNOS total is valid with at least this many of its 12 items rated 0-4: the one definition,
+read by the scoring, the charts and the reports' SQL (see `VALIDITY`)."""
 
 WING_1996 = Source(
     citation=(
@@ -116,7 +119,7 @@ HONOS = MeasureDefinition(
     score_range=(0, 48),
     score_label="HoNOS total",
     direction="higher_is_worse",
-    missing_rule=MissingRule(min_answered=10, prorate=False, source=VALIDITY),
+    missing_rule=MissingRule(min_answered=HONOS_MIN_RATED, prorate=False, source=VALIDITY),
     reliable_change=Threshold(value=8, source=PARABIAGHI_2005),
     clinical_cutoff=Threshold(value=11, source=PARABIAGHI_2005),
     significant_item_rating=2,
