@@ -56,3 +56,32 @@ def test_require_reason_names_why() -> None:
         require_reason(why, "  ")
     require_reason(why, "clinical judgement")
     require_reason([], None)
+
+
+def test_an_unlisted_transition_needs_a_reason_as_a_rare_one_does(reference: ReferenceSet) -> None:
+    """One rule for the allocation and the review: a move the previous cluster's protocol does not
+    list at all is at least as unusual as a rare one (the built-in set lists every move, so a
+    provider's protocol that lists fewer is used here)."""
+    from carecluster.domain.reasons import transition_likelihood
+
+    clusters = list(reference.clusters)
+    transitions = clusters[21].transitions
+    assert transitions is not None
+    clusters[21] = clusters[21].model_copy(update={"transitions": transitions.model_copy(update={"rare": ()})})
+    narrower = reference.model_copy(update={"clusters": tuple(clusters)})
+    assert transition_likelihood(21, 4, narrower) == "not_listed"
+    result = allocate(RATINGS, "non-psychotic", narrower)
+    assert [w["code"] for w in reasons_required(result, RATINGS, 4, 21, narrower)] == ["unlisted_transition"]
+
+
+def test_a_stored_suggestion_says_when_todays_engine_would_answer_otherwise(reference: ReferenceSet) -> None:
+    from carecluster.service.allocation_rules import today_differs
+
+    stored = allocate(RATINGS, "non-psychotic", reference).model_dump(mode="json")
+    assert today_differs(stored, RATINGS, "non-psychotic", None, reference) is None
+    older = {**stored, "suggested_cluster": 11, "status": "tie", "engine_version": None}
+    older.pop("engine_version")
+    said = today_differs(older, RATINGS, "non-psychotic", None, reference)
+    assert said is not None
+    assert f"would answer cluster {stored['suggested_cluster']}" in said
+    assert "made with engine before 2026.12" in said

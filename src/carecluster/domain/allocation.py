@@ -318,7 +318,9 @@ def allocate(
             said.append(low_confidence_warning(reference))
         return said
 
-    result.attach_detail(_Detail(compiled, values, ranked, suggested, status, tied, accepted, questions, warnings))
+    result.attach_detail(
+        _Detail(compiled, values, ranked, suggested, status, tied, accepted, answers, questions, warnings)
+    )
     return result
 
 
@@ -368,12 +370,13 @@ class _Detail:
         status: Status,
         tied: list[int],
         relaxed: set[int],
+        facts: dict[str, bool],
         questions: Callable[[], list[Question]],
         warnings: Callable[[], list[str]],
     ) -> None:
         self._compiled, self._values, self._ranked = compiled, values, ranked
         self._suggested, self._status, self._tied = suggested, status, tied
-        self._relaxed = relaxed
+        self._relaxed, self._facts = relaxed, facts
         self._make_questions, self._make_warnings = questions, warnings
         self._questions: list[Question] | None = None
         self._built: list[Candidate] = []
@@ -405,6 +408,7 @@ class _Detail:
             candidates=shown,
             tied=self._tied,
             questions=self.questions(),
+            facts=self._facts,
             reference=self._compiled.reference,
         )
 

@@ -115,9 +115,10 @@ def describe_result(
     candidates: Sequence[Candidate],
     tied: Sequence[int],
     questions: Sequence[Question],
+    facts: dict[str, bool],
     reference: ReferenceSet,
 ) -> str:
-    """The answer, how sure it is, why, and what stands open, in that order."""
+    """The answer, how sure it is, why, the answers it rests on and what stands open, in that order."""
     by_number = {c.cluster: c for c in candidates}
     lead = {
         "suggested": "Suggested: ",
@@ -138,6 +139,12 @@ def describe_result(
         text = (
             f"{lead}No considered cluster is free of red (must score) breaches, so cluster 0 (variance) is "
             "suggested. Nearest clusters and why each failed: " + " ".join(c.explanation for c in nearest)
+        )
+    if facts:
+        text += (
+            " Answers given: "
+            + "; ".join(f"{k.replace('_', ' ')}: {'yes' if v else 'no'}" for k, v in facts.items())
+            + "."
         )
     if questions:
         n = len(questions)

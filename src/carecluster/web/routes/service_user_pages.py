@@ -11,9 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from carecluster.domain.ratings import Ratings
 from carecluster.domain.schedule import ClusteringEvent
-from carecluster.reference.models import SCALE_CODES
+from carecluster.reference.models import SCALE_CODES, ReferenceSet
 from carecluster.service import records, web_views
+from carecluster.service.allocation_rules import today_differs
 from carecluster.service.errors import Conflict, Invalid
 from carecluster.service.schemas import ServiceUserIn
 from carecluster.store.models import Allocation, Assessment, AssignmentPeriod, Review
@@ -163,11 +165,16 @@ def create_service_user(request: Request, form: Form) -> HTMLResponse:
 
 
 def _timeline(
-    assessments: list[Any], allocations: list[Any], reviews: list[Any], names: dict[int, str]
+    assessments: list[Any],
+    allocations: list[Any],
+    reviews: list[Any],
+    names: dict[int, str],
+    reference: ReferenceSet,
 ) -> list[dict[str, Any]]:
     """Assessments, allocations and reviews, newest first; an allocation dates from its assessment."""
     events: list[dict[str, Any]] = []
     assessed_on = {a.id: a.assessed_on for a in assessments}
+    by_id = {a.id: a for a in assessments}
     reviewed = {r.assessment_id for r in reviews}
     for a in assessments:
         total, _valid, note = score(a.ratings, a.problem_type, a.problem_description)
@@ -196,6 +203,12 @@ def _timeline(
         if al.reason:
             lines.append(f"Reason: {al.reason}")
         lines += [f"A reason was required: {w.get('text')}" for w in al.reason_required]
+        rated = by_id.get(al.assessment_id)
+        if rated is not None:
+            ratings = Ratings.of(rated.ratings, rated.problem_type, rated.problem_description)
+            differs = today_differs(al.suggestion, ratings, rated.super_class, rated.heading, reference)
+            if differs:
+                lines.append(differs)
         events.append(
             {
                 "on": assessed_on.get(al.assessment_id),
@@ -262,7 +275,7 @@ def record(request: Request, record_id: str) -> HTMLResponse:
         clinician=names.get(su.clinician_id or 0),
         current=reference.cluster(current) if current is not None else None,
         schedule=schedule,
-        timeline=_timeline(assessments, allocations, reviews, names),
+        timeline=_timeline(assessments, allocations, reviews, names, reference),
         periods=periods,
         chart=chart,
         pending=pending,
