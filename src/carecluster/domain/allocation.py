@@ -226,8 +226,11 @@ def allocate(
     not_known = rated.not_known
     nine_rows = open_rows(values) if not_known else []
     relaxed_ranking = compiled.relaxed or compiled.ranking
-    ranking_of = {n: relaxed_ranking if n in accepted else compiled.ranking for n in in_scope}
-    stake = open_scales(suggested, ranked, keys, ranking_of, nine_rows)
+
+    def ranking_of(number: int) -> PackedRanking:
+        return relaxed_ranking if number in accepted else compiled.ranking
+
+    stake = open_scales(suggested, ranked, keys, ranking_of, nine_rows) if nine_rows else {}
     open_facts: list[tuple[DecisionFact, int, int]] = []
     for fact in compiled.facts.values():
         if fact.id in answers:

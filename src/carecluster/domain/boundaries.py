@@ -9,6 +9,8 @@ two disagree it takes the first cluster's rating nearest to the second's range.
 
 from __future__ import annotations
 
+import itertools
+
 from carecluster.reference.models import RATINGS, SCALE_CODES, ReferenceSet
 
 
@@ -19,7 +21,7 @@ def neighbour_pairs(reference: ReferenceSet) -> list[tuple[int, int]]:
             members = sorted(heading.clusters)
             pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
         members = sorted(super_class.clusters)
-        pairs.update(zip(members, members[1:], strict=False))  # the heading edges (4-5, 10-11, 15-16)
+        pairs.update(itertools.pairwise(members))  # the heading edges (4-5, 10-11, 15-16)
     pairs.update((10, n) for n in (11, 12, 13))
     return sorted(pairs)
 

@@ -10,11 +10,11 @@ lead, found row by row. The answer changes exactly when some filling-in puts a r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from carecluster.domain.grid_fit import SCALE_7, SCALE_8
-from carecluster.domain.ranking import PackedRanking, field_of
+from carecluster.domain.ranking import PackedRanking, excluded
 from carecluster.reference.models import NOT_KNOWN, SCALE_CODES
 
 
@@ -50,46 +50,44 @@ def open_scales(
     answer: int,
     rivals: Sequence[int],
     keys: Mapping[int, int],
-    ranking_of: Mapping[int, PackedRanking],
+    ranking_of: Callable[[int], PackedRanking],
     rows: Sequence[OpenRow],
 ) -> dict[str, set[int]]:
     """Scale code -> the clusters at stake, for every 9-rated scale that could change `answer`.
 
-    `rivals` are the clusters in scope in rank order (best key first).
-    `keys` are the clusters' best keys over every filling-in (what the suggestion was ranked
-    by), `ranking_of` the ranking each cluster is scored with. Empty when no filling-in of the
-    9s changes the answer. Cluster 0 (variance) never changes: with best keys, every cluster
-    breaks a red rule whatever the 9s are.
+    `rivals` are the clusters in scope in rank order (best key first); `keys` their best keys
+    over every filling-in (what the suggestion was ranked by); `ranking_of` the ranking each
+    cluster is scored with. Empty when no filling-in of the 9s changes the answer. Cluster 0
+    (variance) never changes: with best keys, every cluster breaks a red rule whatever the 9s.
     """
     if answer == 0 or not rows:
         return {}
-
-    def lanes(number: int, row: OpenRow) -> tuple[int, ...]:
-        ranking = ranking_of[number]
-        contributions = ranking.cluster_lanes[row.index][ranking.positions[number]]
-        return contributions if row.low == 0 else contributions[row.low :]
-
     at_stake: dict[str, set[int]] = {}
 
     def mark(row: OpenRow, *clusters: int) -> None:
         for scale in row.scales:
             at_stake.setdefault(scale, set()).update(clusters)
 
-    own = [lanes(answer, row) for row in rows]
-    best_own = sum(min(lane) for lane in own)
-    known_own = keys[answer] - best_own
-    worst_own = known_own + sum(max(lane) for lane in own)
+    own_ranking = ranking_of(answer)
+    own_place = own_ranking.positions[answer]
+    own_bounds = [own_ranking.lane_bounds[row.index][own_place][row.low] for row in rows]
+    worst_own = keys[answer] + sum(worst - best for best, worst in own_bounds)
     # the answer itself ruled out: a red (must score) breach for some rating of a 9 (then another
     # cluster, or cluster 0 if every cluster is breached)
-    for row, lane in zip(rows, own, strict=True):
-        if max(field_of(x, "red_breaches") for x in lane):
+    for row, (_, worst) in zip(rows, own_bounds, strict=True):
+        if excluded(worst):
             mark(row, answer, 0)
+    own: list[tuple[int, ...]] | None = None
     for rival in rivals:  # best first: once one stays behind even at its best, so do the rest
         if rival == answer:
             continue
         if keys[rival] > worst_own:
             break  # even at its best and the answer at its worst, the rival stays behind
-        theirs = [lanes(rival, row) for row in rows]
+        if own is None:
+            own = [_lanes(own_ranking, answer, row) for row in rows]
+        rival_ranking = ranking_of(rival)
+        theirs = [_lanes(rival_ranking, rival, row) for row in rows]
+        known_own = keys[answer] - sum(min(lane) for lane in own)
         known_rival = keys[rival] - sum(min(lane) for lane in theirs)
         leads = [[o - t for o, t in zip(mine, other, strict=True)] for mine, other in zip(own, theirs, strict=True)]
         if known_own - known_rival + sum(max(lead) for lead in leads) <= 0:
@@ -98,3 +96,9 @@ def open_scales(
             if max(lead) != min(lead):
                 mark(row, answer, rival)
     return at_stake
+
+
+def _lanes(ranking: PackedRanking, number: int, row: OpenRow) -> tuple[int, ...]:
+    """A cluster's contribution from one row at each rating the row could hold."""
+    contributions = ranking.cluster_lanes[row.index][ranking.positions[number]]
+    return contributions if row.low == 0 else contributions[row.low :]

@@ -104,6 +104,8 @@ class PackedRanking:
         """Scale index -> for each known rating 0-4, every cluster's contribution (in `numbers` order)."""
         self.cluster_lanes: dict[int, tuple[tuple[int, ...], ...]] = {}
         """Scale index -> for each cluster (in `numbers` order), its contribution at ratings 0-4."""
+        self.lane_bounds: dict[int, tuple[tuple[tuple[int, int], ...], ...]] = {}
+        """Scale index -> per cluster, per lowest rating the row could hold: (best, worst) contribution."""
         self.positions: dict[int, int] = {number: place for place, number in enumerate(self.numbers)}
         for position, index in enumerate(row_indexes):
             lanes: list[tuple[int, ...]] = []
@@ -117,7 +119,11 @@ class PackedRanking:
                     contribution.append(pack(fit.rank_fields()))
                 lanes.append(tuple(contribution))
             self.row_lanes[index] = lanes
-            self.cluster_lanes[index] = tuple(zip(*lanes, strict=True))
+            per_cluster = tuple(zip(*lanes, strict=True))
+            self.cluster_lanes[index] = per_cluster
+            self.lane_bounds[index] = tuple(
+                tuple((min(c[low:]), max(c[low:])) for low in range(NOT_KNOWN_STATE)) for c in per_cluster
+            )
             best = []
             for state in range(STATES):
                 lo, hi = state_range(state)
