@@ -364,3 +364,53 @@ def test_reviews_and_assignment_periods_are_amended_with_history(api: Api) -> No
     )
     assert backwards.status_code == 422
     assert backwards.json()["detail"][0]["loc"] == ["body", "end_date"]
+
+
+PSYCHOSIS = [1, 0, 0, 1, 1, 3, 2, 0, 3, 3, 2, 3, 0, 1, 0, 0, 2, 3]  # 13 first; first presentation decides 10 vs 13
+
+
+def test_a_stored_suggestion_keeps_its_answers_and_open_questions_are_answered_later(api: Api) -> None:
+    su = api.service_user()
+    client = api.as_("clin_a")
+    created = assess(api, su, ratings=PSYCHOSIS, super_class="psychotic")
+    assert created.status_code == 201, created.text
+    allocation = created.json()["allocation"]
+    suggestion = allocation["suggestion"]
+    assert suggestion["status"] == "needs_answers"
+    assert suggestion["engine_version"]
+    assert "first_presentation_psychosis" in {q["id"] for q in suggestion["questions"]}
+
+    bad = client.post(f"/api/v1/allocations/{allocation['id']}/answers", json={"facts": {"first": "yes"}})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "facts"]
+    assert "first_presentation_psychosis" in bad.json()["detail"][0]["msg"]
+
+    answered = client.post(
+        f"/api/v1/allocations/{allocation['id']}/answers", json={"facts": {"first_presentation_psychosis": "no"}}
+    )
+    assert answered.status_code == 201, answered.text
+    new = answered.json()
+    assert new["version"] == allocation["version"] + 1
+    assert new["suggestion"]["facts"] == {"first_presentation_psychosis": False}
+    assert new["suggestion"]["status"] == "suggested"
+    assert new["amend_reason"] == "questions answered: first_presentation_psychosis=no"
+
+    chosen = client.post(f"/api/v1/allocations/{allocation['id']}/choice", json={"chosen_cluster": 13})
+    assert chosen.status_code == 201, chosen.text
+    assert chosen.json()["suggestion"]["facts"] == {"first_presentation_psychosis": False}
+    late = client.post(
+        f"/api/v1/allocations/{allocation['id']}/answers", json={"facts": {"first_presentation_psychosis": "yes"}}
+    )
+    assert late.status_code == 409
+
+
+def test_answers_given_with_the_rating_are_stored_with_it(api: Api) -> None:
+    su = api.service_user()
+    created = assess(api, su, ratings=PSYCHOSIS, super_class="psychotic", facts={"first_presentation_psychosis": "yes"})
+    assert created.status_code == 201, created.text
+    suggestion = created.json()["allocation"]["suggestion"]
+    assert suggestion["facts"] == {"first_presentation_psychosis": True}
+    assert "first_presentation_psychosis" not in {q["id"] for q in suggestion["questions"]}
+    refused = assess(api, su, facts={"first_presentation_psychosis": "perhaps"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "facts"]

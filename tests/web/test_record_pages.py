@@ -229,3 +229,28 @@ def test_no_serious_accessibility_violations_on_record_pages(page: Page, record_
     for path in ("/admin/users", "/admin/teams"):
         page.goto(f"{base}{path}")
         assert axe_violations(page) == [], path
+
+
+def test_the_allocation_page_asks_the_open_questions_and_takes_the_answers(page: Page, record_site: RecordSite) -> None:
+    """A stored suggestion that needs an answer: the question is a warning callout with its answer
+    inline; saving it works the suggestion out again and keeps the answer with it."""
+    base = record_site.url
+    sign_in(page, base, "demo.clinician")
+    page.goto(f"{base}/service-users")
+    record = re.search(r'href="(/service-users/[0-9a-f]{32})"', page.content())
+    assert record
+    page.goto(f"{base}{record.group(1)}")
+    page.click("text=Rate the MHCT and allocate")
+    page.check("#super_class-psychotic")
+    rate(page, [1, 0, 0, 1, 1, 3, 2, 0, 3, 3, 2, 3, 0, 1, 0, 0, 2, 3])
+    page.click("button:has-text('Save the rating and allocate')")
+    expect(page.locator("h1")).to_contain_text("Allocate a cluster")
+    expect(page.locator("#suggestion-status")).to_have_text("needs answers")
+    callout = page.locator("#question-first_presentation_psychosis")
+    expect(callout).to_have_class(re.compile("nhsuk-warning-callout"))
+    page.check("#fact_first_presentation_psychosis_no")
+    page.click("#save-answers")
+    expect(page.locator("#suggestion-status")).to_have_text("suggested")
+    expect(page.locator("#answered-facts")).to_contain_text("first presentation psychosis: no")
+    expect(page.locator("#question-first_presentation_psychosis")).to_have_count(0)
+    assert not axe_violations(page)

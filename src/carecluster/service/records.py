@@ -21,6 +21,7 @@ from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Invalid, NotFound
 from carecluster.service.schemas import (
     AllocationOut,
+    AnswersIn,
     AssessmentAmend,
     AssessmentCreated,
     AssessmentIn,
@@ -490,6 +491,41 @@ def stored_facts(suggestion: dict[str, Any] | None) -> dict[str, bool]:
     """The answers stored with an allocation's suggestion (none before engine 2026.12)."""
     facts = (suggestion or {}).get("facts") or {}
     return {str(k): bool(v) for k, v in facts.items()}
+
+
+def answer_questions(ctx: Context, allocation_id: str, data: AnswersIn) -> AllocationOut:
+    """Answer a stored suggestion's open questions: the engine runs again on the stored rating with
+    every answer given so far, and its result becomes a new allocation version (audited; the
+    earlier suggestion stays in the history). Only before a cluster is chosen: after, the answers
+    belong with a change of choice."""
+    old, su = _child(ctx, Allocation, allocation_id, write=True)
+    if old.chosen_cluster is not None:
+        raise Conflict(
+            f"cluster {old.chosen_cluster} is already chosen: answer the questions on a new rating, or change the choice"
+        )
+    assessment = repo.current(ctx.session, Assessment, old.assessment_id)
+    assert assessment is not None
+    rated = Ratings.of(assessment.ratings, assessment.problem_type, assessment.problem_description)
+    facts = {**stored_facts(old.suggestion), **data.facts}
+    try:
+        result = engine_allocate(rated, assessment.super_class, ctx.reference, heading=assessment.heading, facts=facts)
+    except FactError as error:
+        raise Invalid.field(("body", "facts"), str(error)) from None
+    reason = "questions answered: " + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in result.facts.items())
+    new = repo.amend(
+        ctx.session,
+        old,
+        ctx.actor.user_id,
+        reason,
+        {
+            "suggested_cluster": result.suggested_cluster,
+            "suggestion": result.model_dump(mode="json"),
+            "reference_id": result.reference_id,
+            "reference_version": result.reference_version,
+        },
+    )
+    _amended(ctx, old, new, su.record_id, reason)
+    return out(new)
 
 
 def choose_cluster(ctx: Context, allocation_id: str, data: ChoiceIn) -> AllocationOut:

@@ -248,6 +248,13 @@ class ChoiceIn(In):
     amend_reason: Reason | None = Field(default=None, description="Required when changing an earlier choice.")
 
 
+class AnswersIn(In):
+    facts: dict[str, bool | str] = Field(
+        min_length=1,
+        description="Answers to the stored suggestion's questions, by id ('yes' or 'no'); merged over earlier answers.",
+    )
+
+
 class AllocationOut(VersionOut):
     service_user_id: str
     assessment_id: str

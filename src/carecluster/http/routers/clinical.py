@@ -10,6 +10,7 @@ from carecluster.http.runtime import CurrentActor, PageParams, run
 from carecluster.service import records
 from carecluster.service.schemas import (
     AllocationOut,
+    AnswersIn,
     AssessmentAmend,
     AssessmentCreated,
     AssessmentIn,
@@ -143,6 +144,14 @@ def amend_assessment(request: Request, actor: CurrentActor, record_id: str, body
 def choose_cluster(request: Request, actor: CurrentActor, record_id: str, body: ChoiceIn):
     """Choose (or change) the cluster of an allocation: a new allocation version."""
     return run(request, actor, lambda ctx: records.choose_cluster(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/allocations/{record_id}/answers", response_model=AllocationOut, status_code=201)
+def answer_questions(request: Request, actor: CurrentActor, record_id: str, body: AnswersIn):
+    """Answer the stored suggestion's open questions (decision-tree facts, inferred red cells): the
+    engine runs again with the answers and the result is a new allocation version. 409 once a
+    cluster has been chosen."""
+    return run(request, actor, lambda ctx: records.answer_questions(ctx, record_id, body), body=body, status_code=201)
 
 
 @router.post("/service-users/{record_id}/reviews", response_model=ReviewCreated, status_code=201)

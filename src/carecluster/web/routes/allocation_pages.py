@@ -20,9 +20,9 @@ from carecluster.domain.results import Candidate
 from carecluster.domain.schedule import ClusteringEvent
 from carecluster.service import records
 from carecluster.service.errors import Conflict, Invalid
-from carecluster.service.schemas import AssessmentIn, ChoiceIn
+from carecluster.service.schemas import AnswersIn, AssessmentIn, ChoiceIn
 from carecluster.store.models import Allocation, Assessment
-from carecluster.web.forms import FIELDS, field_errors, pydantic_faults, rating_values, read_rating_form
+from carecluster.web.forms import FACT_PREFIX, FIELDS, field_errors, pydantic_faults, rating_values, read_rating_form
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.engine_pages import _query_base
 from carecluster.web.routes.service_user_pages import format_nhs, require_writer
@@ -187,6 +187,10 @@ def _allocation_page(
         values=values,
         errors=errors or {},
         can_write=user.is_clinical,
+        answerable=user.is_clinical
+        and allocation.chosen_cluster is None
+        and any(q.get("kind") in ("fact", "inferred_rule") for q in allocation.suggestion.get("questions") or []),
+        answer_form="answers-form",
         same_reference=same_reference,
         event_label=dict(EVENTS).get(assessment.clustering_event, assessment.clustering_event),
     )
@@ -229,6 +233,31 @@ def choose(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
     except Conflict as error:
         return _allocation_page(request, allocation_id, values, {"chosen_cluster": error.message}, 409)
     return RedirectResponse(f"/service-users/{saved.service_user_id}?saved=allocated", status_code=303)  # type: ignore[return-value]
+
+
+@router.post("/allocations/{allocation_id}/answers", response_class=HTMLResponse)
+def answer(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
+    """Save answers to the stored suggestion's questions; the suggestion is worked out again."""
+    user = require_user(request)
+    check_csrf(request, form)
+    require_writer(user)
+    facts = {
+        key.removeprefix(FACT_PREFIX): str(value)
+        for key, value in form.items()
+        if key.startswith(FACT_PREFIX) and str(value) in ("yes", "no")
+    }
+    if not facts:
+        return _allocation_page(request, allocation_id, None, {"facts": "Answer at least one question: yes or no"}, 422)
+    try:
+        with use_case(request) as ctx:
+            records.answer_questions(ctx, allocation_id, AnswersIn(facts=facts))
+    except Invalid as error:
+        return _allocation_page(
+            request, allocation_id, None, field_errors(error.errors, {"facts": "facts"}, "facts"), 422
+        )
+    except Conflict as error:
+        return _allocation_page(request, allocation_id, None, {"facts": error.message}, 409)
+    return RedirectResponse(f"/allocations/{allocation_id}", status_code=303)  # type: ignore[return-value]
 
 
 __all__ = ["FIELDS", "router"]
