@@ -46,7 +46,7 @@ from carecluster.domain.questions import (
 from carecluster.domain.ranking import NUMBER_BITS, PackedRanking, excluded
 from carecluster.domain.ratings import Ratings
 from carecluster.domain.results import AllocationResult, Candidate, Finding, Question, Ranking, Status
-from carecluster.reference.models import SUPER_CLASSES, DecisionFact, ReferenceSet
+from carecluster.reference.models import NOT_KNOWN, SUPER_CLASSES, DecisionFact, ReferenceSet
 
 ENGINE_VERSION = "2026.12"
 """The version of the rules in this module, stored with every allocation: a stored suggestion
@@ -92,6 +92,9 @@ class CompiledReference:
     ranking: PackedRanking
     relaxed: PackedRanking | None
     """The ranking with every inferred red cell read as orange; None when no red cell is inferred."""
+    both: PackedRanking
+    """`ranking`'s clusters, then (when there is one) `relaxed`'s, summed in one pass: the relaxed
+    keys are read only for the few clusters that need them."""
     facts: Mapping[str, DecisionFact]
     inferred_clusters: tuple[int, ...]
     """Clusters with at least one inferred red row."""
@@ -112,8 +115,11 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
         relaxed = PackedRanking([(c.number, c.relaxed_rows) for c in clusters])
     facts = {fact.id: fact for fact in reference.decision_tree.facts}
     inferred = tuple(c.number for c in clusters if c.inferred_red)
+    both = ranking
+    if relaxed is not None:
+        both = PackedRanking([(c.number, c.rows) for c in clusters] + [(c.number, c.relaxed_rows) for c in clusters])
     compiled = CompiledReference(
-        reference, clusters, {c.number: c for c in clusters}, ranking, relaxed, facts, inferred
+        reference, clusters, {c.number: c for c in clusters}, ranking, relaxed, both, facts, inferred
     )
     if len(_compiled) > 32:  # a handful of sets per process at most; never grow without bound
         _compiled.clear()
@@ -192,7 +198,7 @@ def allocate(
         if not scope:
             raise AllocationError(f"none of clusters {sorted(wanted)} is within the chosen super class or heading")
     ruled_out = _ruled_out_by_facts(compiled, answers)
-    in_scope = tuple(n for n in scope if n not in ruled_out)
+    in_scope = tuple(n for n in scope if n not in ruled_out) if ruled_out else scope
     if not in_scope:
         raise FactError(
             f"the answers given ({', '.join(f'{k}={_word(v)}' for k, v in answers.items())}) rule out every "
@@ -201,15 +207,19 @@ def allocate(
 
     values = rated.values
     numbers = compiled.ranking.numbers
-    keys = dict(zip(numbers, compiled.ranking.keys(values), strict=True))
-    relaxed_keys: dict[int, int] = {}
-    if compiled.relaxed is not None:
-        relaxed_keys = dict(zip(numbers, compiled.relaxed.keys(values), strict=True))
+    total = compiled.both.total(values)
+    keys = {n: compiled.both.key_at(total, place) for place, n in enumerate(numbers)}
+    relaxed_at = len(numbers) if compiled.relaxed is not None else None
+
+    def relaxed_key(number: int) -> int:
+        assert relaxed_at is not None
+        return compiled.both.key_at(total, relaxed_at + compiled.ranking.positions[number])
+
     accepted = (
         {n for n in compiled.inferred_clusters if answers.get(f"{INFERRED_PREFIX}{n}") is True} if answers else set()
     )
     for n in accepted:
-        keys[n] = relaxed_keys[n]
+        keys[n] = relaxed_key(n)
     fields = {n: k >> NUMBER_BITS for n, k in keys.items()}  # the rank fields, cluster number dropped
     ranked = sorted(in_scope, key=keys.__getitem__)
     overall = sorted(keys, key=keys.__getitem__)
@@ -223,7 +233,7 @@ def allocate(
     else:
         suggested, ranking = 0, "variance"
 
-    not_known = rated.not_known
+    not_known = rated.not_known if NOT_KNOWN in values else ()
     nine_rows = open_rows(values) if not_known else []
     relaxed_ranking = compiled.relaxed or compiled.ranking
 
@@ -240,12 +250,12 @@ def allocate(
         if if_yes != if_no:
             open_facts.append((fact, if_yes, if_no))
     open_inferred: list[int] = []
-    if relaxed_keys:
+    if relaxed_at is not None:
         limit = fields[suggested] if suggested else None
         for n in ranked:
-            if not excluded(keys[n]) or n in accepted or f"{INFERRED_PREFIX}{n}" in answers:
+            if not excluded(keys[n]) or (answers and (n in accepted or f"{INFERRED_PREFIX}{n}" in answers)):
                 continue
-            relaxed = relaxed_keys[n]
+            relaxed = relaxed_key(n)
             if excluded(relaxed):
                 continue  # a confirmed red cell excludes it, as the booklet says
             if limit is None or relaxed >> NUMBER_BITS <= limit:

@@ -138,6 +138,11 @@ class PackedRanking:
 
         With 9s, each cluster's best key over the ways the 9s could be filled in.
         """
+        total = self.total(values)
+        return [(total >> shift) & LANE_MASK for shift in self.shifts]
+
+    def total(self, values: tuple[int, ...]) -> int:
+        """Every cluster's key side by side in one integer (see `keys`, `key_at`)."""
         total = self.base
         for index, table in self.tables:
             if index == SCALE_7:
@@ -152,4 +157,8 @@ class PackedRanking:
                 value = values[index]
                 state = value if value != NOT_KNOWN else NOT_KNOWN_STATE
             total += table[state]
-        return [(total >> shift) & LANE_MASK for shift in self.shifts]
+        return total
+
+    def key_at(self, total: int, position: int) -> int:
+        """One cluster's key out of `total`, by its position in `numbers`."""
+        return (total >> self.shifts[position]) & LANE_MASK
