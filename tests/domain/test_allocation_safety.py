@@ -214,3 +214,15 @@ def test_confirmed_grids_raise_no_inferred_questions(confirmed_reference: Refere
     assert not [q for q in result.questions if q.kind == "inferred_rule"]
     assert compile_reference(confirmed_reference).relaxed is None
     assert confirmed(builtin_reference()).grids[14].red_confirmed("6")
+
+
+@settings(max_examples=150)
+@given(with_few_nines(most=2), super_classes, st.sampled_from([1, 4, 7, 10, 12, 13, 14, 16, 18, 20]))
+def test_the_9_check_stays_exact_when_an_inferred_cluster_is_let_compete(values, super_class, accepted):
+    """With an inferred-rule answer of yes, that cluster is scored with its inferred cells read as
+    orange; the 9 check then compares two differently scored clusters and must stay exact."""
+    reference = builtin_reference()
+    facts = {f"inferred_cluster_{accepted}": "yes"}
+    result = allocate(values, super_class, reference, facts=facts)
+    reachable = {allocate(filled, super_class, reference, facts=facts).suggested_cluster for filled in fillings(values)}
+    assert (result.status == "needs_further_assessment") == (reachable != {result.suggested_cluster})

@@ -77,23 +77,29 @@ def open_scales(
     for row, (_, worst) in zip(rows, own_bounds, strict=True):
         if excluded(worst):
             mark(row, answer, 0)
-    own: list[tuple[int, ...]] | None = None
+    known_own = keys[answer] - sum(best for best, _ in own_bounds)
     for rival in rivals:  # best first: once one stays behind even at its best, so do the rest
         if rival == answer:
             continue
         if keys[rival] > worst_own:
             break  # even at its best and the answer at its worst, the rival stays behind
-        if own is None:
-            own = [_lanes(own_ranking, answer, row) for row in rows]
         rival_ranking = ranking_of(rival)
-        theirs = [_lanes(rival_ranking, rival, row) for row in rows]
-        known_own = keys[answer] - sum(min(lane) for lane in own)
-        known_rival = keys[rival] - sum(min(lane) for lane in theirs)
-        leads = [[o - t for o, t in zip(mine, other, strict=True)] for mine, other in zip(own, theirs, strict=True)]
-        if known_own - known_rival + sum(max(lead) for lead in leads) <= 0:
+        rival_place = rival_ranking.positions[rival]
+        known_rival = keys[rival] - sum(rival_ranking.lane_bounds[row.index][rival_place][row.low][0] for row in rows)
+        if rival_ranking is own_ranking:  # the usual case: the row-by-row leads are tabled
+            leads = [own_ranking.lead_bounds(row.index, row.low)[own_place][rival_place] for row in rows]
+        else:  # one of the two is scored with its inferred red cells read as orange
+            leads = []
+            for row in rows:
+                differences = [
+                    o - t
+                    for o, t in zip(_lanes(own_ranking, answer, row), _lanes(rival_ranking, rival, row), strict=True)
+                ]
+                leads.append((min(differences), max(differences)))
+        if known_own - known_rival + sum(largest for _, largest in leads) <= 0:
             continue  # no filling-in puts the rival ahead
-        for row, lead in zip(rows, leads, strict=True):
-            if max(lead) != min(lead):
+        for row, (smallest, largest) in zip(rows, leads, strict=True):
+            if largest != smallest:
                 mark(row, answer, rival)
     return at_stake
 

@@ -107,6 +107,7 @@ class PackedRanking:
         self.lane_bounds: dict[int, tuple[tuple[tuple[int, int], ...], ...]] = {}
         """Scale index -> per cluster, per lowest rating the row could hold: (best, worst) contribution."""
         self.positions: dict[int, int] = {number: place for place, number in enumerate(self.numbers)}
+        self._lead_bounds: dict[tuple[int, int], tuple[tuple[tuple[int, int], ...], ...]] = {}
         for position, index in enumerate(row_indexes):
             lanes: list[tuple[int, ...]] = []
             for rating in range(NOT_KNOWN_STATE):
@@ -158,6 +159,25 @@ class PackedRanking:
                 state = value if value != NOT_KNOWN else NOT_KNOWN_STATE
             total += table[state]
         return total
+
+    def lead_bounds(self, index: int, low: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """[a][b] -> (smallest, largest) of a's contribution minus b's, over ratings low..4 of one
+        row (positions in `numbers`). Built on first use per row and lowest rating, then kept."""
+        cached = self._lead_bounds.get((index, low))
+        if cached is None:
+            per_cluster = [c[low:] for c in self.cluster_lanes[index]]
+            cached = tuple(
+                tuple(
+                    (
+                        min(x - y for x, y in zip(mine, theirs, strict=True)),
+                        max(x - y for x, y in zip(mine, theirs, strict=True)),
+                    )
+                    for theirs in per_cluster
+                )
+                for mine in per_cluster
+            )
+            self._lead_bounds[(index, low)] = cached
+        return cached
 
     def key_at(self, total: int, position: int) -> int:
         """One cluster's key out of `total`, by its position in `numbers`."""
