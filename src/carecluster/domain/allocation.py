@@ -98,6 +98,8 @@ class CompiledReference:
     facts: Mapping[str, DecisionFact]
     inferred_clusters: tuple[int, ...]
     """Clusters with at least one inferred red row."""
+    super_classes: tuple[tuple[str, tuple[int, ...]], ...]
+    """Each super class with its clusters, in `SUPER_CLASSES` order."""
 
 
 _compiled: dict[int, CompiledReference] = {}
@@ -118,8 +120,9 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
     both = ranking
     if relaxed is not None:
         both = PackedRanking([(c.number, c.rows) for c in clusters] + [(c.number, c.relaxed_rows) for c in clusters])
+    super_classes = tuple((sc, tuple(c.number for c in clusters if c.super_class == sc)) for sc in SUPER_CLASSES)
     compiled = CompiledReference(
-        reference, clusters, {c.number: c for c in clusters}, ranking, relaxed, both, facts, inferred
+        reference, clusters, {c.number: c for c in clusters}, ranking, relaxed, both, facts, inferred, super_classes
     )
     if len(_compiled) > 32:  # a handful of sets per process at most; never grow without bound
         _compiled.clear()
@@ -220,15 +223,14 @@ def allocate(
     )
     for n in accepted:
         keys[n] = relaxed_key(n)
-    fields = {n: k >> NUMBER_BITS for n, k in keys.items()}  # the rank fields, cluster number dropped
     ranked = sorted(in_scope, key=keys.__getitem__)
-    overall = sorted(keys, key=keys.__getitem__)
     top = ranked[0]
 
     tied: list[int] = []
     if not excluded(keys[top]):
         suggested = top
-        tied = [n for n in ranked[1:] if fields[n] == fields[top]]
+        top_fields = keys[top] >> NUMBER_BITS  # the rank fields, cluster number dropped
+        tied = [n for n in ranked[1:] if keys[n] >> NUMBER_BITS == top_fields]
         ranking: Ranking = "tie" if tied else "one_best"
     else:
         suggested, ranking = 0, "variance"
@@ -251,7 +253,7 @@ def allocate(
             open_facts.append((fact, if_yes, if_no))
     open_inferred: list[int] = []
     if relaxed_at is not None:
-        limit = fields[suggested] if suggested else None
+        limit = keys[suggested] >> NUMBER_BITS if suggested else None
         for n in ranked:
             if not excluded(keys[n]) or (answers and (n in accepted or f"{INFERRED_PREFIX}{n}" in answers)):
                 continue
@@ -269,10 +271,10 @@ def allocate(
     else:
         status = "variance" if suggested == 0 else "suggested"
 
-    best_by_super_class: dict[str, int | None] = dict.fromkeys(SUPER_CLASSES)
-    for n in reversed(overall):
-        if not excluded(keys[n]):
-            best_by_super_class[compiled.by_number[n].super_class] = n
+    best_by_super_class: dict[str, int | None] = {}
+    for super_class_id, members in compiled.super_classes:
+        best = min(members, key=keys.__getitem__) if members else None
+        best_by_super_class[super_class_id] = None if best is None or excluded(keys[best]) else best
 
     suggested_cluster = reference.cluster(suggested)
     low_confidence = suggested != 0 and compiled.by_number[suggested].confidence == "low"
@@ -310,7 +312,7 @@ def allocate(
         return asked
 
     def warnings() -> list[str]:
-        said = _warnings(rated, not_known, compiled, fields, keys, ranked, overall, suggested, tied, sc_given, stake)
+        said = _warnings(rated, not_known, compiled, keys, ranked, suggested, tied, sc_given, stake)
         if sc_given is None:
             said.append(
                 "No super class given: whether needs are non-psychotic, psychotic or organic is a clinical "
@@ -450,10 +452,8 @@ def _warnings(
     rated: Ratings,
     not_known: tuple[str, ...],
     compiled: CompiledReference,
-    fields: dict[int, int],
     keys: dict[int, int],
     ranked: list[int],
-    overall: list[int],
     suggested: int,
     tied: list[int],
     sc_given: str | None,
@@ -493,9 +493,9 @@ def _warnings(
             "see the nearest clusters and why each failed."
         )
     if sc_given is not None:
-        best_overall = overall[0]
+        best_overall = min(keys, key=keys.__getitem__)
         confirmed_outside = not excluded(keys[best_overall]) and best_overall not in ranked
-        if confirmed_outside and (suggested == 0 or fields[best_overall] < fields[suggested]):
+        if confirmed_outside and (suggested == 0 or keys[best_overall] >> NUMBER_BITS < keys[suggested] >> NUMBER_BITS):
             sc = compiled.by_number[best_overall].super_class
             warnings.append(
                 f"Outside the chosen super class, cluster {best_overall} ({sc}) fits these ratings better; "
