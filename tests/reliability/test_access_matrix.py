@@ -187,6 +187,13 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
             lambda w, api: {"chosen_cluster": 4, "reason": "matrix test"},
         ),
     ),
+    ("POST", "/api/v1/allocations/{record_id}/answers"): (
+        WRITERS,
+        post(
+            "/api/v1/allocations/{w.unchosen_allocation}/answers",
+            lambda w, api: {"facts": {"treated_for_years": "yes"}},
+        ),
+    ),
     ("POST", "/api/v1/service-users/{record_id}/reviews"): (
         WRITERS,
         post(
@@ -333,6 +340,11 @@ PAGES: dict[
         WRITERS,
         lambda w, api: f"/allocations/{w.unchosen_allocation}/choice",
         lambda w, api: {"chosen_cluster": "4", "reason": "matrix test"},
+    ),
+    ("POST", "/allocations/{allocation_id}/answers"): (
+        WRITERS,
+        lambda w, api: f"/allocations/{w.unchosen_allocation}/answers",
+        lambda w, api: {"fact_treated_for_years": "yes"},
     ),
     ("POST", "/service-users/{record_id}/reviews"): (
         WRITERS,
