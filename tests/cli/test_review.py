@@ -24,7 +24,8 @@ def test_review_json_contract(tmp_path: Path) -> None:
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps({"organic_causes_excluded": "yes", "achei_stable_6m": True}))
     history = tmp_path / "history.json"
-    history.write_text(json.dumps([{"date": "2025-10-01", "ratings": ZEROS, "cluster": 18}]))
+    quarterly = ("2025-10-01", "2026-01-15", "2026-04-15", "2026-07-15", "2026-10-15")
+    history.write_text(json.dumps([{"date": day, "ratings": ZEROS, "cluster": 18} for day in quarterly]))
     result = runner.invoke(
         app,
         [
@@ -37,14 +38,20 @@ def test_review_json_contract(tmp_path: Path) -> None:
     assert data["outcome"] == "discharge"
     assert {"text", "kind", "status", "reason"} <= set(data["criteria"][0])
     assert data["suggested_clusters"] == []
+    stable = next(c for c in data["criteria"] if c["id"] == "scale_4_stable_12m")
+    assert stable["coverage"]["ratings"] == 6  # five recorded ratings and today's
+    assert stable["coverage"]["longest_gap_days"] == 106
+    # all zeros fit no organic cluster: the discharge is shown with the engine's disagreement
+    assert data["engine_check"]["cluster"] == 0
+    assert data["warnings"][0] == data["engine_check"]["message"]
 
 
 def test_review_readable_output_lists_questions() -> None:
     result = runner.invoke(app, ["review", ZEROS, "--current", "18", "--on", "2026-11-23"])
     assert result.exit_code == 0, result.output
     assert "Outcome: needs answers" in result.output
-    assert "Questions for the clinician" in result.output
-    assert "organic_causes_excluded" in result.output
+    assert "Open questions:" in result.output
+    assert "--fact organic_causes_excluded=yes|no" in result.output
 
 
 @pytest.mark.parametrize(
