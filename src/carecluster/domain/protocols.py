@@ -365,7 +365,10 @@ def _period(
     today = points[-1]
     verdict, why, scales = judge(today.ratings)
     if verdict == "fail":
-        return _result(criterion, step, "not_met", f"today's rating already decides it: {why}")
+        overruled = (
+            " (a clinician's yes cannot overrule today's rating)" if ctx.facts.get(criterion.id) == "yes" else ""
+        )
+        return _result(criterion, step, "not_met", f"today's rating already decides it: {why}{overruled}")
     if verdict == "not_known":
         return _result(
             criterion, step, "needs_answer", f"today's rating cannot decide it: {why}; re-rate", rate_scales=scales
@@ -500,16 +503,21 @@ def _profile(criterion: Criterion, step: Step, ctx: _Context) -> CriterionResult
             return "ok", f"it fits the grid of cluster {fit.fits[0]}{than}", []
         if fit.unconfirmed:
             scales = ctx.red_scales_not_known(ratings, fit.unconfirmed)
-            where = ", ".join(map(str, fit.unconfirmed))
-            return "not_known", f"cluster {where} is possible but red scale {', '.join(scales)} is rated 9", scales
+            return (
+                "not_known",
+                f"{_clusters(fit.unconfirmed)} possible but red scale {', '.join(scales)} is rated 9",
+                scales,
+            )
         if fit.no_better:
-            better = ", ".join(map(str, fit.no_better))
-            return "fail", f"it fits cluster {better}, but no better than the current cluster {ctx.current}", []
-        if fit.loose:
-            loose = ", ".join(map(str, fit.loose))
             return (
                 "fail",
-                f"it fits cluster {loose} only with more than {MOVE_ORANGE_TOLERANCE} expected-range scales off",
+                f"it fits {_clusters(fit.no_better)}, but no better than the current cluster {ctx.current}",
+                [],
+            )
+        if fit.loose:
+            return (
+                "fail",
+                f"it fits {_clusters(fit.loose)} only with more than {MOVE_ORANGE_TOLERANCE} expected-range scales off",
                 [],
             )
         return "fail", f"it breaks a red rule of every listed cluster ({listed})", []
@@ -522,6 +530,10 @@ def _profile(criterion: Criterion, step: Step, ctx: _Context) -> CriterionResult
             return _result(criterion, step, "needs_answer", f"{why}: re-rate it", rate_scales=scales)
         return _result(criterion, step, "not_met", f"today's rating: {why}")
     return _period(criterion, step, ctx, rule.over_months, judge)
+
+
+def _clusters(numbers: Sequence[int]) -> str:
+    return f"cluster {numbers[0]}" if len(numbers) == 1 else f"clusters {', '.join(map(str, numbers))}"
 
 
 def _fact(criterion: Criterion, step: Step, ctx: _Context) -> CriterionResult:
@@ -777,18 +789,19 @@ def engine_check(ratings: Ratings, suggested: int, ctx: _Context) -> EngineCheck
     current_fit, current_off = fit(ctx.current)
     likelihood: Likelihood = ctx.transitions.likelihood(suggested) if ctx.transitions else "not_listed"
     words = {"likely_or_possible": "a likely or possible", "rare": "a RARE", "not_listed": "an UNLISTED"}[likelihood]
+    current_words = f"the current cluster {ctx.current} is {current_fit.replace('_', ' ')} ({current_off} off)"
     if suggested == 0:
-        told = "the engine confirms no cluster for today's rating (cluster 0: variance, or scales rated 9)"
-    else:
-        told = (
-            f"the engine suggests cluster {suggested} ({label}) for today's rating: "
-            f"{engine_fit.replace('_', ' ')}, {engine_off} expected-range scale(s) off"
+        message = (
+            "Today's rating confirms no cluster in the engine (cluster 0: every cluster breaks a red rule, or "
+            f"scales rated 9 leave it open); {current_words}. Check before accepting the protocol's answer."
         )
-    message = (
-        f"Today's rating points elsewhere: {told}; the current cluster {ctx.current} is "
-        f"{current_fit.replace('_', ' ')} ({current_off} off). A move from {ctx.current} to {suggested} is "
-        f"{words} transition in the booklet. Check before accepting the protocol's answer."
-    )
+    else:
+        message = (
+            f"Today's rating points elsewhere: the engine suggests cluster {suggested} ({label}), "
+            f"{engine_fit.replace('_', ' ')} with {engine_off} expected-range scale(s) off; {current_words}. "
+            f"A move from {ctx.current} to {suggested} is {words} transition in the booklet. "
+            "Check before accepting the protocol's answer."
+        )
     return EngineCheck(
         cluster=suggested,
         label=label,
