@@ -658,7 +658,8 @@ def review(
         ][:5]
     clinical_decision = outcome in ("step_up", "step_down") and not suggested
 
-    check = engine_check(rated, engine.suggested_cluster, ctx)
+    named = [s.cluster for s in suggested] if outcome in ("step_up", "step_down") else []
+    check = engine_check(rated, engine.suggested_cluster, ctx, named)
     if check is not None:
         warnings.insert(0, check.message)
     warnings.extend(w for w in engine.warnings if w.startswith("Outside the chosen super class"))
@@ -773,8 +774,11 @@ def _move_options(
     return [], described[:3]
 
 
-def engine_check(ratings: Ratings, suggested: int, ctx: _Context) -> EngineCheck | None:
-    """The engine's best cluster for today's rating, when it is not the current cluster."""
+def engine_check(ratings: Ratings, suggested: int, ctx: _Context, named: Sequence[int] = ()) -> EngineCheck | None:
+    """The engine's best cluster for today's rating, when it is not the current cluster.
+
+    `named`: the clusters the protocol's move names; the message then says the two agree, so a
+    clinician learns to read the warning rather than to skip it."""
     if suggested == ctx.current:
         return None
     keys = ctx.keys(ratings)
@@ -800,7 +804,11 @@ def engine_check(ratings: Ratings, suggested: int, ctx: _Context) -> EngineCheck
             f"Today's rating points elsewhere: the engine suggests cluster {suggested} ({label}), "
             f"{engine_fit.replace('_', ' ')} with {engine_off} expected-range scale(s) off; {current_words}. "
             f"A move from {ctx.current} to {suggested} is {words} transition in the booklet. "
-            "Check before accepting the protocol's answer."
+            + (
+                "The protocol's move names this cluster too."
+                if suggested in named
+                else "Check before accepting the protocol's answer."
+            )
         )
     return EngineCheck(
         cluster=suggested,
