@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from carecluster.domain.allocation import allocate, compile_reference
 from carecluster.domain.ranking import NUMBER_BITS, field_of, fit_of
 from carecluster.domain.ratings import Ratings
-from carecluster.domain.results import Candidate, Finding, Question
+from carecluster.domain.results import Finding, Question
 from carecluster.domain.schedule import add_duration
 from carecluster.reference.models import NOT_KNOWN, SCALE_CODES, Criterion, Duration, ReferenceSet
 
@@ -199,15 +199,15 @@ def _answer(value: object, fact: str) -> Answer:
     raise ReviewError(f"fact {fact}: answer {value!r} is not yes, no or unknown")
 
 
-def fits_well(candidate: Candidate) -> bool:
+def fits_well(fit: str, orange_mismatches: int) -> bool:
     """Whether today's rating fits a cluster well enough to name it at review: no red breach, no
     red scale unconfirmed, and at most `MOVE_ORANGE_TOLERANCE` expected-range scales off."""
-    return candidate.fit in CONFIRMED and len(candidate.orange_mismatches) <= MOVE_ORANGE_TOLERANCE
+    return fit in CONFIRMED and orange_mismatches <= MOVE_ORANGE_TOLERANCE
 
 
 def _key_fits_well(key: int) -> bool:
-    """`fits_well` read off a packed rank key (the same rule, for the ranking's fast path)."""
-    return fit_of(key) in CONFIRMED and field_of(key, "orange_mismatches") <= MOVE_ORANGE_TOLERANCE
+    """`fits_well` read off a packed rank key."""
+    return fits_well(fit_of(key), field_of(key, "orange_mismatches"))
 
 
 @dataclass(frozen=True, slots=True)
