@@ -54,6 +54,24 @@ def test_review_readable_output_lists_questions() -> None:
     assert "--fact organic_causes_excluded=yes|no" in result.output
 
 
+def test_review_output_leads_with_the_engines_disagreement() -> None:
+    cognitive = "0,0,0,3,0,0,0,2,0,2,1,2,0,0,0,0,0,0"  # cluster 3's protocol says stay; today fits 7
+    result = runner.invoke(app, ["review", cognitive, "--current", "3", "--on", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    assert result.output.index("WARNING: today's rating points to another cluster") < result.output.index("Outcome:")
+    assert "RARE transition" in result.output
+    assert "Outcome: no change" in result.output
+
+
+def test_review_output_asks_to_re_rate_a_scale_rated_9() -> None:
+    not_known = "0,0,0,0,0,0,9" + ",0" * 11
+    result = runner.invoke(app, ["review", not_known, "--current", "2", "--on", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())  # the console wraps long lines
+    assert "scale_7: Scale 7 (Depressed mood) is rated 9" in output
+    assert "(change it in the RATINGS argument)" in output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
