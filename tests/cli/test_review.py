@@ -24,7 +24,8 @@ def test_review_json_contract(tmp_path: Path) -> None:
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps({"organic_causes_excluded": "yes", "achei_stable_6m": True}))
     history = tmp_path / "history.json"
-    history.write_text(json.dumps([{"date": "2025-10-01", "ratings": ZEROS, "cluster": 18}]))
+    quarterly = ("2025-10-01", "2026-01-15", "2026-04-15", "2026-07-15", "2026-10-15")
+    history.write_text(json.dumps([{"date": day, "ratings": ZEROS, "cluster": 18} for day in quarterly]))
     result = runner.invoke(
         app,
         [
@@ -37,14 +38,38 @@ def test_review_json_contract(tmp_path: Path) -> None:
     assert data["outcome"] == "discharge"
     assert {"text", "kind", "status", "reason"} <= set(data["criteria"][0])
     assert data["suggested_clusters"] == []
+    stable = next(c for c in data["criteria"] if c["id"] == "scale_4_stable_12m")
+    assert stable["coverage"]["ratings"] == 6  # five recorded ratings and today's
+    assert stable["coverage"]["longest_gap_days"] == 106
+    # all zeros fit no organic cluster: the discharge is shown with the engine's disagreement
+    assert data["engine_check"]["cluster"] == 0
+    assert data["warnings"][0] == data["engine_check"]["message"]
 
 
 def test_review_readable_output_lists_questions() -> None:
     result = runner.invoke(app, ["review", ZEROS, "--current", "18", "--on", "2026-11-23"])
     assert result.exit_code == 0, result.output
     assert "Outcome: needs answers" in result.output
-    assert "Questions for the clinician" in result.output
-    assert "organic_causes_excluded" in result.output
+    assert "Open questions:" in result.output
+    assert "--fact organic_causes_excluded=yes|no" in result.output
+
+
+def test_review_output_leads_with_the_engines_disagreement() -> None:
+    cognitive = "0,0,0,3,0,0,0,2,0,2,1,2,0,0,0,0,0,0"  # cluster 3's protocol says stay; today fits 7
+    result = runner.invoke(app, ["review", cognitive, "--current", "3", "--on", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    assert result.output.index("WARNING: today's rating points to another cluster") < result.output.index("Outcome:")
+    assert "RARE transition" in result.output
+    assert "Outcome: no change" in result.output
+
+
+def test_review_output_asks_to_re_rate_a_scale_rated_9() -> None:
+    not_known = "0,0,0,0,0,0,9" + ",0" * 11
+    result = runner.invoke(app, ["review", not_known, "--current", "2", "--on", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())  # the console wraps long lines
+    assert "scale_7: Scale 7 (Depressed mood) is rated 9" in output
+    assert "(change it in the RATINGS argument)" in output
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ from carecluster.reference import ReferenceSet, builtin_reference
 from tests.conftest import ALLOCATABLE, prototype
 
 ON = date(2026, 11, 23)
-YEAR_AGO = date(2025, 10, 1)  # before the 12-month window, so the history covers it
+YEAR_AGO = date(2025, 10, 1)  # before the 12-month window, so the history reaches its start
+QUARTERLY = [YEAR_AGO, date(2026, 1, 15), date(2026, 4, 15), date(2026, 7, 15), date(2026, 10, 15)]
+"""Ratings every three months or so: no gap longer than any cluster's review interval of 6 months or more."""
 REFERENCE = builtin_reference()
 PROTOCOLS = REFERENCE.protocols.clusters
 ALL_FACTS = sorted(REFERENCE.protocols.facts)
@@ -27,7 +29,7 @@ WITH_STEP_DOWN = [n for n in ALLOCATABLE if PROTOCOLS[n].step_down and REFERENCE
 
 
 def run(current: int, ratings: list[int], facts=None, history_ratings=None) -> ReviewResult:
-    history = [{"date": YEAR_AGO, "ratings": history_ratings or ratings}]
+    history = [{"date": day, "ratings": history_ratings or ratings} for day in QUARTERLY]
     return review(current, ratings, REFERENCE, facts=facts or {}, history=history, on=ON)
 
 
@@ -154,20 +156,30 @@ def test_cluster_17_step_up_needs_both_the_rating_and_the_clinicians_answer() ->
     assert [q.id for q in blocked.questions] == ["substance_prevents_care"]
     answered = review(17, ratings, REFERENCE, on=ON, facts={"substance_prevents_care": True})
     assert answered.outcome == "step_up"
-    assert answered.suggested_clusters[0].cluster == 16
+    # 16 is the nearest step-up cluster, but with 3 expected-range scales off: not named as a fit
+    assert answered.suggested_clusters == []
+    assert answered.clinical_decision_needed
+    assert answered.nearest_clusters[0].cluster == 16
+    assert answered.nearest_clusters[0].orange_mismatches == 3
+    assert "A clinical decision is needed" in answered.outcome_text
     declined = review(17, ratings, REFERENCE, on=ON, facts={"substance_prevents_care": "no"})
     assert declined.outcome != "step_up"
 
 
-def test_history_rules_need_twelve_months_or_an_attestation() -> None:
+def test_history_rules_ask_only_about_the_months_the_record_does_not_cover() -> None:
     zeros = [0] * 18
     facts = dict.fromkeys(ALL_FACTS, "yes")
-    short = review(18, zeros, REFERENCE, facts=facts, on=ON, history=[{"date": date(2026, 6, 1), "ratings": zeros}])
+    recent = [{"date": date(2026, 6, 1), "ratings": zeros}]
+    short = review(18, zeros, REFERENCE, facts=facts, on=ON, history=recent)
     stable = next(c for c in short.criteria if c.id == "scale_4_stable_12m")
     assert stable.status == "needs_answer"
-    assert "needs ratings going back to 2025-11-23" in stable.reason
+    assert "the period starts on 2025-11-23 and the record starts on 2026-06-01" in stable.reason
+    assert (stable.coverage.uncovered_from, stable.coverage.uncovered_to) == (date(2025, 11, 23), date(2026, 6, 1))
     assert short.outcome == "needs_answers"
-    attested = review(18, zeros, REFERENCE, facts={**facts, "scale_4_stable_12m": "yes"}, on=ON)
+    [question] = short.questions
+    assert (question.id, question.kind, question.answers) == ("scale_4_stable_12m", "fact", ["yes", "no"])
+    assert "from 2025-11-23 to 2026-06-01" in question.text
+    attested = review(18, zeros, REFERENCE, facts={**facts, "scale_4_stable_12m": "yes"}, on=ON, history=recent)
     assert attested.outcome == "discharge"
     changed = [0] * 18
     changed[3] = 1

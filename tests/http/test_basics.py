@@ -105,3 +105,17 @@ def test_review_endpoint_applies_the_protocol(api: Api) -> None:
     assert body["outcome"] in {"step_up", "discharge", "step_down", "no_change", "needs_answers"}
     assert body["criteria"]
     assert body["reference_id"]
+
+
+def test_review_endpoint_leads_with_the_engines_disagreement_and_lists_scales_to_re_rate(api: Api) -> None:
+    cognitive = [0, 0, 0, 3, 0, 0, 0, 2, 0, 2, 1, 2, 0, 0, 0, 0, 0, 0]  # cluster 3's protocol says stay
+    body = api.as_("clin_a").post("/api/v1/review", json={"current_cluster": 3, "ratings": cognitive}).json()
+    assert body["outcome"] == "no_change"
+    assert (body["engine_check"]["cluster"], body["engine_check"]["transition"]) == (7, "rare")
+    assert body["warnings"][0] == body["engine_check"]["message"]
+    not_known = [0] * 18
+    not_known[6] = 9
+    body = api.as_("clin_a").post("/api/v1/review", json={"current_cluster": 2, "ratings": not_known}).json()
+    assert body["outcome"] == "needs_answers"
+    scale = next(q for q in body["questions"] if q["id"] == "scale_7")
+    assert (scale["kind"], scale["answers"]) == ("not_known", ["0", "1", "2", "3", "4"])

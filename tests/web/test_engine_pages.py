@@ -121,11 +121,37 @@ def test_review_wizard_asks_only_what_the_ratings_cannot_answer(page: Page, web_
     page.click("text=Continue")
     expect(page.locator("h1")).to_contain_text("Step 6: outcome")
     expect(page.locator("main")).to_contain_text("Outcome: step up")
-    expect(page.locator("main")).to_contain_text("Cluster 16")
+    # 16 is the nearest step-up cluster but 3 expected-range scales are off: a clinical decision
+    expect(page.locator("#clinical-decision")).to_contain_text("No listed cluster fits well")
+    expect(page.locator("#clinical-decision")).to_contain_text("Cluster 16")
     page.select_option("#chosen", "12")
     page.click("text=Check this choice")
     expect(page.locator(".nhsuk-inset-text")).to_contain_text("A reason must be recorded")
     screenshot(page, "review-wizard-outcome")
+
+
+def test_review_pages_lead_with_the_engines_disagreement(page: Page, web_url: str) -> None:
+    """Cluster 3 stays valid by its protocol, but today's rating fits 7: a rare move, shown first."""
+    review = "current=3&on=2026-11-23&" + "&".join(
+        f"s{c}={v}" for c, v in zip(SCALE_CODES, [0, 0, 0, 3, 0, 0, 0, 2, 0, 2, 1, 2, 0, 0, 0, 0, 0, 0], strict=True)
+    )
+    for step in ("step_up", "outcome"):
+        page.goto(f"{web_url}/review/step/{step}?{review}&problem_type=B")
+        callout = page.locator("#engine-check")
+        expect(callout).to_contain_text("Today's rating points to cluster 7, not 3")
+        expect(callout).to_contain_text("RARE transition")
+    expect(page.locator("main")).to_contain_text("Outcome: no change")
+    assert axe_violations(page) == []
+
+
+def test_a_scale_rated_9_is_asked_to_be_re_rated(page: Page, web_url: str) -> None:
+    ratings = [0] * 18
+    ratings[6] = 9
+    review = "current=2&on=2026-11-23&" + "&".join(f"s{c}={v}" for c, v in zip(SCALE_CODES, ratings, strict=True))
+    page.goto(f"{web_url}/review/step/step_up?{review}")
+    expect(page.locator("#rerate")).to_contain_text("Scale 7 (Depressed mood) is rated 9")
+    page.click("#rerate a")
+    expect(page.locator("#current")).to_have_value("2")
 
 
 def test_no_serious_accessibility_violations(page: Page, web_url: str) -> None:

@@ -13,7 +13,7 @@ from carecluster.service.nhs import synthetic_nhs_numbers
 from tests.web.conftest import RecordSite, axe_violations, screenshot, sign_in
 
 EXAMPLE = [0, 1, 0, 0, 0, 0, 3, 2, 2, 1, 0, 1, 0, 0, 0, 0, 1, 1]  # suggests cluster 4 (non-psychotic)
-AT_REVIEW = [0, 1, 0, 0, 0, 0, 2, 2, 1, 1, 0, 1, 0, 0, 0, 0, 1, 1]  # cluster 5's step-down criteria met
+AT_REVIEW = [0, 1, 0, 0, 1, 0, 3, 2, 3, 3, 2, 3, 0, 0, 0, 0, 2, 2]  # fits 7 well: cluster 5's step-down met
 NAME = "Robin Journeyperson"
 EARLIER = dt.date.today() - dt.timedelta(days=200)  # cluster 5 is reviewed at least every 6 months
 

@@ -18,7 +18,7 @@ from rich.text import Text
 from carecluster.api import review as api_review
 from carecluster.api import schedule as api_schedule
 from carecluster.cli.common import ReferenceOption, chosen_reference, console, fail
-from carecluster.domain.protocols import ReviewError, ReviewResult
+from carecluster.domain.protocols import ReviewError, ReviewResult, SuggestedCluster
 from carecluster.domain.ratings import RatingError
 from carecluster.domain.schedule import ScheduleError, ScheduleResult
 
@@ -99,28 +99,26 @@ def review_view(result: ReviewResult) -> Group:
                 Text(part.status.replace("_", " "), style=STATUS_STYLE[part.status]),
                 part.reason,
             )
-    parts: list[object] = [Panel(head, expand=False), table]
-    if result.suggested_clusters:
-        suggested = Table(title="Suggested clusters", title_justify="left")
-        for column in ("Cluster", "Title", "Fit", "Orange off", "Transition"):
-            suggested.add_column(column)
-        for s in result.suggested_clusters:
-            suggested.add_row(
-                str(s.cluster),
-                s.label,
-                s.fit.replace("_", " "),
-                str(s.orange_mismatches),
-                s.transition.replace("_", " "),
-            )
-        parts.append(suggested)
-    if result.questions:
+    parts: list[object] = []
+    if result.engine_check is not None:
+        # first and boxed: the protocol's answer must never be read without it
         parts.append(
-            Text(
-                "Questions for the clinician (answer with --fact ID=yes|no|unknown):\n"
-                + "\n".join(f"  {q.id}: {q.text}" for q in result.questions),
-                style="magenta",
+            Panel(
+                Text(result.engine_check.message, style="bold"),
+                title="WARNING: today's rating points to another cluster",
+                border_style="bold red",
+                expand=False,
             )
         )
+    parts += [Panel(head, expand=False), table]
+    for title, clusters in (
+        ("Suggested clusters (today's rating fits them)", result.suggested_clusters),
+        ("No listed cluster fits well - nearest, for a clinical decision", result.nearest_clusters),
+    ):
+        if clusters:
+            parts.append(_clusters_table(title, clusters))
+    if result.questions:
+        parts.append(Text("\n".join(_question_lines(result)), style="magenta"))
     if result.chosen_cluster is not None:
         line = f"Chosen cluster {result.chosen_cluster}: transition {result.transition_likelihood}."
         if result.reason_required:
@@ -136,6 +134,34 @@ def review_view(result: ReviewResult) -> Group:
         )
     )
     return Group(*parts)
+
+
+def _clusters_table(title: str, clusters: list[SuggestedCluster]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("Cluster", "Title", "Fit", "Red breaches", "Orange off", "Transition", "Mismatches"):
+        table.add_column(column)
+    for s in clusters:
+        table.add_row(
+            str(s.cluster),
+            s.label,
+            s.fit.replace("_", " "),
+            str(s.red_breaches),
+            str(s.orange_mismatches),
+            s.transition.replace("_", " "),
+            "; ".join(s.mismatches) or "-",
+        )
+    return table
+
+
+def _question_lines(result: ReviewResult) -> list[str]:
+    """The open questions, each with how to answer it from the command line."""
+    lines = ["Open questions:"]
+    for q in result.questions:
+        if q.kind == "not_known":
+            lines.append(f"  {q.id}: {q.text} (change it in the RATINGS argument)")
+        else:
+            lines.append(f"  {q.id}: {q.text} (answer with --fact {q.id}=yes|no)")
+    return lines
 
 
 def schedule_view(result: ScheduleResult) -> Text:

@@ -71,7 +71,7 @@ def review_start(request: Request) -> HTMLResponse:
         dt.date.fromisoformat(on)
     except ValueError:
         errors["on"] = "Enter the review date as YYYY-MM-DD"
-    if submitted and not errors:
+    if submitted and not errors and "edit" not in params:  # edit=1: back to the form to re-rate
         return review_step(request, "step_up")
     return render(
         request,
@@ -163,6 +163,7 @@ def _step_page(
         params.pop("advance")
     criteria = [c for c in result.criteria if c.step == step]
     questions = [c for c in criteria if c.question] + [p for c in criteria for p in c.parts if p.question]
+    rate_scales = [q for q in result.questions if q.kind == "not_known"] if result.decided_at_step == step else []
     user = getattr(request.state, "user", None)
     su = params.get("su", "")
     default_record = chosen or (str(result.suggested_clusters[0].cluster) if result.suggested_clusters else current)
@@ -177,6 +178,7 @@ def _step_page(
         result=result,
         criteria=criteria,
         questions=questions,
+        rate_scales=rate_scales,
         answers=_answers(params),
         facts=reference.protocols.facts,
         carry=_carry(params),

@@ -225,6 +225,8 @@ def _timeline(
         )
     for r in reviews:
         lines = [f"Outcome: {r.result.get('outcome_text') or r.outcome.replace('_', ' ')}"]
+        if (r.result.get("engine_check") or {}).get("message"):
+            lines.append(f"Warning: {r.result['engine_check']['message']}")
         if r.chosen_cluster is not None:
             lines.append(f"Chosen cluster {r.chosen_cluster}")
         if r.reason:
