@@ -196,7 +196,7 @@ def test_chosen_cluster_likelihood_and_reasons() -> None:
     assert rare.transition_likelihood == "rare"
     assert rare.reason_required
     assert any("rare" in why for why in rare.reason_required_because)
-    assert any("red (must score) rule of cluster 18 (scale 4)" in why for why in rare.reason_required_because)
+    assert any("red (must score) rule of cluster 18's grid (scale 4)" in why for why in rare.reason_required_because)
 
 
 def test_invalid_review_input() -> None:

@@ -33,8 +33,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from carecluster.domain.allocation import allocate, compile_reference
+from carecluster.domain.grid_fit import evaluate
 from carecluster.domain.ranking import NUMBER_BITS, field_of, fit_of
 from carecluster.domain.ratings import Ratings
+from carecluster.domain.reasons import reasons_due, transition_likelihood
 from carecluster.domain.results import Finding, Question
 from carecluster.domain.schedule import add_duration
 from carecluster.reference.models import NOT_KNOWN, SCALE_CODES, Criterion, Duration, ReferenceSet
@@ -205,11 +207,6 @@ def fits_well(fit: str, orange_mismatches: int) -> bool:
     return fit in CONFIRMED and orange_mismatches <= MOVE_ORANGE_TOLERANCE
 
 
-def _key_fits_well(key: int) -> bool:
-    """`fits_well` read off a packed rank key."""
-    return fits_well(fit_of(key), field_of(key, "orange_mismatches"))
-
-
 @dataclass(frozen=True, slots=True)
 class _Point:
     """One dated rating of a period; `on` is None for today's rating without a review date."""
@@ -281,6 +278,22 @@ class _Context:
     def keys(self, ratings: Ratings) -> dict[int, int]:
         return dict(zip(self.compiled.ranking.numbers, self.compiled.ranking.keys(ratings.values), strict=True))
 
+    def verdicts(self, ratings: Ratings, keys: Mapping[int, int]) -> dict[int, tuple[str, int]]:
+        """Each cluster's fit and expected-range mismatches for a rating, the booklet's way.
+
+        Without 9s they are read off the rank keys. With 9s the keys rank each cluster at its best
+        over the ratings the 9s could be, so a red scale rated 9 would look confirmed: the grids
+        are then evaluated with 9 as a range, which says "unconfirmed" where a red scale is not
+        known, and a move is never named on a rating that only might fit.
+        """
+        if NOT_KNOWN not in ratings.values:
+            return {n: (fit_of(k), field_of(k, "orange_mismatches")) for n, k in keys.items()}
+        out: dict[int, tuple[str, int]] = {}
+        for n in keys:
+            fit = evaluate(self.compiled.by_number[n].rows, ratings.values)
+            out[n] = (fit.fit, len(fit.orange_mismatches))
+        return out
+
     def profile_fit(self, ratings: Ratings, clusters: tuple[int, ...], better_than_current: bool) -> _ProfileFit:
         """How one rating fits the listed clusters.
 
@@ -288,12 +301,13 @@ class _Context:
         one: grids overlap, and a rating that fits both equally leaves the current allocation valid.
         """
         keys = self.keys(ratings)
+        verdict = self.verdicts(ratings, keys)
         listed = sorted((n for n in clusters if n in keys), key=keys.__getitem__)
-        well = [n for n in listed if _key_fits_well(keys[n])]
-        loose = [n for n in listed if fit_of(keys[n]) in CONFIRMED and n not in well]
-        unconfirmed = [n for n in listed if fit_of(keys[n]) == "unconfirmed"]
+        well = [n for n in listed if fits_well(*verdict[n])]
+        loose = [n for n in listed if verdict[n][0] in CONFIRMED and n not in well]
+        unconfirmed = [n for n in listed if verdict[n][0] == "unconfirmed"]
         current_key = keys.get(self.current)
-        if not better_than_current or current_key is None or fit_of(current_key) not in CONFIRMED:
+        if not better_than_current or current_key is None or verdict[self.current][0] not in CONFIRMED:
             return _ProfileFit(well, [], loose, unconfirmed)
         rank = current_key >> NUMBER_BITS
         better = [n for n in well if keys[n] >> NUMBER_BITS < rank]
@@ -761,13 +775,16 @@ def _move_options(
     no worse than the current one (a step that today's rating contradicts is never named).
     """
     keys = ctx.keys(ratings)
+    verdict = ctx.verdicts(ratings, keys)
     current_key = keys.get(ctx.current)
-    current_rank = current_key >> NUMBER_BITS if current_key is not None and fit_of(current_key) in CONFIRMED else None
+    current_rank = (
+        current_key >> NUMBER_BITS if current_key is not None and verdict[ctx.current][0] in CONFIRMED else None
+    )
     described = _describe(ratings, pool, ctx)
     named = [
         s
         for s in described
-        if _key_fits_well(keys[s.cluster]) and (current_rank is None or keys[s.cluster] >> NUMBER_BITS <= current_rank)
+        if fits_well(*verdict[s.cluster]) and (current_rank is None or keys[s.cluster] >> NUMBER_BITS <= current_rank)
     ]
     if named:
         return named, []
@@ -782,11 +799,12 @@ def engine_check(ratings: Ratings, suggested: int, ctx: _Context, named: Sequenc
     if suggested == ctx.current:
         return None
     keys = ctx.keys(ratings)
+    verdict = ctx.verdicts(ratings, keys)
 
     def fit(number: int) -> tuple[str, int]:
         if number not in keys:
             return "none", 0
-        return fit_of(keys[number]), field_of(keys[number], "orange_mismatches")
+        return verdict[number]
 
     label = ctx.reference.cluster(suggested).title
     engine_fit, engine_off = fit(suggested)
@@ -833,23 +851,18 @@ def _choice(
 ) -> tuple[str | None, bool, list[str]]:
     if chosen is None:
         return None, False, []
-    because: list[str] = []
-    transitions = reference.cluster(current).transitions
-    if chosen == current:
-        likelihood = "same"
-    elif transitions is None:
-        likelihood = "not_listed"
-    else:
-        likelihood = transitions.likelihood(chosen)
-    if likelihood == "rare":
-        because.append(f"the booklet rates a move from cluster {current} to {chosen} as rare")
-    if likelihood == "not_listed" and chosen != 0:
-        because.append(f"the booklet lists no move from cluster {current} to {chosen}")
-    if chosen != 0:
-        fit = allocate(ratings, None, reference, within=(chosen,)).candidates[0]
-        if fit.fit == "excluded":
-            scales = ", ".join(f.scale for f in fit.red_breaches)
-            because.append(f"the new rating breaks a red (must score) rule of cluster {chosen} (scale {scales})")
+    # the rules shared with every allocation (rare or unlisted move, red breach): one definition
+    likelihood = transition_likelihood(current, chosen, reference) if current != 0 else "not_listed"
+    breaches = allocate(ratings, None, reference, within=(chosen,)).candidates[0].red_breaches if chosen else []
+    due = reasons_due(
+        chosen=chosen,
+        suggested=None,
+        previous=current,
+        chosen_excluded=bool(breaches),
+        reference=reference,
+        breached_scales=[f.scale for f in breaches],
+    )
+    because: list[str] = [reason.text for reason in due]
     if outcome == "no_change" and chosen != current:
         because.append("the protocol found no criteria met for a change of cluster")
     elif outcome == "needs_answers" and chosen != current:

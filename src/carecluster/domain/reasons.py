@@ -9,6 +9,7 @@ booklet lists every expected move, so an unlisted one is at least as unusual as 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,11 +44,12 @@ def reasons_due(
     previous: int | None,
     chosen_excluded: bool,
     reference: ReferenceSet,
+    breached_scales: Sequence[str] = (),
 ) -> list[ReasonDue]:
     """Every reason a written reason is due for `chosen` (empty when none is).
 
     `suggested`: the engine's answer (None where no suggestion applies); `chosen_excluded`: the
-    chosen cluster's grid has a red breach for these ratings.
+    chosen cluster's grid has a red breach for these ratings (on `breached_scales`, when known).
     """
     due: list[ReasonDue] = []
     if suggested is not None and chosen != suggested:
@@ -55,7 +57,10 @@ def reasons_due(
             ReasonDue("differs_from_suggestion", f"cluster {chosen} differs from the suggested cluster {suggested}")
         )
     if chosen_excluded:
-        due.append(ReasonDue("red_breach", f"these ratings break a red (must score) rule of cluster {chosen}'s grid"))
+        where = f" (scale {', '.join(breached_scales)})" if breached_scales else ""
+        due.append(
+            ReasonDue("red_breach", f"these ratings break a red (must score) rule of cluster {chosen}'s grid{where}")
+        )
     if previous is not None and previous != 0:
         likelihood = transition_likelihood(previous, chosen, reference)
         if likelihood == "rare":
