@@ -52,6 +52,29 @@ def test_allocate_json_is_the_contract() -> None:
     assert {"cluster", "label", "fit", "red_breaches", "orange_mismatches"} <= set(data["candidates"][0])
 
 
+PSYCHOSIS = "1,0,0,1,1,3,2,0,3,3,2,3,0,1,0,0,2,3"
+
+
+def test_allocate_shows_open_questions_and_takes_answers(tmp_path: Path) -> None:
+    asked = run("allocate", PSYCHOSIS, "--super-class", "psychotic")
+    assert asked.exit_code == 0, asked.output
+    assert "[needs answers]" in asked.output
+    assert "Open questions" in asked.output
+    assert "--fact first_presentation_psychosis=yes" in asked.output
+    answered = json.loads(
+        run("allocate", PSYCHOSIS, "-s", "psychotic", "--fact", "first_presentation_psychosis=no", "--json").stdout
+    )
+    assert answered["status"] == "suggested"
+    assert answered["facts"] == {"first_presentation_psychosis": False}
+    assert answered["questions"] == []
+    path = tmp_path / "r.json"
+    path.write_text(
+        json.dumps({"ratings": PSYCHOSIS, "super_class": "psychotic", "facts": {"first_presentation_psychosis": "yes"}})
+    )
+    from_file = json.loads(run("allocate", "--file", str(path), "--json").stdout)
+    assert from_file["facts"] == {"first_presentation_psychosis": True}
+
+
 def test_allocate_from_a_file(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     codes = [str(n) for n in range(1, 14)] + list("ABCDE")
@@ -72,6 +95,9 @@ def test_allocate_from_a_file(tmp_path: Path) -> None:
         (["allocate", EXAMPLE, "--problem-type", "Q"], "scale 8 problem type: 'Q' is not one of A-J"),
         (["allocate", EXAMPLE, "--heading", "X1"], "unknown decision-tree heading"),
         (["allocate"], "no ratings given"),
+        (["allocate", EXAMPLE, "--fact", "first=yes"], "unknown question 'first'; questions that take an answer"),
+        (["allocate", EXAMPLE, "--fact", "treated_for_years=maybe"], "answer 'maybe' is not yes or no"),
+        (["allocate", EXAMPLE, "--fact", "treated_for_years"], "write it as ID=yes or ID=no"),
         (["clusters", "22"], "cluster 22 does not exist"),
     ],
 )
