@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from carecluster.reports.charts import REFERENCE_FILL, bar_chart, heat_map, line_chart
 from carecluster.reports.models import Cell, Drill, Group, Measure, Report, Table
+from carecluster.spreadsheet import safe_row
 
 
 class Link(Protocol):
@@ -56,9 +57,24 @@ def measure_rows(report: Report) -> list[list[Cell]]:
 MEASURE_COLUMNS = ["measure", "label", "dimension", "key", "group", "numerator", "denominator", "share", "mean_value"]
 
 
+class _SafeWriter:
+    """A csv writer whose every cell goes through `safe_cell`: names and free text typed by users
+    reach these files, and a spreadsheet must show them, never run them."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Sequence[Any]) -> None:
+        self._writer.writerow(safe_row(row))
+
+    def writerows(self, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def to_csv(report: Report) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerow([f"# {report.title}: {_period(report)}; reference set {report.reference}"])
     for note in report.notes:
         writer.writerow([f"# {note}"])
@@ -78,7 +94,7 @@ DRILL_COLUMNS = ["service_user_id", "name", "nhs_number", "team", "clinician", "
 
 def drill_csv(drill: Drill) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerow(DRILL_COLUMNS)
     for r in drill.rows:
         writer.writerow(

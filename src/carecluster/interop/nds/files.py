@@ -27,6 +27,7 @@ from carecluster.interop.nds.rows import (
 )
 from carecluster.interop.records import AssessmentRecord, ClusterAssignmentPeriod
 from carecluster.reference.models import ReferenceSet
+from carecluster.spreadsheet import restore_cell, safe_cell
 
 
 def file_name(table: str) -> str:
@@ -34,10 +35,11 @@ def file_name(table: str) -> str:
 
 
 def to_csv(table: str, rows: Iterable[Row]) -> str:
+    """One table as CSV; text a spreadsheet would evaluate is escaped (`carecluster.spreadsheet`)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields.COLUMNS[table], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -65,7 +67,7 @@ def from_csv(table: str, text: str, source: str | None = None) -> list[Row]:
     for line, raw in enumerate(reader, start=2):
         if None in raw:
             raise NdsError([Issue("more values than fields", f"{source} line {line}", "structure")])
-        rows.append({key.strip(): (value or "") for key, value in raw.items()})
+        rows.append({key.strip(): restore_cell(value or "") for key, value in raw.items()})
     return rows
 
 
