@@ -152,7 +152,7 @@ def test_failed_sign_ins_are_rate_limited_with_a_message(record_site: RecordSite
             assert 'value="no.such.user"' in response.text
         response = client.post("/sign-in", data={"username": "no.such.user", "password": "guess-guess"})
         assert response.status_code == 422
-        assert "Too many failed logins: try again in" in response.text
+        assert "Too many failed sign-ins from this address: try again in" in response.text
 
 
 def test_a_sign_in_posted_from_another_site_is_refused(record_site: RecordSite) -> None:

@@ -16,7 +16,6 @@ from sqlalchemy.exc import DataError
 from carecluster import __version__
 from carecluster.api import resolve_reference
 from carecluster.service.errors import Invalid, RateLimited, ServiceError
-from carecluster.service.security import LoginLimiter
 from carecluster.store.db import Database, database_url
 from carecluster.store.migrate import ensure_schema
 
@@ -88,7 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(url)
     app.state.reference = resolve_reference(settings.reference)
-    app.state.limiter = LoginLimiter()
     _errors(app)
     from carecluster.http.limits import BodySizeLimit
 

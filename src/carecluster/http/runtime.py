@@ -18,7 +18,7 @@ from carecluster.reference.models import ReferenceSet
 from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Forbidden, Unauthorised
 from carecluster.service.idempotency import body_digest, remember, replay
-from carecluster.service.security import Actor, LoginLimiter, authenticate
+from carecluster.service.security import Actor, authenticate
 from carecluster.store.db import Database
 
 SESSION_COOKIE = "carecluster_session"
@@ -33,10 +33,6 @@ def database(request: Request) -> Database:
 
 def reference(request: Request) -> ReferenceSet:
     return request.app.state.reference
-
-
-def limiter(request: Request) -> LoginLimiter:
-    return request.app.state.limiter
 
 
 def client_of(request: Request) -> str:

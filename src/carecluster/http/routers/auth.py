@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from carecluster.http.runtime import SESSION_COOKIE, CurrentActor, client_of, database, limiter, oauth2, run
+from carecluster.http.runtime import SESSION_COOKIE, CurrentActor, client_of, database, oauth2, run
 from carecluster.service import people
 from carecluster.service.schemas import UserOut
 from carecluster.service.security import TOKEN_HOURS, login, logout
@@ -26,16 +26,14 @@ class TokenOut(BaseModel):
 @router.post("/token", response_model=TokenOut)
 def token(request: Request, form: Form) -> TokenOut:
     """OAuth2 password flow. Failed logins are rate-limited (429) and repeated failures lock the account."""
-    issued, _user = login(database(request), limiter(request), form.username, form.password, client_of(request))
+    issued, _user = login(database(request), form.username, form.password, client_of(request))
     return TokenOut(access_token=issued, expires_in=TOKEN_HOURS * 3600)
 
 
 @router.post("/session", status_code=204)
 def session_login(request: Request, response: Response, form: Form) -> None:
     """Sign in for the web pages: sets an HttpOnly, SameSite=Lax session cookie."""
-    issued, _user = login(
-        database(request), limiter(request), form.username, form.password, client_of(request), kind="session"
-    )
+    issued, _user = login(database(request), form.username, form.password, client_of(request), kind="session")
     response.set_cookie(
         SESSION_COOKIE,
         issued,
