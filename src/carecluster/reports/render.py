@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from html import escape
+from importlib import resources
 from typing import Any, Protocol
 
 from carecluster.reports.charts import REFERENCE_FILL, bar_chart, heat_map, line_chart
@@ -213,22 +214,9 @@ def to_xlsx(report: Report) -> bytes:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-CSS = """
-.cc-report{font-family:Arial,Helvetica,sans-serif;color:#212b32;line-height:1.4}
-.cc-report h2{margin-top:1.5em;border-bottom:2px solid #005eb8;padding-bottom:.2em}
-.cc-report table{border-collapse:collapse;margin:.5em 0 1em;font-size:14px}
-.cc-report th,.cc-report td{border:1px solid #d8dde0;padding:3px 7px;text-align:left;vertical-align:top}
-.cc-report td.cc-num{text-align:right;font-variant-numeric:tabular-nums}
-.cc-report caption{text-align:left;font-weight:bold;padding:.3em 0}
-.cc-headline{font-size:18px}.cc-headline strong{font-size:26px;color:#005eb8}
-.cc-meta,.cc-note{color:#4c6272}
-.cc-ref-must{background:#f7d4d1}.cc-ref-expected{background:#fde3bd}.cc-ref-may{background:#fff7c2}
-.cc-ref-nodata{background:#e8edee}.cc-rare{background:#fde3bd}.cc-not_listed{background:#f7d4d1}
-.cc-drift{font-weight:bold;color:#a00f0f}
-.cc-legend span{display:inline-block;padding:0 6px;margin-right:6px;border:1px solid #d8dde0}
-.cc-chart{display:block;margin:.5em 0}
-@media print{.cc-report section{break-inside:avoid}.cc-noprint{display:none}a{color:inherit;text-decoration:none}}
-"""
+CSS = (resources.files("carecluster.web") / "static" / "report.css").read_text(encoding="utf-8")
+"""The reports' style sheet: served as /static/report.css to the dashboards (the pages' Content
+Security Policy allows no inline style) and written inline into the self-contained HTML file."""
 
 
 def _fmt(value: Cell, percent: bool = False) -> str:
@@ -341,8 +329,8 @@ def _table_html(t: Table, link: Link | None = None) -> str:
         out.append(f'<p class="cc-note">{escape(t.note)}</p>')
     if t.chart == "heatmap" and t.shading:
         legend = "".join(
-            f'<span style="background:{fill}">{escape(name)}</span>'
-            for name, fill in (("red: must", REFERENCE_FILL["must"]), ("orange: expected", REFERENCE_FILL["expected"]))
+            f'<span class="cc-key-{key}">{escape(name)}</span>'
+            for name, key in (("red: must", "must"), ("orange: expected", "expected"))
         )
         if any(m in ("must", "expected", "may") for row in t.shading for m in row if m):
             out.append(f'<p class="cc-legend">Band at the top of each cell: the reference colour. {legend}</p>')

@@ -28,6 +28,7 @@ from carecluster.interop.nds.rows import (
 from carecluster.interop.records import AssessmentRecord, ClusterAssignmentPeriod
 from carecluster.reference.models import ReferenceSet
 from carecluster.spreadsheet import restore_cell, safe_cell
+from carecluster.store.private import write_private
 
 
 def file_name(table: str) -> str:
@@ -125,7 +126,7 @@ def write_directory(
     written = []
     for table, text in export_tables(records, periods, reference).items():
         path = directory / file_name(table)
-        path.write_text(text, encoding="utf-8")
+        write_private(path, text)
         written.append(path)
     return written
 
