@@ -198,6 +198,7 @@ def list_service_users(
 
 def amend_service_user(ctx: Context, record_id: str, data: ServiceUserAmend) -> ServiceUserOut:
     old = _service_user(ctx, record_id, write=True, lock=True)
+    ctx.check_version(old, "service user")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     team_id = changes.get("team_id", old.team_id)
     if "team_id" in changes:
@@ -292,6 +293,7 @@ def open_episode(ctx: Context, service_user_id: str) -> Episode | None:
 
 def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend) -> EpisodeOut:
     old, su = _child(ctx, Episode, record_id, write=True)
+    ctx.check_version(old, "episode")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     referral = changes.get("referral_date", old.referral_date)
     discharge = changes.get("discharge_date", old.discharge_date)
@@ -473,6 +475,7 @@ def amend_assessment(ctx: Context, record_id: str, data: AssessmentAmend) -> Ass
     so that no stored suggestion ever disagrees with the ratings it was computed from.
     """
     old, su = _child(ctx, Assessment, record_id, write=True)
+    ctx.check_version(old, "assessment")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     if "clustering_event" in changes and changes["clustering_event"] is not None:
         changes["clustering_event"] = changes["clustering_event"].value
@@ -486,6 +489,8 @@ def amend_assessment(ctx: Context, record_id: str, data: AssessmentAmend) -> Ass
 def choose_cluster(ctx: Context, allocation_id: str, data: ChoiceIn) -> AllocationOut:
     """The clinician's choice, made or changed after the assessment: a new allocation version."""
     old, su = _child(ctx, Allocation, allocation_id, write=True)
+    if old.chosen_cluster is not None or ctx.expected_version is not None:
+        ctx.check_version(old, "allocation")  # changing a choice is an amendment; the first choice is not
     if old.chosen_cluster is not None and not data.amend_reason:
         raise Invalid.field(
             ("body", "amend_reason"), f"cluster {old.chosen_cluster} was already chosen: say why it changes"
@@ -518,6 +523,7 @@ def amend_period(ctx: Context, record_id: str, data: PeriodAmend) -> PeriodOut:
     """Correct an assignment period's dates (e.g. for the national data set); its cluster comes
     from its allocation and changes only by choosing again."""
     old, su = _child(ctx, AssignmentPeriod, record_id, write=True)
+    ctx.check_version(old, "assignment period")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     start = changes.get("start_date") or old.start_date
     end = changes.get("end_date", old.end_date)
@@ -599,6 +605,7 @@ def amend_review(ctx: Context, record_id: str, data: ReviewAmend) -> ReviewOut:
     """Correct the reason recorded at review. The ratings, answers and outcome stay as reviewed:
     a different answer is a new review."""
     old, su = _child(ctx, Review, record_id, write=True)
+    ctx.check_version(old, "review")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     if old.result.get("reason_required") and not (changes.get("reason", old.reason) or "").strip():
         raise Invalid.field(("body", "reason"), "this review's choice needs a reason")
