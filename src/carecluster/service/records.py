@@ -184,7 +184,7 @@ def list_service_users(
     if nhs_number:
         query = query.where(ServiceUser.nhs_number == nhs_number.replace(" ", ""))
     if name:
-        query = query.where(func.lower(ServiceUser.name).contains(name.lower()))
+        query = query.where(func.lower(ServiceUser.name).contains(name.lower(), autoescape=True))  # % and _ are literal
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(ctx.session.scalars(query.order_by(ServiceUser.name, ServiceUser.row_id).limit(limit).offset(offset)))
     ctx.audit(

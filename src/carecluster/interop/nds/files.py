@@ -48,7 +48,10 @@ def from_csv(table: str, text: str, source: str | None = None) -> list[Row]:
     """Rows of one table's CSV text; the header is checked against the table's fields."""
     source = source or file_name(table)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        raise NdsError([Issue(f"not readable as CSV: {error}", f"{source} line 1", "structure")]) from None
     known, required = fields.COLUMNS[table], fields.REQUIRED[table]
     issues = [
         Issue(f"unknown field {name!r}", f"{source} line 1, {name}", "structure")
@@ -65,10 +68,14 @@ def from_csv(table: str, text: str, source: str | None = None) -> list[Row]:
     if issues:
         raise NdsError(issues)
     rows = []
-    for line, raw in enumerate(reader, start=2):
-        if None in raw:
-            raise NdsError([Issue("more values than fields", f"{source} line {line}", "structure")])
-        rows.append({key.strip(): restore_cell(value or "") for key, value in raw.items()})
+    line = 1
+    try:
+        for line, raw in enumerate(reader, start=2):
+            if None in raw:
+                raise NdsError([Issue("more values than fields", f"{source} line {line}", "structure")])
+            rows.append({key.strip(): restore_cell(value or "") for key, value in raw.items()})
+    except csv.Error as error:  # an oversized field, a stray quote at the end of the file
+        raise NdsError([Issue(f"not readable as CSV: {error}", f"{source} line {line + 1}", "structure")]) from None
     return rows
 
 
@@ -131,10 +138,20 @@ def write_directory(
     return written
 
 
+def _text_of(path: Path) -> str:
+    """A file's UTF-8 text, or an NdsError naming the file and the line that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise NdsError([Issue("not UTF-8 text", f"{path.name} line {line}", "structure")]) from None
+
+
 def read_directory(directory: Path, reference: ReferenceSet) -> NdsData:
     texts = {}
     for table in fields.TABLES:
         path = directory / file_name(table)
         if path.exists():
-            texts[table] = path.read_text(encoding="utf-8")
+            texts[table] = _text_of(path)
     return import_tables(texts, reference)
