@@ -6,6 +6,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -126,6 +127,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from carecluster.web import mount_web
 
     mount_web(app)  # the server-rendered pages share this app, its database and its sign-in
+
+    from carecluster.http.openapi import document_statuses
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, with every refusal and file type the API answers with."""
+        if app.openapi_schema is None:
+            document_statuses(generate())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Form as FormField
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
@@ -14,7 +15,23 @@ from carecluster.service.schemas import UserOut
 from carecluster.service.security import TOKEN_HOURS, login, logout
 
 router = APIRouter(tags=["authentication"])
-Form = Annotated[OAuth2PasswordRequestForm, Depends()]
+
+
+class SignInForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form, saying in the schema what the service requires: a username and a
+    password that are not empty (an empty field is refused with 422 as missing)."""
+
+    def __init__(
+        self,
+        username: Annotated[str, FormField(min_length=1, max_length=200)],
+        password: Annotated[str, FormField(min_length=1, max_length=1000, json_schema_extra={"format": "password"})],
+        grant_type: Annotated[str | None, FormField()] = None,
+        scope: Annotated[str, FormField()] = "",
+    ) -> None:
+        super().__init__(username=username, password=password, grant_type=grant_type, scope=scope)
+
+
+Form = Annotated[SignInForm, Depends()]
 
 
 class TokenOut(BaseModel):
