@@ -97,7 +97,8 @@ async def write_until_killed(
     server: ServerProcess, token: str, sus: list[str], ack: Acknowledged, writers: int, kill_after: float, seed: int
 ) -> None:
     stop = asyncio.Event()
-    headers = {"Authorization": f"Bearer {token}"}
+    # `If-Match: *`: writers amend whatever version is current (crash safety, not concurrency, is tested here).
+    headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
     async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=30) as client:
         tasks = [asyncio.create_task(_writer(client, sus, ack, random.Random(seed + i), stop)) for i in range(writers)]
         await asyncio.sleep(kill_after)
@@ -251,7 +252,7 @@ def run_crashes(
                         after = client.post(
                             f"/api/v1/service-users/{sus[0]}/amendments",
                             json={"name": "After Restart", "amend_reason": "write after the crash"},
-                            headers={"Authorization": f"Bearer {token}"},
+                            headers={"Authorization": f"Bearer {token}", "If-Match": "*"},
                         )
                     if after.status_code != 201:
                         problems.append(f"write after restart failed: {after.status_code} {after.text[:200]}")

@@ -63,8 +63,12 @@ class Api:
             response = self.login(who)
             assert response.status_code == 200, response.text
             token = response.json()["access_token"]
+            # `If-Match: *` - these shared clients amend whatever version is current; the tests of
+            # optimistic concurrency (tests/http/test_concurrency.py) use clients without it.
             self.clients[who] = httpx.Client(
-                base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+                base_url=self.base_url,
+                headers={"Authorization": f"Bearer {token}", "If-Match": "*"},
+                timeout=30,
             )
         return self.clients[who]
 

@@ -414,3 +414,21 @@ def test_answers_given_with_the_rating_are_stored_with_it(api: Api) -> None:
     refused = assess(api, su, facts={"first_presentation_psychosis": "perhaps"})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "facts"]
+
+
+def test_name_search_treats_like_wildcards_as_letters(api: Api) -> None:
+    """`?name=%` matched every service user on the old code (LIKE wildcards were not escaped)."""
+    marker = nhs_number()
+    api.service_user(name=f"Percent 100% {marker}")
+    api.service_user(name=f"Under_score {marker}")
+    api.service_user(name=f"Plain Person {marker}")
+    client = api.as_("clin_a")
+
+    def found(text: str) -> list[str]:
+        items = client.get("/api/v1/service-users", params={"name": text, "limit": 500}).json()["items"]
+        return sorted(i["name"] for i in items if marker in i["name"])
+
+    assert found("%") == [f"Percent 100% {marker}"]
+    assert found("_") == [f"Under_score {marker}"]
+    assert found(f"% {marker}") == [f"Percent 100% {marker}"]
+    assert len(found(marker)) == 3

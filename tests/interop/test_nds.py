@@ -179,3 +179,11 @@ def test_files_from_elsewhere_without_our_columns_still_load(record, reference) 
         import_tables(tables, reference)
     assert "the scale is not named (cc_ScaleCode or CodedAssToolType)" in str(caught.value.issues[0])
     assert str(caught.value.issues[0]).startswith("MHS802ClusterAssess line 14, cc_ScaleCode")
+
+
+def test_a_formula_in_a_rater_name_is_written_inert_and_read_back_as_typed(record, reference) -> None:
+    hostile = record.model_copy(update={"rater": record.rater.model_copy(update={"name": '=HYPERLINK("http://x")'})})
+    tables = export_tables([hostile], [], reference)
+    (row,) = _rows(tables[fields.CLUSTER_TOOL])
+    assert row["cc_RaterName"] == '\'=HYPERLINK("http://x")'
+    assert import_tables(tables, reference).records == [hostile]

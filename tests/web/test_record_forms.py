@@ -93,3 +93,31 @@ def test_a_reason_too_short_is_named_and_kept(clinician: httpx.Client) -> None:
     assert "Enter a reason of at least 3 characters" in response.text
     assert ">no</textarea>" in response.text
     assert '<option value="1" selected>' in response.text
+
+
+def test_a_choice_changed_since_the_form_was_opened_is_not_overwritten(clinician: httpx.Client) -> None:
+    """Two tabs open one allocation; the first saves; the second is shown what changed, saves nothing."""
+    records = re.findall(r'href="(/service-users/[0-9a-f]{32})"', clinician.get("/service-users").text)
+    pages = (clinician.get(r).text for r in records)
+    allocation = next(m.group(1) for p in pages if (m := re.search(r'href="(/allocations/[0-9a-f]{32})"', p)))
+    opened = clinician.get(allocation).text
+    version = re.search(r'name="version" value="(\d+)"', opened)
+    assert version, "the choice form carries the version it was opened on"
+    token = _token(clinician)
+    why = {"reason": "Needs are more severe", "amend_reason": "second opinion"}
+    first = clinician.post(
+        f"{allocation}/choice",
+        data={"csrf_token": token, "version": version.group(1), "chosen_cluster": "5", **why},
+    )
+    assert first.status_code == 303, first.text
+    second = clinician.post(
+        f"{allocation}/choice",
+        data={"csrf_token": token, "version": version.group(1), "chosen_cluster": "6", **why},
+    )
+    assert second.status_code == 409
+    assert "changed while you were editing it" in second.text
+    assert "Nothing was saved" in second.text
+    assert re.search(r"chosen cluster</td><td[^>]*>[^<]*</td><td[^>]*>5</td>", second.text)
+    assert "second opinion" in second.text  # who changed it and why, and what this user typed
+    reopened = clinician.get(allocation).text
+    assert '<option value="5" selected>' in reopened

@@ -152,7 +152,7 @@ def test_failed_sign_ins_are_rate_limited_with_a_message(record_site: RecordSite
             assert 'value="no.such.user"' in response.text
         response = client.post("/sign-in", data={"username": "no.such.user", "password": "guess-guess"})
         assert response.status_code == 422
-        assert "Too many failed logins: try again in" in response.text
+        assert "Too many failed sign-ins from this address: try again in" in response.text
 
 
 def test_a_sign_in_posted_from_another_site_is_refused(record_site: RecordSite) -> None:
@@ -164,3 +164,19 @@ def test_a_sign_in_posted_from_another_site_is_refused(record_site: RecordSite) 
         )
         assert response.status_code == 403
         assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
+
+
+def test_the_admin_page_lists_account_changes_with_what_changed(record_site: RecordSite) -> None:
+    with signed_in(record_site, "demo.admin") as admin:
+        token = csrf_of(admin, "/admin/users")
+        users = admin.get("/admin/users").text
+        ids = re.findall(r'action="/admin/users/(\d+)/active"', users)
+        assert ids
+        assert admin.post(f"/admin/users/{ids[0]}/active", data={"csrf_token": token, "active": "1"}).status_code == 303
+        page = admin.get("/admin/changes")
+        assert page.status_code == 200
+        assert "Account changes" in page.text
+        assert f"user {ids[0]}" in page.text
+        assert "demo.admin" in page.text
+    with signed_in(record_site, "demo.clinician") as clinician:
+        assert clinician.get("/admin/changes").status_code == 403

@@ -30,6 +30,7 @@ from carecluster.interop.fhir import from_resource, mhct_questionnaire, to_bundl
 from carecluster.interop.nds import read_directory, write_directory
 from carecluster.interop.nds.fields import TABLES
 from carecluster.interop.nds.files import file_name
+from carecluster.store.private import write_private
 
 if TYPE_CHECKING:
     from carecluster.reference.models import ReferenceSet
@@ -45,7 +46,7 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        write_private(output, text if text.endswith("\n") else text + "\n")
         err_console.print(f"wrote {output}", markup=False)
 
 
@@ -279,7 +280,7 @@ def nds_export(
         tables = _in_database(database, as_user, ref, export_from_database)
         output.mkdir(parents=True, exist_ok=True)
         for table, text in tables.items():
-            (output / file_name(table)).write_text(text, encoding="utf-8")
+            write_private(output / file_name(table), text)
             console.print(f"wrote {output / file_name(table)}", markup=False)
         return
     assessments = _json_lines(records, AssessmentRecord) if records else []
@@ -329,9 +330,9 @@ def nds_import(
     except InteropError as error:
         _reject(error, outcome=False)
     if records is not None:
-        records.write_text("".join(r.model_dump_json() + "\n" for r in data.records), encoding="utf-8")
+        write_private(records, "".join(r.model_dump_json() + "\n" for r in data.records))
     if periods is not None:
-        periods.write_text("".join(p.model_dump_json() + "\n" for p in data.periods), encoding="utf-8")
+        write_private(periods, "".join(p.model_dump_json() + "\n" for p in data.periods))
     console.print(f"{len(data.records)} assessment(s), {len(data.periods)} assignment period(s): valid")
 
 

@@ -19,6 +19,7 @@ from carecluster.reports import REPORTS, Filters, build_report
 from carecluster.reports.render import FORMATS, render
 from carecluster.store.db import Database, database_url
 from carecluster.store.models import Team
+from carecluster.store.private import write_private
 
 
 def _day(value: str, option: str) -> date:
@@ -80,7 +81,7 @@ def report(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        output.write_bytes(data)
+        write_private(output, data)
         typer.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
 
 

@@ -43,11 +43,19 @@ def serve(
     typer.echo(f"carecluster: database {url if is_sqlite(url) else url.split('@')[-1]}")
     if workers > 1:
         os.environ["CARECLUSTER_DATABASE_URL"] = url
-        uvicorn.run("carecluster.http.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run(
+            "carecluster.http.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            proxy_headers=False,  # the app believes only $CARECLUSTER_TRUSTED_PROXIES (Settings)
+        )
         return
     from carecluster.http import Settings, create_app
 
-    uvicorn.run(create_app(Settings(database_url=url, migrate=False)), host=host, port=port, log_level="warning")
+    app = create_app(Settings(database_url=url, migrate=False))
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 def demo_data(

@@ -6,6 +6,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,9 +17,19 @@ from sqlalchemy.exc import DataError
 from carecluster import __version__
 from carecluster.api import resolve_reference
 from carecluster.service.errors import Invalid, RateLimited, ServiceError
-from carecluster.service.security import LoginLimiter
 from carecluster.store.db import Database, database_url
 from carecluster.store.migrate import ensure_schema
+
+SECURE_COOKIES_ENV = "CARECLUSTER_SECURE_COOKIES"
+TRUSTED_PROXIES_ENV = "CARECLUSTER_TRUSTED_PROXIES"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 @dataclass
@@ -29,8 +40,14 @@ class Settings:
     reference: str | None = field(default_factory=lambda: os.environ.get("CARECLUSTER_REFERENCE"))
     migrate: bool = True
     """Bring the schema to the newest migration at start-up."""
-    secure_cookies: bool = False
-    """Mark the session cookie Secure (set when served over HTTPS)."""
+    secure_cookies: bool = field(default_factory=lambda: _flag(os.environ.get(SECURE_COOKIES_ENV)))
+    """Mark the session cookie Secure (set whenever served over HTTPS); `$CARECLUSTER_SECURE_COOKIES=1`."""
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: _addresses(os.environ.get(TRUSTED_PROXIES_ENV, ""))
+    )
+    """Addresses (or networks) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    believed; none by default, so a client cannot forge its address into the audit trail or the
+    sign-in throttle. `$CARECLUSTER_TRUSTED_PROXIES`, comma-separated."""
 
 
 def _errors(app: FastAPI) -> None:
@@ -88,11 +105,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(url)
     app.state.reference = resolve_reference(settings.reference)
-    app.state.limiter = LoginLimiter()
     _errors(app)
     from carecluster.http.limits import BodySizeLimit
 
     app.add_middleware(BodySizeLimit)  # oversize bodies get 413 before they are read into memory
+    from carecluster.http.headers import SecurityHeaders
+    from carecluster.http.runtime import SESSION_COOKIE
+
+    app.add_middleware(SecurityHeaders, session_cookie=SESSION_COOKIE)
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        # Outermost, so the sign-in throttle, the audit trail and HSTS see the real client and scheme.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
 
     from carecluster.http.routers import admin, auth, clinical, engines, interop, outcomes, oversight, reports
 
@@ -102,6 +127,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from carecluster.web import mount_web
 
     mount_web(app)  # the server-rendered pages share this app, its database and its sign-in
+
+    from carecluster.http.openapi import document_statuses
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, with every refusal and file type the API answers with."""
+        if app.openapi_schema is None:
+            document_statuses(generate())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
@@ -18,7 +18,7 @@ from carecluster.reference.models import ReferenceSet
 from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Forbidden, Unauthorised
 from carecluster.service.idempotency import body_digest, remember, replay
-from carecluster.service.security import Actor, LoginLimiter, authenticate
+from carecluster.service.security import Actor, authenticate
 from carecluster.store.db import Database
 
 SESSION_COOKIE = "carecluster_session"
@@ -33,10 +33,6 @@ def database(request: Request) -> Database:
 
 def reference(request: Request) -> ReferenceSet:
     return request.app.state.reference
-
-
-def limiter(request: Request) -> LoginLimiter:
-    return request.app.state.limiter
 
 
 def client_of(request: Request) -> str:
@@ -87,6 +83,48 @@ def _replayed(stored: tuple[int, Any]) -> JSONResponse:
     return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
 
 
+NEVER_MATCHES = -1
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description=(
+            "The ETag of the version you amend (from reading the record). Required: without it the "
+            "answer is 428; if the record has changed since, 412 and nothing is saved. `*` amends "
+            "whatever is current."
+        ),
+    ),
+]
+
+
+def expected_version(request: Request) -> tuple[int | None, bool]:
+    """(version named by `If-Match`, whether one is still required).
+
+    No header: none named, and an amendment must name one (428). `*`: the client knowingly
+    amends whatever is current. An entity tag that is not one of ours never matches (412).
+    """
+    raw = request.headers.get("if-match")
+    if raw is None or not raw.strip():
+        return None, True
+    if raw.strip() == "*":
+        return None, False
+    for tag in raw.split(","):
+        value = tag.strip().strip('"')
+        if value.isdigit() and len(value) < 10:
+            return int(value), False
+    return NEVER_MATCHES, False
+
+
+def etag(version: int) -> str:
+    """A record version as an entity tag: the same text a client sends back in If-Match."""
+    return f'"{version}"'
+
+
+def _etag_of(result: Any) -> dict[str, str] | None:
+    version = getattr(result, "version", None)
+    return {"ETag": etag(version)} if isinstance(version, int) and hasattr(result, "id") else None
+
+
 def run(
     request: Request,
     actor: Actor,
@@ -94,12 +132,16 @@ def run(
     *,
     body: BaseModel | None = None,
     status_code: int = 200,
+    amendment: bool = False,
 ) -> JSONResponse:
     """Run a use case in one transaction; a POST with an Idempotency-Key is answered once.
 
     The key is scoped to the user and bound to the request (method, path and validated body):
-    a retry gets the first response; the same key with another request gets 409.
+    a retry gets the first response; the same key with another request gets 409. A single
+    versioned record is answered with its ETag; an `amendment` must send it back in If-Match
+    (412 when the record has changed since, 428 without one).
     """
+    version, required = expected_version(request) if amendment else (None, False)
     db = database(request)
     key = request.headers.get(IDEMPOTENCY_HEADER) if request.method == "POST" else None
     digest = body_digest(request.method, request.url.path, body.model_dump_json().encode() if body is not None else b"")
@@ -109,7 +151,14 @@ def run(
                 stored = replay(session, actor.user_id, key, digest)
                 if stored is not None:
                     return _replayed(stored)
-            ctx = Context(session=session, actor=actor, reference=reference(request), client=client_of(request))
+            ctx = Context(
+                session=session,
+                actor=actor,
+                reference=reference(request),
+                client=client_of(request),
+                expected_version=version,
+                versions_required=required,
+            )
             result = use_case(ctx)
             if key:  # the response is stored with the records it describes
                 payload = _json(result)
@@ -123,4 +172,4 @@ def run(
         if isinstance(error, Conflict):
             raise
         raise Conflict("the request conflicts with a change made at the same time: try again") from None
-    return JSONResponse(payload if key else _json(result), status_code=status_code)
+    return JSONResponse(payload if key else _json(result), status_code=status_code, headers=_etag_of(result))

@@ -25,8 +25,8 @@ _ids = iter(range(1, 1 << 30))
 def _frame(width: int, height: int, title: str, desc: str, body: str) -> str:
     n = next(_ids)
     return (
-        f'<svg class="cc-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'style="max-width:{width}px" role="img" aria-labelledby="cc-t{n} cc-d{n}">'
+        f'<svg class="cc-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-labelledby="cc-t{n} cc-d{n}">'
         f'<title id="cc-t{n}">{escape(title)}</title><desc id="cc-d{n}">{escape(desc)}</desc>{body}</svg>'
     )
 

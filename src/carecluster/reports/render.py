@@ -13,10 +13,12 @@ import re
 import zipfile
 from collections.abc import Sequence
 from html import escape
+from importlib import resources
 from typing import Any, Protocol
 
 from carecluster.reports.charts import REFERENCE_FILL, bar_chart, heat_map, line_chart
 from carecluster.reports.models import Cell, Drill, Group, Measure, Report, Table
+from carecluster.spreadsheet import safe_row
 
 
 class Link(Protocol):
@@ -56,9 +58,24 @@ def measure_rows(report: Report) -> list[list[Cell]]:
 MEASURE_COLUMNS = ["measure", "label", "dimension", "key", "group", "numerator", "denominator", "share", "mean_value"]
 
 
+class _SafeWriter:
+    """A csv writer whose every cell goes through `safe_cell`: names and free text typed by users
+    reach these files, and a spreadsheet must show them, never run them."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Sequence[Any]) -> None:
+        self._writer.writerow(safe_row(row))
+
+    def writerows(self, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def to_csv(report: Report) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerow([f"# {report.title}: {_period(report)}; reference set {report.reference}"])
     for note in report.notes:
         writer.writerow([f"# {note}"])
@@ -78,7 +95,7 @@ DRILL_COLUMNS = ["service_user_id", "name", "nhs_number", "team", "clinician", "
 
 def drill_csv(drill: Drill) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerow(DRILL_COLUMNS)
     for r in drill.rows:
         writer.writerow(
@@ -197,22 +214,9 @@ def to_xlsx(report: Report) -> bytes:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-CSS = """
-.cc-report{font-family:Arial,Helvetica,sans-serif;color:#212b32;line-height:1.4}
-.cc-report h2{margin-top:1.5em;border-bottom:2px solid #005eb8;padding-bottom:.2em}
-.cc-report table{border-collapse:collapse;margin:.5em 0 1em;font-size:14px}
-.cc-report th,.cc-report td{border:1px solid #d8dde0;padding:3px 7px;text-align:left;vertical-align:top}
-.cc-report td.cc-num{text-align:right;font-variant-numeric:tabular-nums}
-.cc-report caption{text-align:left;font-weight:bold;padding:.3em 0}
-.cc-headline{font-size:18px}.cc-headline strong{font-size:26px;color:#005eb8}
-.cc-meta,.cc-note{color:#4c6272}
-.cc-ref-must{background:#f7d4d1}.cc-ref-expected{background:#fde3bd}.cc-ref-may{background:#fff7c2}
-.cc-ref-nodata{background:#e8edee}.cc-rare{background:#fde3bd}.cc-not_listed{background:#f7d4d1}
-.cc-drift{font-weight:bold;color:#a00f0f}
-.cc-legend span{display:inline-block;padding:0 6px;margin-right:6px;border:1px solid #d8dde0}
-.cc-chart{display:block;margin:.5em 0}
-@media print{.cc-report section{break-inside:avoid}.cc-noprint{display:none}a{color:inherit;text-decoration:none}}
-"""
+CSS = (resources.files("carecluster.web") / "static" / "report.css").read_text(encoding="utf-8")
+"""The reports' style sheet: served as /static/report.css to the dashboards (the pages' Content
+Security Policy allows no inline style) and written inline into the self-contained HTML file."""
 
 
 def _fmt(value: Cell, percent: bool = False) -> str:
@@ -325,8 +329,8 @@ def _table_html(t: Table, link: Link | None = None) -> str:
         out.append(f'<p class="cc-note">{escape(t.note)}</p>')
     if t.chart == "heatmap" and t.shading:
         legend = "".join(
-            f'<span style="background:{fill}">{escape(name)}</span>'
-            for name, fill in (("red: must", REFERENCE_FILL["must"]), ("orange: expected", REFERENCE_FILL["expected"]))
+            f'<span class="cc-key-{key}">{escape(name)}</span>'
+            for name, key in (("red: must", "must"), ("orange: expected", "expected"))
         )
         if any(m in ("must", "expected", "may") for row in t.shading for m in row if m):
             out.append(f'<p class="cc-legend">Band at the top of each cell: the reference colour. {legend}</p>')

@@ -23,6 +23,18 @@ class Conflict(ServiceError):  # noqa: N818 - named for the HTTP status it maps 
     status = 409
 
 
+class PreconditionFailed(ServiceError):  # noqa: N818 - named for the HTTP status it maps to
+    """The record changed since the version the client based its amendment on (a lost update)."""
+
+    status = 412
+
+
+class PreconditionRequired(ServiceError):  # noqa: N818 - named for the HTTP status it maps to
+    """An amendment that does not say which version it amends."""
+
+    status = 428
+
+
 class Unauthorised(ServiceError):  # noqa: N818 - named for the HTTP status it maps to
     status = 401
 

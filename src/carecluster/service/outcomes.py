@@ -185,6 +185,7 @@ def record_outcome(ctx: Context, service_user_id: str, data: OutcomeIn) -> Outco
 def amend_outcome(ctx: Context, record_id: str, data: OutcomeAmend) -> OutcomeOut:
     """Correct answers, goals, date or event: a new version, rescored; the old one is kept."""
     old, su = records._child(ctx, OutcomeAdministration, record_id, write=True)
+    ctx.check_version(old, "outcome")
     definition = recordable_measure(old.measure_id, ("path", "record_id"))
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason", "goals", "answers"})
     if changes.get("administered_on") and changes["administered_on"] > ctx.today:

@@ -9,11 +9,11 @@ from sqlalchemy import delete, func, select
 
 from carecluster.service import permissions
 from carecluster.service.context import Context
-from carecluster.service.errors import Conflict, Invalid, NotFound
-from carecluster.service.schemas import Page, TeamIn, TeamOut, UserIn, UserOut, UserUpdate
+from carecluster.service.errors import Conflict, Forbidden, Invalid, NotFound
+from carecluster.service.schemas import AuditOut, Page, TeamIn, TeamOut, UserIn, UserOut, UserUpdate
 from carecluster.service.security import forget_user, hash_password
 from carecluster.store.db import now
-from carecluster.store.models import Team, User, UserTeam
+from carecluster.store.models import AuditEvent, AuthToken, Team, User, UserTeam
 
 
 def list_teams(ctx: Context, limit: int, offset: int) -> Page[TeamOut]:
@@ -97,13 +97,53 @@ def create_user(ctx: Context, data: UserIn) -> UserOut:
     return out
 
 
+def _active_admins(ctx: Context) -> list[int]:
+    """Ids of the active admins, locked (PostgreSQL) so two admins demoting each other at the same
+    moment cannot both succeed and leave none; SQLite serialises write transactions anyway."""
+    query = select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+    return list(ctx.session.scalars(query))
+
+
+def _check_separation_of_duties(ctx: Context, user: User, changes: dict[str, Any]) -> None:
+    """An admin may not raise or lower its own powers, and the service always keeps one admin.
+
+    Changing one's own role would let an admin give itself clinical access (or take it and hand
+    it back), unseen by a second person; removing the last admin leaves nobody to manage accounts.
+    """
+    own = user.id == ctx.actor.user_id
+    if own and "role" in changes and changes["role"] != user.role:
+        raise Forbidden("an admin cannot change its own role: another admin must do it")
+    if own and changes.get("active") is False:
+        raise Forbidden("an admin cannot deactivate itself: another admin must do it")
+    demoted = changes.get("role", user.role) != "admin" or changes.get("active", user.active) is False
+    if user.role == "admin" and user.active and demoted and _active_admins(ctx) == [user.id]:
+        raise Conflict("this is the last active admin: make another admin first")
+
+
+def end_sessions(ctx: Context, user_id: int) -> int:
+    """Sign the user out everywhere: every session cookie and API token stops working at once."""
+    ended = ctx.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id)).rowcount or 0
+    forget_user(user_id)
+    return ended
+
+
+def _what_changed(before: dict[str, Any], after: dict[str, Any], password: bool, ended: int | None) -> str:
+    parts = [f"{key} {before[key]!r} -> {after[key]!r}" for key in after if before.get(key) != after[key]]
+    if password:
+        parts.append("password changed")
+    if ended is not None:
+        parts.append(f"sessions ended ({ended})")
+    return "; ".join(parts) or "no change"
+
+
 def update_user(ctx: Context, user_id: int, data: UserUpdate) -> UserOut:
     permissions.require_admin(ctx.actor)
-    user = ctx.session.get(User, user_id)
+    user = ctx.session.get(User, user_id, with_for_update=True)
     if user is None:
         raise NotFound("user not found")
     before = user_out(ctx, user).model_dump(mode="json")
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"password", "team_ids"})
+    _check_separation_of_duties(ctx, user, changes)
     for key, value in changes.items():
         setattr(user, key, value)
     if data.password is not None:
@@ -116,14 +156,33 @@ def update_user(ctx: Context, user_id: int, data: UserUpdate) -> UserOut:
         for team_id in sorted(set(data.team_ids)):
             ctx.session.add(UserTeam(user_id=user_id, team_id=team_id))
     ctx.session.flush()
-    forget_user(user_id)
     out = user_out(ctx, user)
+    after = out.model_dump(mode="json")
+    # A new password, role or deactivation must not leave a session running on the old terms.
+    powers_changed = before["role"] != after["role"] or (before["active"] and not after["active"])
+    ended = end_sessions(ctx, user_id) if data.password is not None or powers_changed else None
+    forget_user(user_id)
     ctx.audit(
         "update",
         entity="user",
         record_id=str(user_id),
         before=before,
-        after=out.model_dump(mode="json"),
-        detail="password changed" if data.password is not None else None,
+        after=after,
+        detail=_what_changed(before, after, data.password is not None, ended),
     )
     return out
+
+
+PRIVILEGED_ENTITIES = ("user", "team")
+
+
+def privileged_changes(ctx: Context, limit: int, offset: int) -> Page[AuditOut]:
+    """Every change to accounts and teams (by the API, the pages or the server-side commands),
+    newest first: what an admin's reviewer reads to see who was given which powers."""
+    permissions.require_admin(ctx.actor)
+    query = select(AuditEvent).where(
+        AuditEvent.entity.in_(PRIVILEGED_ENTITIES), AuditEvent.action.not_in(("read", "read_audit"))
+    )
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = ctx.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
+    return Page(items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)

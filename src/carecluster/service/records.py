@@ -185,7 +185,7 @@ def list_service_users(
     if nhs_number:
         query = query.where(ServiceUser.nhs_number == nhs_number.replace(" ", ""))
     if name:
-        query = query.where(func.lower(ServiceUser.name).contains(name.lower()))
+        query = query.where(func.lower(ServiceUser.name).contains(name.lower(), autoescape=True))  # % and _ are literal
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(ctx.session.scalars(query.order_by(ServiceUser.name, ServiceUser.row_id).limit(limit).offset(offset)))
     ctx.audit(
@@ -199,6 +199,7 @@ def list_service_users(
 
 def amend_service_user(ctx: Context, record_id: str, data: ServiceUserAmend) -> ServiceUserOut:
     old = _service_user(ctx, record_id, write=True, lock=True)
+    ctx.check_version(old, "service user")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     team_id = changes.get("team_id", old.team_id)
     if "team_id" in changes:
@@ -293,6 +294,7 @@ def open_episode(ctx: Context, service_user_id: str) -> Episode | None:
 
 def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend) -> EpisodeOut:
     old, su = _child(ctx, Episode, record_id, write=True)
+    ctx.check_version(old, "episode")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     referral = changes.get("referral_date", old.referral_date)
     discharge = changes.get("discharge_date", old.discharge_date)
@@ -477,6 +479,7 @@ def amend_assessment(ctx: Context, record_id: str, data: AssessmentAmend) -> Ass
     so that no stored suggestion ever disagrees with the ratings it was computed from.
     """
     old, su = _child(ctx, Assessment, record_id, write=True)
+    ctx.check_version(old, "assessment")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     if "clustering_event" in changes and changes["clustering_event"] is not None:
         changes["clustering_event"] = changes["clustering_event"].value
@@ -499,6 +502,8 @@ def answer_questions(ctx: Context, allocation_id: str, data: AnswersIn) -> Alloc
     earlier suggestion stays in the history). Only before a cluster is chosen: after, the answers
     belong with a change of choice."""
     old, su = _child(ctx, Allocation, allocation_id, write=True)
+    if ctx.expected_version is not None:
+        ctx.check_version(old, "allocation")
     if old.chosen_cluster is not None:
         raise Conflict(
             f"cluster {old.chosen_cluster} is already chosen: answer the questions on a new rating, or change the choice"
@@ -531,6 +536,8 @@ def answer_questions(ctx: Context, allocation_id: str, data: AnswersIn) -> Alloc
 def choose_cluster(ctx: Context, allocation_id: str, data: ChoiceIn) -> AllocationOut:
     """The clinician's choice, made or changed after the assessment: a new allocation version."""
     old, su = _child(ctx, Allocation, allocation_id, write=True)
+    if old.chosen_cluster is not None or ctx.expected_version is not None:
+        ctx.check_version(old, "allocation")  # changing a choice is an amendment; the first choice is not
     if old.chosen_cluster is not None and not data.amend_reason:
         raise Invalid.field(
             ("body", "amend_reason"), f"cluster {old.chosen_cluster} was already chosen: say why it changes"
@@ -565,6 +572,7 @@ def amend_period(ctx: Context, record_id: str, data: PeriodAmend) -> PeriodOut:
     """Correct an assignment period's dates (e.g. for the national data set); its cluster comes
     from its allocation and changes only by choosing again."""
     old, su = _child(ctx, AssignmentPeriod, record_id, write=True)
+    ctx.check_version(old, "assignment period")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     start = changes.get("start_date") or old.start_date
     end = changes.get("end_date", old.end_date)
@@ -646,6 +654,7 @@ def amend_review(ctx: Context, record_id: str, data: ReviewAmend) -> ReviewOut:
     """Correct the reason recorded at review. The ratings, answers and outcome stay as reviewed:
     a different answer is a new review."""
     old, su = _child(ctx, Review, record_id, write=True)
+    ctx.check_version(old, "review")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     if old.result.get("reason_required") and not (changes.get("reason", old.reason) or "").strip():
         raise Invalid.field(("body", "reason"), "this review's choice needs a reason")

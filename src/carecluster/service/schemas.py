@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.domain.schedule import ClusteringEvent
@@ -66,11 +67,21 @@ class UserIn(In):
 
 
 class UserUpdate(In):
-    full_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    role: Role | None = None
-    active: bool | None = None
-    password: Annotated[str, Field(min_length=10, max_length=200)] | None = None
-    team_ids: list[int] | None = None
+    """Only the fields sent change. `null` is refused (422) rather than read as "clear it": no
+    account field may be empty, and the database's refusal used to surface as a 409."""
+
+    full_name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = None
+    role: Role | SkipJsonSchema[None] = None
+    active: bool | SkipJsonSchema[None] = None
+    password: Annotated[str, Field(min_length=10, max_length=200)] | SkipJsonSchema[None] = None
+    team_ids: list[int] | SkipJsonSchema[None] = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null: leave the field out to keep its value")
+        return value
 
 
 class UserOut(Out):

@@ -1,4 +1,4 @@
-"""Passwords, tokens, who is asking, and the brake on password guessing.
+"""Passwords, tokens and who is asking (the brake on password guessing is `throttle`).
 
 Passwords are stored as argon2id hashes. A login issues a random token; only its SHA-256 is
 kept, so the token table is useless to someone who copies it. The same token serves as a bearer
@@ -12,8 +12,7 @@ import os
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -21,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from carecluster.service import throttle
 from carecluster.service.errors import RateLimited, Unauthorised
 from carecluster.store.db import Database, aware, now
 from carecluster.store.models import AuthToken, User, UserTeam
@@ -28,11 +28,6 @@ from carecluster.store.models import AuthToken, User, UserTeam
 HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash("carecluster: a hash to verify against when the user does not exist")
 
-FAILURES_PER_MINUTE = 5
-"""Failed logins per username and client address in a minute before further attempts get 429."""
-LOCKOUT_AFTER = 10
-"""Consecutive failed logins after which the account is locked for LOCKOUT_MINUTES."""
-LOCKOUT_MINUTES = 15
 TOKEN_HOURS = 12
 
 
@@ -72,41 +67,6 @@ class Actor:
         return f"{self.username} ({self.role})"
 
 
-@dataclass
-class LoginLimiter:
-    """Failed logins in the last minute per (username, client): an in-process sliding window.
-
-    Per process by design: the account lock-out in the database is the cross-process backstop.
-    """
-
-    limit: int = FAILURES_PER_MINUTE
-    window: float = 60.0
-    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _recent(self, key: tuple[str, str], at: float) -> deque[float]:
-        stamps = self._failures[key]
-        while stamps and stamps[0] <= at - self.window:
-            stamps.popleft()
-        return stamps
-
-    def check(self, username: str, client: str) -> None:
-        at = time.monotonic()
-        with self._lock:
-            stamps = self._recent((username.lower(), client), at)
-            if len(stamps) >= self.limit:
-                retry = int(stamps[0] + self.window - at) + 1
-                raise RateLimited(f"too many failed logins: try again in {retry} seconds", retry_after=retry)
-
-    def failed(self, username: str, client: str) -> None:
-        with self._lock:
-            self._failures[(username.lower(), client)].append(time.monotonic())
-
-    def succeeded(self, username: str, client: str) -> None:
-        with self._lock:
-            self._failures.pop((username.lower(), client), None)
-
-
 def _audit_login(session: Session, user: User | None, username: str, action: str, client: str, detail: str) -> None:
     from carecluster.store.repository import append_audit
 
@@ -121,51 +81,46 @@ def _audit_login(session: Session, user: User | None, username: str, action: str
     )
 
 
-def login(
-    db: Database, limiter: LoginLimiter, username: str, password: str, client: str, *, kind: str = "bearer"
-) -> tuple[str, User]:
+def login(db: Database, username: str, password: str, client: str, *, kind: str = "bearer") -> tuple[str, User]:
     """Check a password and issue a token, or raise Unauthorised / RateLimited.
 
-    Failures are committed before the error is raised, so a guesser cannot roll them back.
+    A client that has failed too often for this account waits (429 with Retry-After, see
+    `throttle`) and its password is not even checked; nobody else is slowed. Failures are
+    committed before the error is raised, so a guesser cannot roll them back.
     """
-    limiter.check(username, client)
     with db.transaction(write=False) as session:
+        wait = throttle.waiting(session, username, client, now())
         found = session.scalars(select(User).where(User.username == username)).one_or_none()
         user_id = found.id if found is not None else None
         active = found is not None and found.active
         password_hash = found.password_hash if found is not None else _DUMMY_HASH
-        locked_until = found.locked_until if found is not None else None
     # argon2 runs outside any write transaction: it takes 0.1-0.3 s of CPU, and on SQLite a
     # write transaction holds the database's single write lock, so verifying inside one made
     # every clinical write in the process queue behind every sign-in (and behind a guesser).
     failure: str | None = None
-    if not active:
+    if wait is not None:
+        failure = "throttled after repeated failed logins from this client"
+    elif not active:
         verify_password(_DUMMY_HASH, password)  # the same work either way: no user enumeration by timing
         failure = "unknown or inactive user"
-    elif locked_until is not None and aware(locked_until) > now():
-        failure = "account locked after repeated failed logins"
     elif not verify_password(password_hash, password):
         failure = "wrong password"
     with db.transaction() as session:
-        # Locked for update (PostgreSQL): concurrent failures each count, so the lock-out is exact.
+        # Locked for update (PostgreSQL): concurrent failures each count.
         user = session.get(User, user_id, with_for_update=True) if user_id is not None else None
         moment = now()
-        if user is not None and failure is None:
-            if not user.active or user.password_hash != password_hash:
-                failure = "account changed during sign-in"  # deactivated or password reset meanwhile
-            elif user.locked_until is not None and aware(user.locked_until) > moment:
-                failure = "account locked after repeated failed logins"
-        if user is not None and failure == "wrong password":
-            user.failed_logins += 1
-            if user.failed_logins >= LOCKOUT_AFTER:
-                user.locked_until = moment + timedelta(minutes=LOCKOUT_MINUTES)
-                user.failed_logins = 0
+        if user is not None and failure is None and (not user.active or user.password_hash != password_hash):
+            failure = "account changed during sign-in"  # deactivated or password reset meanwhile
+        if failure is not None and wait is None:
+            throttle.record_failure(session, username, client, moment)
+            if user is not None:
+                user.failed_logins += 1  # across all clients: shown to admins by `carecluster users list`
         if failure is not None:
             _audit_login(session, user, username, "login_failed", client, failure)
         else:
             assert user is not None
             user.failed_logins = 0
-            user.locked_until = None
+            throttle.clear(session, username, client)
             if HASHER.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
             token = secrets.token_urlsafe(32)
@@ -179,15 +134,13 @@ def login(
                 )
             )
             _audit_login(session, user, username, "login", client, kind)
+    if wait is not None:
+        raise RateLimited(
+            f"too many failed sign-ins from this address: try again in {wait.seconds} seconds",
+            retry_after=wait.seconds,
+        )
     if failure is not None:
-        limiter.failed(username, client)
-        if failure.startswith("account locked"):
-            raise RateLimited(
-                f"account locked after repeated failed logins: try again in up to {LOCKOUT_MINUTES} minutes",
-                retry_after=LOCKOUT_MINUTES * 60,
-            )
         raise Unauthorised("incorrect username or password")
-    limiter.succeeded(username, client)
     return token, user
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import MetaData, create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from carecluster.store.db import database_url, is_sqlite, normalise_url, sqlite_path
+from carecluster.store.private import ensure_private_file
 
 
 class BackupError(RuntimeError):
@@ -100,6 +101,7 @@ def backup(url: str | None, target: Path) -> Path:
             raise BackupError(f"no SQLite database at {source}")
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
+        ensure_private_file(partial)  # records and password hashes: owner-only
         with sqlite3.connect(str(source), timeout=30) as src, sqlite3.connect(str(partial)) as dst:
             src.backup(dst)  # one read transaction: a snapshot, never restarted by concurrent writes
             dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
@@ -114,6 +116,7 @@ def backup(url: str | None, target: Path) -> Path:
     args, env = _pg_connection(url)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    ensure_private_file(partial)  # pg_dump writes into it, keeping the mode
     _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial), *args], env)
     partial.rename(target)
     return target
@@ -151,7 +154,7 @@ def restore(url: str | None, source: Path, *, overwrite: bool = False) -> None:
         path = sqlite_path(url)
         if path is None:
             raise BackupError("restore needs a SQLite file, not an in-memory database")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_file(path)
         with sqlite3.connect(str(source)) as src, sqlite3.connect(str(path), timeout=30) as dst:
             src.backup(dst)  # one transaction on the destination: all or nothing
             dst.execute("PRAGMA journal_mode=WAL")

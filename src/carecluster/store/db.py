@@ -73,7 +73,9 @@ def sqlite_path(url: str) -> Path | None:
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from carecluster.store.private import ensure_private_file
+
+        ensure_private_file(path)  # clinical records: owner-only from the first byte
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")

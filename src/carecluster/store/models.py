@@ -66,6 +66,21 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class LoginThrottle(Base):
+    """Failed sign-ins of one account from one client address, and until when that pair waits.
+
+    Keyed on both so that a guesser slows only itself: the account's owner at another address
+    signs in as usual (no lockout an anonymous caller can hold)."""
+
+    __tablename__ = "login_throttle"
+
+    account: Mapped[str] = mapped_column(String(80), primary_key=True)
+    client: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
+
+
 class UserTeam(Base):
     __tablename__ = "user_teams"
 

@@ -5,16 +5,33 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Form as FormField
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from carecluster.http.runtime import SESSION_COOKIE, CurrentActor, client_of, database, limiter, oauth2, run
+from carecluster.http.runtime import SESSION_COOKIE, CurrentActor, client_of, database, oauth2, run
 from carecluster.service import people
 from carecluster.service.schemas import UserOut
 from carecluster.service.security import TOKEN_HOURS, login, logout
 
 router = APIRouter(tags=["authentication"])
-Form = Annotated[OAuth2PasswordRequestForm, Depends()]
+
+
+class SignInForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form, saying in the schema what the service requires: a username and a
+    password that are not empty (an empty field is refused with 422 as missing)."""
+
+    def __init__(
+        self,
+        username: Annotated[str, FormField(min_length=1, max_length=200)],
+        password: Annotated[str, FormField(min_length=1, max_length=1000, json_schema_extra={"format": "password"})],
+        grant_type: Annotated[str | None, FormField()] = None,
+        scope: Annotated[str, FormField()] = "",
+    ) -> None:
+        super().__init__(username=username, password=password, grant_type=grant_type, scope=scope)
+
+
+Form = Annotated[SignInForm, Depends()]
 
 
 class TokenOut(BaseModel):
@@ -26,16 +43,14 @@ class TokenOut(BaseModel):
 @router.post("/token", response_model=TokenOut)
 def token(request: Request, form: Form) -> TokenOut:
     """OAuth2 password flow. Failed logins are rate-limited (429) and repeated failures lock the account."""
-    issued, _user = login(database(request), limiter(request), form.username, form.password, client_of(request))
+    issued, _user = login(database(request), form.username, form.password, client_of(request))
     return TokenOut(access_token=issued, expires_in=TOKEN_HOURS * 3600)
 
 
 @router.post("/session", status_code=204)
 def session_login(request: Request, response: Response, form: Form) -> None:
     """Sign in for the web pages: sets an HttpOnly, SameSite=Lax session cookie."""
-    issued, _user = login(
-        database(request), limiter(request), form.username, form.password, client_of(request), kind="session"
-    )
+    issued, _user = login(database(request), form.username, form.password, client_of(request), kind="session")
     response.set_cookie(
         SESSION_COOKIE,
         issued,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from carecluster.http.runtime import CurrentActor, PageParams, run
+from carecluster.http.runtime import CurrentActor, IfMatch, PageParams, run
 from carecluster.service import records
 from carecluster.service.schemas import (
     AllocationOut,
@@ -72,8 +72,17 @@ def get_service_user(request: Request, actor: CurrentActor, record_id: str):
 
 
 @router.post("/service-users/{record_id}/amendments", response_model=ServiceUserOut, status_code=201)
-def amend_service_user(request: Request, actor: CurrentActor, record_id: str, body: ServiceUserAmend):
-    return run(request, actor, lambda ctx: records.amend_service_user(ctx, record_id, body), body=body, status_code=201)
+def amend_service_user(
+    request: Request, actor: CurrentActor, record_id: str, body: ServiceUserAmend, _if_match: IfMatch = None
+):
+    return run(
+        request,
+        actor,
+        lambda ctx: records.amend_service_user(ctx, record_id, body),
+        body=body,
+        status_code=201,
+        amendment=True,
+    )
 
 
 def _history(path: str, model: type, out: type, name: str) -> None:
@@ -121,9 +130,16 @@ def create_episode(request: Request, actor: CurrentActor, record_id: str, body: 
 
 
 @router.post("/episodes/{record_id}/amendments", response_model=EpisodeOut, status_code=201)
-def amend_episode(request: Request, actor: CurrentActor, record_id: str, body: EpisodeAmend):
+def amend_episode(request: Request, actor: CurrentActor, record_id: str, body: EpisodeAmend, _if_match: IfMatch = None):
     """Amend an episode; giving a discharge date discharges it and ends the open assignment period."""
-    return run(request, actor, lambda ctx: records.amend_episode(ctx, record_id, body), body=body, status_code=201)
+    return run(
+        request,
+        actor,
+        lambda ctx: records.amend_episode(ctx, record_id, body),
+        body=body,
+        status_code=201,
+        amendment=True,
+    )
 
 
 @router.post("/service-users/{record_id}/assessments", response_model=AssessmentCreated, status_code=201)
@@ -135,23 +151,47 @@ def create_assessment(request: Request, actor: CurrentActor, record_id: str, bod
 
 
 @router.post("/assessments/{record_id}/amendments", response_model=AssessmentOut, status_code=201)
-def amend_assessment(request: Request, actor: CurrentActor, record_id: str, body: AssessmentAmend):
+def amend_assessment(
+    request: Request, actor: CurrentActor, record_id: str, body: AssessmentAmend, _if_match: IfMatch = None
+):
     """Correct the date, clustering event or scale 8 description; corrected ratings are a new assessment."""
-    return run(request, actor, lambda ctx: records.amend_assessment(ctx, record_id, body), body=body, status_code=201)
+    return run(
+        request,
+        actor,
+        lambda ctx: records.amend_assessment(ctx, record_id, body),
+        body=body,
+        status_code=201,
+        amendment=True,
+    )
 
 
 @router.post("/allocations/{record_id}/choice", response_model=AllocationOut, status_code=201)
-def choose_cluster(request: Request, actor: CurrentActor, record_id: str, body: ChoiceIn):
+def choose_cluster(request: Request, actor: CurrentActor, record_id: str, body: ChoiceIn, _if_match: IfMatch = None):
     """Choose (or change) the cluster of an allocation: a new allocation version."""
-    return run(request, actor, lambda ctx: records.choose_cluster(ctx, record_id, body), body=body, status_code=201)
+    return run(
+        request,
+        actor,
+        lambda ctx: records.choose_cluster(ctx, record_id, body),
+        body=body,
+        status_code=201,
+        amendment=True,
+    )
 
 
 @router.post("/allocations/{record_id}/answers", response_model=AllocationOut, status_code=201)
-def answer_questions(request: Request, actor: CurrentActor, record_id: str, body: AnswersIn):
+def answer_questions(request: Request, actor: CurrentActor, record_id: str, body: AnswersIn, _if_match: IfMatch = None):
     """Answer the stored suggestion's open questions (decision-tree facts, inferred red cells): the
     engine runs again with the answers and the result is a new allocation version. 409 once a
-    cluster has been chosen."""
-    return run(request, actor, lambda ctx: records.answer_questions(ctx, record_id, body), body=body, status_code=201)
+    cluster has been chosen. If-Match is checked when sent (412 when stale) but not required:
+    answers merge by id with those already stored, so no one's answer is lost."""
+    return run(
+        request,
+        actor,
+        lambda ctx: records.answer_questions(ctx, record_id, body),
+        body=body,
+        status_code=201,
+        amendment=True,
+    )
 
 
 @router.post("/service-users/{record_id}/reviews", response_model=ReviewCreated, status_code=201)
@@ -161,12 +201,26 @@ def create_review(request: Request, actor: CurrentActor, record_id: str, body: R
 
 
 @router.post("/reviews/{record_id}/amendments", response_model=ReviewOut, status_code=201)
-def amend_review(request: Request, actor: CurrentActor, record_id: str, body: ReviewAmend):
+def amend_review(request: Request, actor: CurrentActor, record_id: str, body: ReviewAmend, _if_match: IfMatch = None):
     """Correct the reason recorded at a review; a different answer or rating is a new review."""
-    return run(request, actor, lambda ctx: records.amend_review(ctx, record_id, body), body=body, status_code=201)
+    return run(
+        request,
+        actor,
+        lambda ctx: records.amend_review(ctx, record_id, body),
+        body=body,
+        status_code=201,
+        amendment=True,
+    )
 
 
 @router.post("/assignment-periods/{record_id}/amendments", response_model=PeriodOut, status_code=201)
-def amend_period(request: Request, actor: CurrentActor, record_id: str, body: PeriodAmend):
+def amend_period(request: Request, actor: CurrentActor, record_id: str, body: PeriodAmend, _if_match: IfMatch = None):
     """Correct a cluster assignment period's start or end date."""
-    return run(request, actor, lambda ctx: records.amend_period(ctx, record_id, body), body=body, status_code=201)
+    return run(
+        request,
+        actor,
+        lambda ctx: records.amend_period(ctx, record_id, body),
+        body=body,
+        status_code=201,
+        amendment=True,
+    )

@@ -26,6 +26,12 @@ from carecluster.service.errors import Invalid, ServiceError
 
 router = APIRouter(tags=["interoperability"])
 FHIR_JSON = "application/fhir+json"
+RESOURCE_SCHEMA = {
+    "type": "object",
+    "description": "A FHIR R4 QuestionnaireResponse, or a transaction Bundle holding one.",
+    "required": ["resourceType"],
+    "properties": {"resourceType": {"type": "string", "enum": ["QuestionnaireResponse", "Bundle"]}},
+}
 
 
 async def raw_body(request: Request) -> bytes:
@@ -73,7 +79,7 @@ def questionnaire(request: Request) -> JSONResponse:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {FHIR_JSON: {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}},
+            "content": {FHIR_JSON: {"schema": RESOURCE_SCHEMA}, "application/json": {"schema": RESOURCE_SCHEMA}},
         }
     },
 )

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from carecluster.domain.outcomes import MEASURES
-from carecluster.http.runtime import CurrentActor, PageParams, run
+from carecluster.http.runtime import CurrentActor, IfMatch, PageParams, run
 from carecluster.service import outcomes
 from carecluster.service.errors import NotFound
 from carecluster.service.outcome_schemas import OutcomeAmend, OutcomeIn, OutcomeOut, PairedOutcome
@@ -55,9 +55,16 @@ def outcome_history(request: Request, actor: CurrentActor, record_id: str):
 
 
 @router.post("/outcomes/{record_id}/amendments", response_model=OutcomeOut, status_code=201)
-def amend_outcome(request: Request, actor: CurrentActor, record_id: str, body: OutcomeAmend):
+def amend_outcome(request: Request, actor: CurrentActor, record_id: str, body: OutcomeAmend, _if_match: IfMatch = None):
     """Correct answers, goals, date or clustering event: a new version, rescored."""
-    return run(request, actor, lambda ctx: outcomes.amend_outcome(ctx, record_id, body), body=body, status_code=201)
+    return run(
+        request,
+        actor,
+        lambda ctx: outcomes.amend_outcome(ctx, record_id, body),
+        body=body,
+        status_code=201,
+        amendment=True,
+    )
 
 
 @router.get("/outcome-measures")

@@ -8,7 +8,6 @@ do the Observations agree with the answers?). All problems are collected before 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ from pydantic import ValidationError
 
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.domain.schedule import ClusteringEvent
+from carecluster.interop import strict_json
 from carecluster.interop.errors import InteropError, Issue
 from carecluster.interop.fhir import codes
 from carecluster.interop.fhir.questionnaire import (
@@ -64,7 +64,7 @@ def load_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
         loaded: Any = dict(data)
     else:
         try:
-            loaded = json.loads(data)
+            loaded = strict_json.loads(data)  # bounded nesting, no NaN or Infinity: never a crash
         except (ValueError, UnicodeDecodeError) as error:
             raise InteropError([Issue(f"not valid JSON: {error}", None, "structure")]) from None
     if not isinstance(loaded, dict) or not isinstance(loaded.get("resourceType"), str):
@@ -456,14 +456,29 @@ def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSe
             raise InteropError(
                 [Issue(f"expected a Bundle, got a {data['resourceType']}", "resourceType", "not-supported")]
             )
+        entries = data.get("entry") or []
+        if not isinstance(entries, list):
+            raise InteropError([Issue("Bundle.entry must be a list of entries", "Bundle.entry", "structure")])
+        resources = [
+            (i, entry.get("resource"))
+            for i, entry in enumerate(entries)
+            if isinstance(entry, dict) and "resource" in entry
+        ]
+        wrong_type = [
+            Issue("a resource must be a JSON object", f"Bundle.entry[{i}].resource", "structure")
+            for i, resource in resources
+            if not isinstance(resource, dict)
+        ]
+        if wrong_type:
+            raise InteropError(wrong_type)
         unsupported = [
             Issue(
-                f"resource type {entry.get('resource', {}).get('resourceType')!r} is not part of an MHCT Bundle",
+                f"resource type {resource.get('resourceType')!r} is not part of an MHCT Bundle",
                 f"Bundle.entry[{i}].resource.resourceType",
                 "not-supported",
             )
-            for i, entry in enumerate(data.get("entry") or [])
-            if isinstance(entry, dict) and (entry.get("resource") or {}).get("resourceType") not in BUNDLE_RESOURCES
+            for i, resource in resources
+            if resource.get("resourceType") not in BUNDLE_RESOURCES
         ]
         if unsupported:
             raise InteropError(unsupported)

@@ -27,6 +27,8 @@ from carecluster.interop.nds.rows import (
 )
 from carecluster.interop.records import AssessmentRecord, ClusterAssignmentPeriod
 from carecluster.reference.models import ReferenceSet
+from carecluster.spreadsheet import restore_cell, safe_cell
+from carecluster.store.private import write_private
 
 
 def file_name(table: str) -> str:
@@ -34,10 +36,11 @@ def file_name(table: str) -> str:
 
 
 def to_csv(table: str, rows: Iterable[Row]) -> str:
+    """One table as CSV; text a spreadsheet would evaluate is escaped (`carecluster.spreadsheet`)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields.COLUMNS[table], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -45,7 +48,10 @@ def from_csv(table: str, text: str, source: str | None = None) -> list[Row]:
     """Rows of one table's CSV text; the header is checked against the table's fields."""
     source = source or file_name(table)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        raise NdsError([Issue(f"not readable as CSV: {error}", f"{source} line 1", "structure")]) from None
     known, required = fields.COLUMNS[table], fields.REQUIRED[table]
     issues = [
         Issue(f"unknown field {name!r}", f"{source} line 1, {name}", "structure")
@@ -62,10 +68,14 @@ def from_csv(table: str, text: str, source: str | None = None) -> list[Row]:
     if issues:
         raise NdsError(issues)
     rows = []
-    for line, raw in enumerate(reader, start=2):
-        if None in raw:
-            raise NdsError([Issue("more values than fields", f"{source} line {line}", "structure")])
-        rows.append({key.strip(): (value or "") for key, value in raw.items()})
+    line = 1
+    try:
+        for line, raw in enumerate(reader, start=2):
+            if None in raw:
+                raise NdsError([Issue("more values than fields", f"{source} line {line}", "structure")])
+            rows.append({key.strip(): restore_cell(value or "") for key, value in raw.items()})
+    except csv.Error as error:  # an oversized field, a stray quote at the end of the file
+        raise NdsError([Issue(f"not readable as CSV: {error}", f"{source} line {line + 1}", "structure")]) from None
     return rows
 
 
@@ -123,9 +133,19 @@ def write_directory(
     written = []
     for table, text in export_tables(records, periods, reference).items():
         path = directory / file_name(table)
-        path.write_text(text, encoding="utf-8")
+        write_private(path, text)
         written.append(path)
     return written
+
+
+def _text_of(path: Path) -> str:
+    """A file's UTF-8 text, or an NdsError naming the file and the line that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise NdsError([Issue("not UTF-8 text", f"{path.name} line {line}", "structure")]) from None
 
 
 def read_directory(directory: Path, reference: ReferenceSet) -> NdsData:
@@ -133,5 +153,5 @@ def read_directory(directory: Path, reference: ReferenceSet) -> NdsData:
     for table in fields.TABLES:
         path = directory / file_name(table)
         if path.exists():
-            texts[table] = path.read_text(encoding="utf-8")
+            texts[table] = _text_of(path)
     return import_tables(texts, reference)

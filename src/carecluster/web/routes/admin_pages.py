@@ -119,10 +119,22 @@ def set_active(request: Request, user_id: int, form: Form) -> HTMLResponse:
     active = form.get("active") == "1"
     if not active and user_id == request.state.user.actor.user_id:
         raise PageError(409, "You cannot deactivate yourself", "Another admin must deactivate your account.")
-    with use_case(request) as ctx:
-        people.update_user(ctx, user_id, UserUpdate(active=active))
+    try:
+        with use_case(request) as ctx:
+            people.update_user(ctx, user_id, UserUpdate(active=active))
+    except Conflict as error:
+        raise PageError(409, "This account cannot be deactivated", sentence(error.message)) from None
     saved = "activated" if active else "deactivated"
     return RedirectResponse(f"/admin/users?saved={saved}", status_code=303)  # type: ignore[return-value]
+
+
+@router.get("/admin/changes", response_class=HTMLResponse)
+def changes(request: Request) -> HTMLResponse:
+    """Who changed which account or team, when and how: the separation-of-duties record."""
+    _admin(request)
+    with use_case(request) as ctx:
+        listed = people.privileged_changes(ctx, LIST_ALL, 0)
+    return render(request, "admin_changes.html", active="/admin/users", changes=listed)
 
 
 def _teams_page(

@@ -19,9 +19,10 @@ from carecluster.domain.allocation import AllocationError
 from carecluster.domain.results import Candidate
 from carecluster.domain.schedule import ClusteringEvent
 from carecluster.service import records
-from carecluster.service.errors import Conflict, Invalid
+from carecluster.service.errors import Conflict, Invalid, PreconditionFailed
 from carecluster.service.schemas import AnswersIn, AssessmentIn, ChoiceIn
 from carecluster.store.models import Allocation, Assessment
+from carecluster.web.conflict import conflict_page, form_version
 from carecluster.web.forms import FACT_PREFIX, FIELDS, field_errors, pydantic_faults, rating_values, read_rating_form
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.engine_pages import _query_base
@@ -224,9 +225,18 @@ def choose(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
                 " for the change" if key == "amend_reason" else ""
             )
         return _allocation_page(request, allocation_id, values, errors, 422)
+    version = form_version(form)
     try:
         with use_case(request) as ctx:
+            ctx.expected_version = version  # a choice changed since the page was opened is not overwritten
             saved = records.choose_cluster(ctx, allocation_id, data)
+    except PreconditionFailed:
+        with use_case(request) as ctx:
+            history = records.history(ctx, Allocation, allocation_id)
+        back = f"/allocations/{allocation_id}"
+        return conflict_page(
+            request, what="allocation", back=back, history=history, version=version or 0, submitted=values
+        )
     except Invalid as error:
         errors = field_errors(error.errors, CHOICE_FIELDS, "chosen_cluster")
         return _allocation_page(request, allocation_id, values, errors, 422)

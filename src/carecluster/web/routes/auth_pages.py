@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from carecluster.http.runtime import SESSION_COOKIE, client_of, database, limiter
+from carecluster.http.runtime import SESSION_COOKIE, client_of, database
 from carecluster.service.errors import RateLimited, Unauthorised
 from carecluster.service.security import TOKEN_HOURS, login, logout
 from carecluster.web.forms import sentence
@@ -57,9 +57,7 @@ def sign_in_post(request: Request, form: Form) -> HTMLResponse:
         errors["password"] = "Enter your password"
     if not errors:
         try:
-            token, _user = login(
-                database(request), limiter(request), username, password, client_of(request), kind="session"
-            )
+            token, _user = login(database(request), username, password, client_of(request), kind="session")
         except RateLimited as error:
             errors["username"] = sentence(error.message) + "."
         except Unauthorised:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from carecluster.reports import REPORTS, Drill
 from carecluster.reports import service as reports
-from carecluster.reports.render import CSS, FORMATS, drill_csv, html_body, render
+from carecluster.reports.render import FORMATS, drill_csv, html_body, render
 from carecluster.service import web_views
 from carecluster.service.errors import Invalid
 from carecluster.web.session import PageError, require_user, use_case
@@ -102,7 +102,6 @@ def dashboard(request: Request, name: str) -> HTMLResponse:
         active="/reports",
         report=result,
         body=html_body(result, link=link, heading_level=1),
-        css=CSS,
         reports=list(REPORTS.values()),
         teams=teams,
         name=name,
