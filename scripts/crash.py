@@ -93,15 +93,33 @@ async def _writer(
             return  # the server is gone: this writer's work for the repetition is over
 
 
+MAX_WAIT_FOR_WRITES = 20.0
+"""Seconds a repetition may wait past its kill time for its `min_writes` (a slow, shared machine)."""
+
+
 async def write_until_killed(
-    server: ServerProcess, token: str, sus: list[str], ack: Acknowledged, writers: int, kill_after: float, seed: int
+    server: ServerProcess,
+    token: str,
+    sus: list[str],
+    ack: Acknowledged,
+    writers: int,
+    kill_after: float,
+    seed: int,
+    min_writes: int = 0,
 ) -> None:
+    """Write, then SIGKILL the server after `kill_after` seconds and at least `min_writes`
+    acknowledged writes (waiting at most `MAX_WAIT_FOR_WRITES` longer): on a loaded machine a
+    fixed time alone may kill before enough writes exist to prove anything."""
     stop = asyncio.Event()
+    first = ack.writes
     # `If-Match: *`: writers amend whatever version is current (crash safety, not concurrency, is tested here).
     headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
     async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=30) as client:
         tasks = [asyncio.create_task(_writer(client, sus, ack, random.Random(seed + i), stop)) for i in range(writers)]
         await asyncio.sleep(kill_after)
+        deadline = time.monotonic() + MAX_WAIT_FOR_WRITES
+        while ack.writes - first < min_writes and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         await asyncio.to_thread(server.kill)  # SIGKILL mid-flight: some requests are cut off
         stop.set()
         done, pending = await asyncio.wait(tasks, timeout=60)
@@ -221,7 +239,14 @@ def _setup(server: ServerProcess, username: str, team_id: int, count: int, seed:
 
 
 def run_crashes(
-    kind: str, repetitions: int, *, writers: int = 8, min_kill: float = 0.5, max_kill: float = 3.0, seed: int = 11
+    kind: str,
+    repetitions: int,
+    *,
+    writers: int = 8,
+    min_kill: float = 0.5,
+    max_kill: float = 3.0,
+    seed: int = 11,
+    min_writes: int = 0,
 ) -> list[dict[str, object]]:
     """`repetitions` kill-and-restart cycles on one database; raises AssertionError on any fault found."""
     rng = random.Random(seed)
@@ -242,7 +267,9 @@ def run_crashes(
                 before = ack.writes
                 began = time.monotonic()
                 try:
-                    asyncio.run(write_until_killed(server, token, sus, ack, writers, kill_after, seed * 1000 + rep))
+                    asyncio.run(
+                        write_until_killed(server, token, sus, ack, writers, kill_after, seed * 1000 + rep, min_writes)
+                    )
                 finally:
                     server.kill()
                 problems = check_database(url, ack)
