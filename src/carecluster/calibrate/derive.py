@@ -135,7 +135,7 @@ class Derived:
             grids[str(c.cluster)] = {
                 "cells": {code: list(colours) for code, colours in self.cells(c.cluster).items()},
                 "provenance": {"source": self._source(c.cluster, c.records), "confidence": overall, "note": c.note},
-                "basis": _basis(self.thresholds),
+                "basis": describe_thresholds(self.thresholds),
                 "row_provenance": row_provenance,
             }
         kept = [c for c in self.clusters if not c.derived]
@@ -188,7 +188,7 @@ class Derived:
         }
 
 
-def _basis(t: Thresholds) -> str:
+def describe_thresholds(t: Thresholds) -> str:
     return (
         f"Red: narrowest run of 1-{t.red_max_width} ratings from 1 up, each >= {t.orange_cell:.0%}, holding "
         f">= {t.red_share:.0%} of the cluster's "

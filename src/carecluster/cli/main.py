@@ -325,6 +325,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "carecluster.cli.batch",
     "carecluster.cli.ops",
     "carecluster.cli.report",
+    "carecluster.cli.calibrate",
 )
 
 
