@@ -114,7 +114,7 @@ def agreement(reference: ReferenceSet, codes: np.ndarray, chosen: np.ndarray) ->
         top1_lower=float(lower[0]),
         top1_upper=float(upper[0]),
         top3=float(top3.mean()) if n else 0.0,
-        not_suggested=1 - statuses["suggested"] / n if n else 0.0,
+        not_suggested=(n - statuses["suggested"]) / n if n else 0.0,
         statuses=dict(sorted(statuses.items())),
         per_cluster=per_cluster,
         confusion=confusion,
