@@ -47,3 +47,14 @@ def test_dask_gives_exactly_the_one_core_tally(history: History) -> None:
     assert np.array_equal(on_dask.counts, one_core.counts)
     assert np.array_equal(on_dask.records, one_core.records)
     assert (on_dask.first, on_dask.last) == (one_core.first, one_core.last)
+
+
+def test_calibration_on_dask_partitions_derives_the_same_set(history: History) -> None:
+    from carecluster.calibrate.run import calibrate
+    from carecluster.reference import builtin_reference
+
+    options = {"provider": "p", "id": "x", "version": "1", "holdout": 0.0}
+    one_core = calibrate(history, builtin_reference(), **options)  # type: ignore[arg-type]
+    on_dask = calibrate(history, builtin_reference(), partitions=4, **options)  # type: ignore[arg-type]
+    assert on_dask.derived.reference_file() == one_core.derived.reference_file()
+    assert on_dask.report["validation"] == []

@@ -121,3 +121,18 @@ def test_provenance_names_provider_counts_and_dates(derived: Derived, derived_re
     assert "9s left out" in (provenance.note or "")
     assert derived_reference.id == "derived-simulated"
     assert derived_reference.version == "2026.12-test"
+
+
+def test_a_derived_grid_equal_to_the_inferred_one_is_read_as_inferred_and_says_so(
+    reference: ReferenceSet, derived: Derived, derived_reference: ReferenceSet
+) -> None:
+    same = [c for c in derived.clusters if c.derived and derived.cells(c.cluster) == reference.grids[c.cluster].cells]
+    differ = [c for c in derived.clusters if c.derived and c not in same]
+    assert same
+    assert differ
+    for c in same:
+        assert "reads it as inferred" in c.note
+        assert derived_reference.grids[c.cluster].provenance.confidence == "low"
+    for c in differ:
+        assert "reads it as inferred" not in c.note
+        assert derived_reference.grids[c.cluster].provenance.confidence == "medium"

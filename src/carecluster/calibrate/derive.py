@@ -37,7 +37,7 @@ import numpy as np
 from carecluster.calibrate.counts import N_ROWS, Tally
 from carecluster.calibrate.intervals import Method, interval
 from carecluster.domain.grid_fit import TESTED_ROWS, grid_row
-from carecluster.reference.models import SCALE_CODES, ReferenceSet
+from carecluster.reference.models import CONFIRMED, SCALE_CODES, ReferenceSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +308,11 @@ def derive(
         weak = sum(r.confidence == "low" and not r.kept_builtin for r in rows)
         kept = sum(r.kept_builtin for r in rows)
         note = f"derived from {records} records; {weak} weakly supported row(s), {kept} built-in row(s) kept"
+        if all(r.colours == r.builtin for r in rows) and grid.provenance.confidence not in CONFIRMED:
+            note += (
+                "; every cell equals the built-in inferred grid, so the loader reads it as inferred (low) "
+                "whatever its support: its red cells keep asking before they exclude"
+            )
         clusters.append(DerivedCluster(number, records, True, note, rows))
     return Derived(
         provider=provider,
