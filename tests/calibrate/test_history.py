@@ -99,3 +99,17 @@ def test_national_data_set_tables_read_as_a_history(tmp_path: Path, reference: R
     assert history.codes[:, 5].tolist() == list(records[5].ratings.values)
     assert history.dates is not None
     assert str(history.dates[0]) == "2014-01-01"
+
+
+def test_parquet_histories_with_datetimes_read_their_dates(tmp_path: Path, reference: ReferenceSet) -> None:
+    values = [int(v) for v in GOOD.split(",")]
+    df = pl.DataFrame(
+        [
+            dict(zip(RATING_COLUMNS, values, strict=True)) | {"allocated_cluster": c, "assessment_id": f"x{c}"}
+            for c in (1, 2)
+        ]
+    ).with_columns(pl.Series("assessed_on", [dt.datetime(2015, 3, 4, 10), dt.datetime(2016, 5, 6)]))
+    df.write_parquet(tmp_path / "h.parquet")
+    history = read_history(tmp_path / "h.parquet", reference)
+    assert not history.rejects
+    assert [str(d) for d in history.dates] == ["2015-03-04", "2016-05-06"]  # type: ignore[union-attr]

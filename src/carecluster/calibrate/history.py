@@ -92,7 +92,12 @@ def check_history(df: pl.DataFrame, reference: ReferenceSet, source: str) -> His
     by_folded = {name.strip().lower(): name for name in df.columns}
     if DATE_COLUMN in by_folded:
         raw = df.get_column(by_folded[DATE_COLUMN])
-        parsed_dates = raw if raw.dtype == pl.Date else raw.cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
+        if raw.dtype == pl.Date:
+            parsed_dates = raw
+        elif isinstance(raw.dtype, pl.Datetime):
+            parsed_dates = raw.dt.date()
+        else:
+            parsed_dates = raw.cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
         bad = parsed_dates.is_null().to_numpy()
         add(np.flatnonzero(bad), f"{DATE_COLUMN}: not a date (YYYY-MM-DD)")
         dates = parsed_dates.fill_null(pl.date(1970, 1, 1)).to_numpy().astype("datetime64[D]")
