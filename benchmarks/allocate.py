@@ -75,7 +75,9 @@ def main() -> None:
                 verdicts.append((label, median))
     for label, median in verdicts:
         verdict = "MET" if median <= goal else "NOT MET"
-        print(f"goal: suggest (status and questions decided) at most {goal:.0f} us, {label}: {median:.1f} us - {verdict}")
+        print(
+            f"goal: suggest (status and questions decided) at most {goal:.0f} us, {label}: {median:.1f} us - {verdict}"
+        )
 
 
 if __name__ == "__main__":
