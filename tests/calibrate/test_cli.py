@@ -80,6 +80,8 @@ def test_report_lists_rejects_validation_and_differences(calibrated: tuple[Path,
     assert report["differences"]
     html = out.with_name("derived.report.html").read_text()
     assert "Sign-off" in html
+    assert "percentage points" in html
+    assert "Rows of low confidence or kept from the built-in set" in html
     assert "Cells where the derived set differs most" in html
     assert "<script" not in html
     assert not re.search(r"(src|href)=['\"]?https?:", html)

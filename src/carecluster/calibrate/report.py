@@ -116,8 +116,30 @@ def render_html(report: dict[str, Any]) -> str:
                     ],
                 )
             )
+        base, mine = validation[0], validation[1]
+        change = (mine["top1"] - base["top1"]) * 100
+        parts.append(
+            f"<p>Top-1 agreement of the derived set minus the built-in set's: {change:+.1f} percentage points "
+            f"(top-3: {(mine['top3'] - base['top3']) * 100:+.1f}). Agreement is with what clinicians chose, "
+            "overrides included, so neither set can reach 100%; a derived set below the built-in set's agreement, "
+            "or a cluster far below its neighbours, needs a look at its cells before sign-off.</p>"
+        )
     else:
         parts.append("<p class='warn'>No records were held out: the derived set has not been validated.</p>")
+    weak = [
+        [c["cluster"], r["row"], r["confidence"], r["note"], sum(r["counts"]), r["not_known"]]
+        for c in derived["clusters"]
+        for r in c["rows"]
+        if r["confidence"] != "medium"
+    ]
+    parts += [
+        "<h2>Rows of low confidence or kept from the built-in set</h2>",
+        _table(
+            f"{len(weak)} row(s): their red cells behave as inferred (the clinician is asked before an exclusion)",
+            ["Cluster", "Row", "Confidence", "Note", "Known ratings", "Not known (9)"],
+            weak,
+        ),
+    ]
     parts += [
         "<h2>Cells where the derived set differs most from the built-in set</h2>",
         _table(
