@@ -326,6 +326,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "carecluster.cli.ops",
     "carecluster.cli.report",
     "carecluster.cli.users",
+    "carecluster.cli.calibrate",
 )
 
 
