@@ -255,3 +255,22 @@ def test_a_profile_from_a_clusters_red_and_orange_cells_is_that_cluster_or_names
         else:  # beaten only on the yellow tie-break: more ratings on blank cells, and it says so
             assert len(mine.unlikely_ratings) > len(winner.unlikely_ratings)
             assert "blank (unlikely to score)" in mine.explanation
+
+
+def test_the_engines_constructor_builds_what_model_construct_builds(reference: ReferenceSet) -> None:
+    """`AllocationResult.from_engine` skips pydantic's field search for speed: same object, same
+    JSON, and a field missing or unknown is refused."""
+    from carecluster.domain.results import AllocationResult
+
+    result = allocate("0,1,0,0,0,0,9,2,1,1,0,1,0,0,0,0,1,1", None, reference)
+    values = {name: getattr(result, name) for name in AllocationResult.model_fields}
+    built = AllocationResult.from_engine(dict(values))
+    constructed = AllocationResult.model_construct(**values)
+    assert built.model_fields_set == constructed.model_fields_set
+    built.attach_detail(result._source())
+    constructed.attach_detail(result._source())
+    assert built.model_dump() == constructed.model_dump() == result.model_dump()
+    with pytest.raises(ValueError, match="missing \\['status'\\]"):
+        AllocationResult.from_engine({k: v for k, v in values.items() if k != "status"})
+    with pytest.raises(ValueError, match="unknown \\['surprise'\\]"):
+        AllocationResult.from_engine({**values, "surprise": 1})

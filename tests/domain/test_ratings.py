@@ -83,3 +83,15 @@ def test_direct_model_validation_also_checks() -> None:
 def test_any_valid_rating_round_trips_through_text(values: list[int]) -> None:
     rated = Ratings.of(values)
     assert Ratings.parse(str(rated)) == rated
+
+
+def test_a_rating_built_from_input_equals_one_pydantic_constructs() -> None:
+    """`Ratings._build` skips `model_construct` for speed: the same value, equal and hashable alike."""
+    from carecluster.domain.ratings import Ratings
+
+    fast = Ratings.of("0,1,0,0,0,0,3,2B,2,1,0,1,0,0,0,0,1,1")
+    slow = Ratings.model_construct(values=fast.values, problem_type="B", problem_description=None)
+    assert fast == slow
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_fields_set == slow.model_fields_set
+    assert Ratings.model_validate(fast.model_dump()) == fast

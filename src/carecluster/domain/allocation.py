@@ -278,27 +278,29 @@ def allocate(
 
     suggested_cluster = reference.cluster(suggested)
     low_confidence = suggested != 0 and compiled.by_number[suggested].confidence == "low"
-    result = AllocationResult.model_construct(
-        suggested_cluster=suggested,
-        suggested_label=suggested_cluster.title,
-        status=status,
-        ranking=ranking,
-        facts=answers,
-        engine_version=ENGINE_VERSION,
-        super_class=suggested_cluster.super_class if suggested != 0 else None,
-        super_class_given=sc_given,
-        heading_given=heading_id,
-        considered_clusters=list(in_scope),
-        tied_with=tied,
-        best_by_super_class=best_by_super_class,
-        not_known_scales=list(not_known),
-        ratings=list(values),
-        problem_type=rated.problem_type,
-        low_confidence=low_confidence,
-        disclaimer=DRAFT_AID,
-        reference_id=reference.id,
-        reference_version=reference.version,
-        reference_name=reference.name,
+    result = AllocationResult.from_engine(
+        dict(
+            suggested_cluster=suggested,
+            suggested_label=suggested_cluster.title,
+            status=status,
+            ranking=ranking,
+            facts=answers,
+            engine_version=ENGINE_VERSION,
+            super_class=suggested_cluster.super_class if suggested != 0 else None,
+            super_class_given=sc_given,
+            heading_given=heading_id,
+            considered_clusters=list(in_scope),
+            tied_with=tied,
+            best_by_super_class=best_by_super_class,
+            not_known_scales=list(not_known),
+            ratings=list(values),
+            problem_type=rated.problem_type,
+            low_confidence=low_confidence,
+            disclaimer=DRAFT_AID,
+            reference_id=reference.id,
+            reference_version=reference.version,
+            reference_name=reference.name,
+        )
     )
 
     def questions() -> list[Question]:

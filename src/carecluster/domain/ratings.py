@@ -169,8 +169,18 @@ class Ratings(BaseModel):
         if problem_type is not None:
             problem_type = problem_type.strip().upper() or None
         _check_problem_type(values, problem_type, problem_description)  # raise RatingError, not pydantic's
-        # every value was checked by _rating on the way in: construct without checking twice
-        return cls.model_construct(values=values, problem_type=problem_type, problem_description=problem_description)
+        # every value was checked by _rating on the way in: construct without checking twice, and
+        # without model_construct's per-field search (a rating is built on every keystroke of a form)
+        rated = cls.__new__(cls)
+        object.__setattr__(
+            rated,
+            "__dict__",
+            {"values": values, "problem_type": problem_type, "problem_description": problem_description},
+        )
+        object.__setattr__(rated, "__pydantic_fields_set__", {"values", "problem_type", "problem_description"})
+        object.__setattr__(rated, "__pydantic_extra__", None)
+        object.__setattr__(rated, "__pydantic_private__", None)
+        return rated
 
     # --- reading ----------------------------------------------------------------------------
 
