@@ -43,7 +43,7 @@ from carecluster.domain.questions import (
     parse_answers,
     tie_question,
 )
-from carecluster.domain.ranking import NUMBER_BITS, PackedRanking, excluded
+from carecluster.domain.ranking import LANE_MASK, NUMBER_BITS, PackedRanking, excluded
 from carecluster.domain.ratings import Ratings
 from carecluster.domain.results import AllocationResult, Candidate, Finding, Question, Ranking, Status
 from carecluster.reference.models import NOT_KNOWN, SUPER_CLASSES, DecisionFact, ReferenceSet
@@ -211,7 +211,8 @@ def allocate(
     values = rated.values
     numbers = compiled.ranking.numbers
     total = compiled.both.total(values)
-    keys = {n: compiled.both.key_at(total, place) for place, n in enumerate(numbers)}
+    shifts = compiled.both.shifts
+    keys = {n: (total >> shifts[place]) & LANE_MASK for place, n in enumerate(numbers)}
     relaxed_at = len(numbers) if compiled.relaxed is not None else None
 
     def relaxed_key(number: int) -> int:

@@ -78,6 +78,9 @@ def open_scales(
         if excluded(worst):
             mark(row, answer, 0)
     known_own = keys[answer] - sum(best for best, _ in own_bounds)
+    # per row, looked up once: every cluster's (best, worst) and the answer's leads over each
+    bounds_by_row = [(own_ranking.lane_bounds[row.index], row.low) for row in rows]
+    leads_by_row: list[tuple[tuple[int, int], ...]] | None = None
     for rival in rivals:  # best first: once one stays behind even at its best, so do the rest
         if rival == answer:
             continue
@@ -85,10 +88,15 @@ def open_scales(
             break  # even at its best and the answer at its worst, the rival stays behind
         rival_ranking = ranking_of(rival)
         rival_place = rival_ranking.positions[rival]
-        known_rival = keys[rival] - sum(rival_ranking.lane_bounds[row.index][rival_place][row.low][0] for row in rows)
         if rival_ranking is own_ranking:  # the usual case: the row-by-row leads are tabled
-            leads = [own_ranking.lead_bounds(row.index, row.low)[own_place][rival_place] for row in rows]
-        else:  # one of the two is scored with its inferred red cells read as orange
+            known_rival = keys[rival] - sum(bounds[rival_place][low][0] for bounds, low in bounds_by_row)
+            if leads_by_row is None:
+                leads_by_row = [own_ranking.lead_bounds(row.index, row.low)[own_place] for row in rows]
+            leads = [by_rival[rival_place] for by_rival in leads_by_row]
+        else:
+            known_rival = keys[rival] - sum(
+                rival_ranking.lane_bounds[row.index][rival_place][row.low][0] for row in rows
+            )  # one of the two is scored with its inferred red cells read as orange
             leads = []
             for row in rows:
                 differences = [
