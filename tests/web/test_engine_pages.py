@@ -184,7 +184,9 @@ def test_an_open_question_is_answered_inline_and_the_status_follows(page: Page, 
     expect(page.locator("#suggestion-status")).to_have_text("needs answers")
     callout = page.locator("#question-first_presentation_psychosis")
     expect(callout).to_contain_text("first presentation to services with psychosis")
-    page.check("#fact_first_presentation_psychosis_no")
+    # click, not check: the answer re-renders the panel at once (the radio becomes a kept answer),
+    # so the clicked element is gone before a check could confirm its state
+    page.click("#fact_first_presentation_psychosis_no")
     expect(page.locator("#suggestion-status")).to_have_text("suggested")
     expect(suggestion).to_contain_text("Suggested cluster 13")
     expect(page.locator("#answered-facts")).to_contain_text("first presentation psychosis: no")
