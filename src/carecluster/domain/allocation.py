@@ -243,7 +243,16 @@ def allocate(
     def ranking_of(number: int) -> PackedRanking:
         return relaxed_ranking if number in accepted else compiled.ranking
 
-    stake = open_scales(suggested, ranked, keys, ranking_of, nine_rows) if nine_rows else {}
+    # the status needs only whether some rating of a 9 changes the answer; which scales and
+    # clusters are at stake is worked out when the questions or warnings are read
+    can_change = bool(nine_rows) and bool(open_scales(suggested, ranked, keys, ranking_of, nine_rows, first_only=True))
+    stake_found: list[dict[str, set[int]]] = []
+
+    def stake() -> dict[str, set[int]]:
+        if not stake_found:
+            stake_found.append(open_scales(suggested, ranked, keys, ranking_of, nine_rows) if can_change else {})
+        return stake_found[0]
+
     open_facts: list[tuple[DecisionFact, int, int]] = []
     for fact in compiled.facts.values():
         if fact.id in answers:
@@ -265,7 +274,7 @@ def allocate(
                 open_inferred.append(n)
 
     status: Status
-    if stake:
+    if can_change:
         status = "needs_further_assessment"
     elif tied or open_facts or open_inferred:
         status = "needs_answers"
@@ -305,7 +314,8 @@ def allocate(
     )
 
     def questions() -> list[Question]:
-        asked = [not_known_question(reference, code, stake[code]) for code in _in_scale_order(stake)]
+        at_stake = stake()
+        asked = [not_known_question(reference, code, at_stake[code]) for code in _in_scale_order(at_stake)]
         if tied:
             asked.append(tie_question([suggested, *tied]))
         asked += [fact_question(fact, if_yes, if_no) for fact, if_yes, if_no in open_facts]
@@ -315,7 +325,7 @@ def allocate(
         return asked
 
     def warnings() -> list[str]:
-        said = _warnings(rated, not_known, compiled, keys, ranked, suggested, tied, sc_given, stake)
+        said = _warnings(rated, not_known, compiled, keys, ranked, suggested, tied, sc_given, stake())
         if sc_given is None:
             said.append(
                 "No super class given: whether needs are non-psychotic, psychotic or organic is a clinical "

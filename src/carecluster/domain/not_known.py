@@ -52,6 +52,8 @@ def open_scales(
     keys: Mapping[int, int],
     ranking_of: Callable[[int], PackedRanking],
     rows: Sequence[OpenRow],
+    *,
+    first_only: bool = False,
 ) -> dict[str, set[int]]:
     """Scale code -> the clusters at stake, for every 9-rated scale that could change `answer`.
 
@@ -59,6 +61,8 @@ def open_scales(
     over every filling-in (what the suggestion was ranked by); `ranking_of` the ranking each
     cluster is scored with. Empty when no filling-in of the 9s changes the answer. Cluster 0
     (variance) never changes: with best keys, every cluster breaks a red rule whatever the 9s.
+    `first_only` stops at the first scale found: enough to decide the status, whose questions
+    are worded later, only if read.
     """
     if answer == 0 or not rows:
         return {}
@@ -77,6 +81,8 @@ def open_scales(
     for row, (_, worst) in zip(rows, own_bounds, strict=True):
         if excluded(worst):
             mark(row, answer, 0)
+            if first_only:
+                return at_stake
     known_own = keys[answer] - sum(best for best, _ in own_bounds)
     # per row, looked up once: every cluster's (best, worst) and the answer's leads over each
     bounds_by_row = [(own_ranking.lane_bounds[row.index], row.low) for row in rows]
@@ -109,6 +115,8 @@ def open_scales(
         for row, (smallest, largest) in zip(rows, leads, strict=True):
             if largest != smallest:
                 mark(row, answer, rival)
+        if first_only and at_stake:
+            return at_stake
     return at_stake
 
 
