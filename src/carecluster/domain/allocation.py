@@ -15,6 +15,7 @@ Pure functions: no I/O, the reference set is passed in.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -43,7 +44,7 @@ from carecluster.domain.questions import (
     parse_answers,
     tie_question,
 )
-from carecluster.domain.ranking import LANE_MASK, NUMBER_BITS, PackedRanking, excluded
+from carecluster.domain.ranking import EXCLUDED_FROM, LANE_BITS, NUMBER_BITS, PackedRanking, excluded
 from carecluster.domain.ratings import Ratings
 from carecluster.domain.results import AllocationResult, Candidate, Finding, Question, Ranking, Status
 from carecluster.reference.models import NOT_KNOWN, SUPER_CLASSES, DecisionFact, ReferenceSet
@@ -100,6 +101,10 @@ class CompiledReference:
     """Clusters with at least one inferred red row."""
     super_classes: tuple[tuple[str, tuple[int, ...]], ...]
     """Each super class with its clusters, in `SUPER_CLASSES` order."""
+    fact_tests: tuple[tuple[DecisionFact, frozenset[int], frozenset[int]], ...]
+    """Each fact with the clusters a yes and a no rule out, as sets for quick membership tests."""
+    lane_bytes: int
+    """Bytes that hold every lane of `both`'s total: the keys are read out in one C call."""
 
 
 _compiled: dict[int, CompiledReference] = {}
@@ -121,8 +126,21 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
     if relaxed is not None:
         both = PackedRanking([(c.number, c.rows) for c in clusters] + [(c.number, c.relaxed_rows) for c in clusters])
     super_classes = tuple((sc, tuple(c.number for c in clusters if c.super_class == sc)) for sc in SUPER_CLASSES)
+    fact_tests = tuple(
+        (fact, frozenset(fact.if_yes_exclude), frozenset(fact.if_no_exclude)) for fact in facts.values()
+    )
     compiled = CompiledReference(
-        reference, clusters, {c.number: c for c in clusters}, ranking, relaxed, both, facts, inferred, super_classes
+        reference,
+        clusters,
+        {c.number: c for c in clusters},
+        ranking,
+        relaxed,
+        both,
+        facts,
+        inferred,
+        super_classes,
+        fact_tests,
+        len(both.shifts) * LANE_BITS // 8,
     )
     if len(_compiled) > 32:  # a handful of sets per process at most; never grow without bound
         _compiled.clear()
@@ -210,14 +228,15 @@ def allocate(
 
     values = rated.values
     numbers = compiled.ranking.numbers
-    total = compiled.both.total(values)
-    shifts = compiled.both.shifts
-    keys = {n: (total >> shifts[place]) & LANE_MASK for place, n in enumerate(numbers)}
+    # every lane of the packed total at once (a lane is 64 bits and no field overflows it)
+    lanes = memoryview(compiled.both.total(values).to_bytes(compiled.lane_bytes, sys.byteorder)).cast("Q")
+    keys = dict(zip(numbers, lanes, strict=False))
     relaxed_at = len(numbers) if compiled.relaxed is not None else None
+    positions = compiled.ranking.positions
 
     def relaxed_key(number: int) -> int:
         assert relaxed_at is not None
-        return compiled.both.key_at(total, relaxed_at + compiled.ranking.positions[number])
+        return lanes[relaxed_at + positions[number]]
 
     accepted = (
         {n for n in compiled.inferred_clusters if answers.get(f"{INFERRED_PREFIX}{n}") is True} if answers else set()
@@ -228,7 +247,7 @@ def allocate(
     top = ranked[0]
 
     tied: list[int] = []
-    if not excluded(keys[top]):
+    if keys[top] < EXCLUDED_FROM:
         suggested = top
         top_fields = keys[top] >> NUMBER_BITS  # the rank fields, cluster number dropped
         tied = [n for n in ranked[1:] if keys[n] >> NUMBER_BITS == top_fields]
@@ -254,7 +273,9 @@ def allocate(
         return stake_found[0]
 
     open_facts: list[tuple[DecisionFact, int, int]] = []
-    for fact in compiled.facts.values():
+    for fact, yes_rules_out, no_rules_out in compiled.fact_tests:
+        if top not in yes_rules_out and top not in no_rules_out:
+            continue  # either answer leaves the best cluster in play: the answer stays the same
         if fact.id in answers:
             continue
         if_yes = _best(ranked, keys, fact.if_yes_exclude)
@@ -265,10 +286,10 @@ def allocate(
     if relaxed_at is not None:
         limit = keys[suggested] >> NUMBER_BITS if suggested else None
         for n in ranked:
-            if not excluded(keys[n]) or (answers and (n in accepted or f"{INFERRED_PREFIX}{n}" in answers)):
+            if keys[n] < EXCLUDED_FROM or (answers and (n in accepted or f"{INFERRED_PREFIX}{n}" in answers)):
                 continue
             relaxed = relaxed_key(n)
-            if excluded(relaxed):
+            if relaxed >= EXCLUDED_FROM:
                 continue  # a confirmed red cell excludes it, as the booklet says
             if limit is None or relaxed >> NUMBER_BITS <= limit:
                 open_inferred.append(n)
@@ -284,7 +305,7 @@ def allocate(
     best_by_super_class: dict[str, int | None] = {}
     for super_class_id, members in compiled.super_classes:
         best = min(members, key=keys.__getitem__) if members else None
-        best_by_super_class[super_class_id] = None if best is None or excluded(keys[best]) else best
+        best_by_super_class[super_class_id] = None if best is None or keys[best] >= EXCLUDED_FROM else best
 
     suggested_cluster = reference.cluster(suggested)
     low_confidence = suggested != 0 and compiled.by_number[suggested].confidence == "low"
