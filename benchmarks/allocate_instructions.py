@@ -36,9 +36,19 @@ def measure(samples: int, nines: bool) -> float:
     counts = []
     for n in (samples, 0):
         done = subprocess.run(
-            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
-             "--samples", str(n), *([] if nines else ["--no-nines"])],
-            capture_output=True, text=True, check=True,
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                __file__,
+                "--samples",
+                str(n),
+                *([] if nines else ["--no-nines"]),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         found = re.search(r"Collected : (\d+)", done.stderr)
         assert found, done.stderr[-2000:]

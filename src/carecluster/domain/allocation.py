@@ -126,9 +126,7 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
     if relaxed is not None:
         both = PackedRanking([(c.number, c.rows) for c in clusters] + [(c.number, c.relaxed_rows) for c in clusters])
     super_classes = tuple((sc, tuple(c.number for c in clusters if c.super_class == sc)) for sc in SUPER_CLASSES)
-    fact_tests = tuple(
-        (fact, frozenset(fact.if_yes_exclude), frozenset(fact.if_no_exclude)) for fact in facts.values()
-    )
+    fact_tests = tuple((fact, frozenset(fact.if_yes_exclude), frozenset(fact.if_no_exclude)) for fact in facts.values())
     compiled = CompiledReference(
         reference,
         clusters,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from carecluster.domain.grid_fit import SCALE_7, SCALE_8
 from carecluster.domain.ranking import PackedRanking, excluded
@@ -28,10 +29,22 @@ class OpenRow:
     scales: tuple[str, ...]
 
 
-def open_rows(values: tuple[int, ...]) -> list[OpenRow]:
-    """Each tested row touched by a 9; for 7/8, the higher of the two given what is known."""
-    rows = []
+_NINES_ONLY = bytes(NOT_KNOWN if value == NOT_KNOWN else 0 for value in range(256))
+
+
+def open_rows(values: tuple[int, ...]) -> tuple[OpenRow, ...]:
+    """Each tested row touched by a 9; for 7/8, the higher of the two given what is known.
+
+    The rows depend only on where the 9s are and, for 7/8, on the known one of the two: tabled
+    per such pattern (the key is built by two C calls, no Python loop over the scales).
+    """
     a, b = values[SCALE_7], values[SCALE_8]
+    return _open_rows(bytes(values).translate(_NINES_ONLY), a, b)
+
+
+@lru_cache(maxsize=8192)
+def _open_rows(nines: bytes, a: int, b: int) -> tuple[OpenRow, ...]:
+    rows = []
     for index, code in enumerate(SCALE_CODES):
         if index == SCALE_8:
             continue
@@ -41,9 +54,9 @@ def open_rows(values: tuple[int, ...]) -> list[OpenRow]:
             elif a == NOT_KNOWN or b == NOT_KNOWN:
                 known = b if a == NOT_KNOWN else a
                 rows.append(OpenRow(index, known, ("7",) if a == NOT_KNOWN else ("8",)))
-        elif values[index] == NOT_KNOWN:
+        elif nines[index] == NOT_KNOWN:
             rows.append(OpenRow(index, 0, (code,)))
-    return rows
+    return tuple(rows)
 
 
 def open_scales(

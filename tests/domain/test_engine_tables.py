@@ -1,0 +1,65 @@
+"""The speed-ups of the single-record engine give exactly what the plain code they replaced gave.
+
+`open_rows` is tabled per pattern of 9s and the rank keys are read out of the packed total in
+one call; the plain versions are kept here and compared on random ratings with 9s.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from carecluster.domain.allocation import allocate, compile_reference, scope_of
+from carecluster.domain.grid_fit import SCALE_7, SCALE_8
+from carecluster.domain.not_known import OpenRow, open_rows
+from carecluster.domain.ranking import NUMBER_BITS, excluded
+from carecluster.reference import SCALE_CODES, builtin_reference
+from carecluster.reference.models import NOT_KNOWN
+
+ratings = st.lists(st.sampled_from([0, 1, 2, 3, 4, 9]), min_size=18, max_size=18).map(tuple)
+
+
+def plain_open_rows(values: tuple[int, ...]) -> list[OpenRow]:
+    """`open_rows` as it was before it was tabled (engine 2026.12)."""
+    rows = []
+    a, b = values[SCALE_7], values[SCALE_8]
+    for index, code in enumerate(SCALE_CODES):
+        if index == SCALE_8:
+            continue
+        if index == SCALE_7:
+            if a == NOT_KNOWN and b == NOT_KNOWN:
+                rows.append(OpenRow(index, 0, ("7", "8")))
+            elif a == NOT_KNOWN or b == NOT_KNOWN:
+                known = b if a == NOT_KNOWN else a
+                rows.append(OpenRow(index, known, ("7",) if a == NOT_KNOWN else ("8",)))
+        elif values[index] == NOT_KNOWN:
+            rows.append(OpenRow(index, 0, (code,)))
+    return rows
+
+
+@settings(max_examples=500)
+@given(ratings)
+def test_tabled_open_rows_match_the_plain_ones(values: tuple[int, ...]) -> None:
+    assert list(open_rows(values)) == plain_open_rows(values)
+    assert list(open_rows(values)) == plain_open_rows(values)  # again: now from the table
+
+
+@settings(max_examples=300)
+@given(ratings, st.sampled_from([None, "non-psychotic", "psychotic", "organic"]))
+def test_keys_read_in_one_call_match_the_shifted_lanes(values: tuple[int, ...], super_class: str | None) -> None:
+    reference = builtin_reference()
+    compiled = compile_reference(reference)
+    plain = compiled.ranking.keys(values)  # the plain shift-and-mask read-out of every key
+    _, _, scope = scope_of(reference, super_class, None)
+    ranked = sorted(scope, key=lambda n: plain[compiled.ranking.positions[n]])
+    top_key = plain[compiled.ranking.positions[ranked[0]]]
+    result = allocate(list(values), super_class, reference)
+    assert result.suggested_cluster == (0 if excluded(top_key) else ranked[0])
+    tied = [n for n in ranked[1:] if plain[compiled.ranking.positions[n]] >> NUMBER_BITS == top_key >> NUMBER_BITS]
+    assert result.tied_with == ([] if excluded(top_key) else tied)
+    best = {
+        sc: min(members, key=lambda n: plain[compiled.ranking.positions[n]]) for sc, members in compiled.super_classes
+    }
+    assert result.best_by_super_class == {
+        sc: None if excluded(plain[compiled.ranking.positions[n]]) else n for sc, n in best.items()
+    }
