@@ -8,7 +8,7 @@ DEMO_SERVICE_USERS ?= 1000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-api install clean
+.PHONY: run test lint bench bench-quick bench-api install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks scripts
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/allocate.py
+	$(BIN)/python scripts/write_performance_doc.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python scripts/write_performance_doc.py --quick
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api.py

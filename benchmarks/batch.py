@@ -56,6 +56,10 @@ def ratings(n: int, seed: int = 20261123) -> tuple[np.ndarray, np.ndarray, np.nd
     return codes, scope, allocated
 
 
+def _verdict(met: bool) -> str:
+    return "MET" if met else "NOT MET"
+
+
 def best_of(repeats: int, fn: Callable[[], object]) -> float:
     times = []
     for _ in range(repeats):
@@ -178,12 +182,17 @@ def main() -> None:
     engine_rate = n / engine
     single_rate = 1 / single
     print(
-        f"engine      {engine_rate:12,.0f} records/s on one core  ({engine * 1e3:.0f} ms for {n:,})   target >= 5,000,000"
+        f"engine      {engine_rate:12,.0f} records/s on one core  ({engine * 1e3:.0f} ms for {n:,})   "
+        f"target >= 5,000,000 - {_verdict(engine_rate >= 5_000_000)}"
     )
     print(f"single      {single_rate:12,.0f} records/s (allocate(), {m:,} records)")
-    print(f"ratio       {engine_rate / single_rate:12,.0f} x the single-record engine                   target >= 100")
     print(
-        f"floor       {engine / floor:12.1f} x the memory floor (ratings.sum(): {floor * 1e3:.1f} ms)      target <= 10"
+        f"ratio       {engine_rate / single_rate:12,.0f} x the single-record engine                   "
+        f"target >= 100 - {_verdict(engine_rate / single_rate >= 100)}"
+    )
+    print(
+        f"floor       {engine / floor:12.1f} x the memory floor (ratings.sum(): {floor * 1e3:.1f} ms)      "
+        f"target <= 10 - {_verdict(engine / floor <= 10)}"
     )
 
     compared = n if args.equivalence is None else min(args.equivalence, n)
@@ -191,7 +200,7 @@ def main() -> None:
         count, differ, seconds = equivalence(codes, scope, allocated, compared)
         print(
             f"equivalence {count:12,} records through both engines: {differ:,} answers differ "
-            f"({seconds:.0f} s)                 target: 0"
+            f"({seconds:.0f} s)                 target: 0 - {_verdict(differ == 0)}"
         )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -206,7 +215,10 @@ def main() -> None:
             f"({run['baseline_kb'] / 1024:.0f} MB after imports)"
         )
     grown = runs[3]["peak_kb"] / runs[1]["peak_kb"]
-    print(f"            peak for 3x the records is {grown:.2f} x the peak for 1x          target: no growth")
+    print(
+        f"            peak for 3x the records is {grown:.2f} x the peak for 1x          "
+        f"target: no growth (under 1.2 x) - {_verdict(grown < 1.2)}"
+    )
 
 
 if __name__ == "__main__":
