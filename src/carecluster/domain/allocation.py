@@ -286,7 +286,7 @@ def allocate(
         for n in ranked:
             if keys[n] < EXCLUDED_FROM or (answers and (n in accepted or f"{INFERRED_PREFIX}{n}" in answers)):
                 continue
-            relaxed = relaxed_key(n)
+            relaxed = lanes[relaxed_at + positions[n]]
             if relaxed >= EXCLUDED_FROM:
                 continue  # a confirmed red cell excludes it, as the booklet says
             if limit is None or relaxed >> NUMBER_BITS <= limit:
@@ -307,30 +307,6 @@ def allocate(
 
     suggested_cluster = reference.cluster(suggested)
     low_confidence = suggested != 0 and compiled.by_number[suggested].confidence == "low"
-    result = AllocationResult.from_engine(
-        dict(
-            suggested_cluster=suggested,
-            suggested_label=suggested_cluster.title,
-            status=status,
-            ranking=ranking,
-            facts=answers,
-            engine_version=ENGINE_VERSION,
-            super_class=suggested_cluster.super_class if suggested != 0 else None,
-            super_class_given=sc_given,
-            heading_given=heading_id,
-            considered_clusters=list(in_scope),
-            tied_with=tied,
-            best_by_super_class=best_by_super_class,
-            not_known_scales=list(not_known),
-            ratings=list(values),
-            problem_type=rated.problem_type,
-            low_confidence=low_confidence,
-            disclaimer=DRAFT_AID,
-            reference_id=reference.id,
-            reference_version=reference.version,
-            reference_name=reference.name,
-        )
-    )
 
     def questions() -> list[Question]:
         at_stake = stake()
@@ -365,10 +341,32 @@ def allocate(
             said.append(low_confidence_warning(reference))
         return said
 
-    result.attach_detail(
-        _Detail(compiled, values, ranked, suggested, status, tied, accepted, answers, questions, warnings)
+    detail = _Detail(compiled, values, ranked, suggested, status, tied, accepted, answers, questions, warnings)
+    return AllocationResult.from_engine(
+        dict(
+            suggested_cluster=suggested,
+            suggested_label=suggested_cluster.title,
+            status=status,
+            ranking=ranking,
+            facts=answers,
+            engine_version=ENGINE_VERSION,
+            super_class=suggested_cluster.super_class if suggested != 0 else None,
+            super_class_given=sc_given,
+            heading_given=heading_id,
+            considered_clusters=list(in_scope),
+            tied_with=tied,
+            best_by_super_class=best_by_super_class,
+            not_known_scales=list(not_known),
+            ratings=list(values),
+            problem_type=rated.problem_type,
+            low_confidence=low_confidence,
+            disclaimer=DRAFT_AID,
+            reference_id=reference.id,
+            reference_version=reference.version,
+            reference_name=reference.name,
+        ),
+        detail,
     )
-    return result
 
 
 def _red_breaches(cluster: CompiledCluster, values: tuple[int, ...]) -> list[Finding]:

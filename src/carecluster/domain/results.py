@@ -153,7 +153,7 @@ class AllocationResult(Result):
     _detail: CandidateSource | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_engine(cls, values: dict[str, object]) -> AllocationResult:
+    def from_engine(cls, values: dict[str, object], detail: CandidateSource | None = None) -> AllocationResult:
         """What `model_construct` builds, without its per-field search for aliases and defaults.
 
         The engine gives every field itself, already checked, on every keystroke of a rating
@@ -167,13 +167,13 @@ class AllocationResult(Result):
         object.__setattr__(result, "__dict__", values)
         object.__setattr__(result, "__pydantic_fields_set__", set(values))
         object.__setattr__(result, "__pydantic_extra__", None)
-        object.__setattr__(result, "__pydantic_private__", {"_detail": None})
+        object.__setattr__(result, "__pydantic_private__", {"_detail": detail})
         return result
 
     def attach_detail(self, source: CandidateSource) -> None:
         """Findings and wording are built on first read: a form that only shows the suggestion
         on each keystroke does not pay for twenty explanations it never displays."""
-        self._detail = source
+        self.__pydantic_private__["_detail"] = source  # what pydantic's own private setattr does, minus its checks
 
     def _source(self) -> CandidateSource:
         if self._detail is None:
