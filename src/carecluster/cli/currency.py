@@ -29,9 +29,7 @@ def currency(
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file, .csv or .parquet.")],
-    rejects: Annotated[
-        Path | None, typer.Option(help="Faults by row and field (default OUTPUT.rejects.csv).")
-    ] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Faults by row and field (default OUTPUT.rejects.csv).")] = None,
     summary: Annotated[Path | None, typer.Option(help="Summary JSON (default OUTPUT.summary.json).")] = None,
     year: Annotated[str | None, typer.Option(help="Built-in tables year, e.g. 2026-27.")] = None,
     tables: Annotated[

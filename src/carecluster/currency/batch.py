@@ -55,7 +55,7 @@ def _read_local(path: Path) -> pl.LazyFrame:
     return lf.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
-def _read_dask(path: Path, ref: CurrencyReference, client: Client) -> pl.DataFrame:
+def _read_dask(path: Path, ref: CurrencyReference, client: Client, block_bytes: int) -> pl.DataFrame:
     """Group on the cluster behind `client`; returns the grouped rows in input order."""
     import dask.dataframe as dd
     import pandas as pd
@@ -63,7 +63,7 @@ def _read_dask(path: Path, ref: CurrencyReference, client: Client) -> pl.DataFra
     if format_of(path) == "parquet":
         ddf = dd.read_parquet(str(path))
     else:
-        ddf = dd.read_csv(str(path), dtype=str, keep_default_na=False, na_values=[""], blocksize="16MB")
+        ddf = dd.read_csv(str(path), dtype=str, keep_default_na=False, na_values=[""], blocksize=block_bytes)
     _check_columns(list(ddf.columns), path)
     lengths = client.compute(ddf.map_partitions(len)).result().tolist()
     offsets = [1 + sum(lengths[:i]) for i in range(len(lengths))]
@@ -131,8 +131,9 @@ def run_currency(
     rejects: str | os.PathLike[str] | None = None,
     summary: str | os.PathLike[str] | None = None,
     client: Client | None = None,
+    block_bytes: int = 16 << 20,
 ) -> CurrencyRun:
-    """Group every row of a CSV or Parquet file; on Dask when `client` is given."""
+    """Group every row of a CSV or Parquet file; on Dask when `client` is given (CSV split every `block_bytes`)."""
     path, output = Path(input_path), Path(output)
     format_of(path)
     format_of(output)
@@ -148,7 +149,7 @@ def run_currency(
     if client is None:
         result = group_lazy(_read_local(path), reference).collect()
     else:
-        result = _read_dask(path, reference, client)
+        result = _read_dask(path, reference, client, block_bytes)
     problems = problems_lazy(
         result.filter(pl.col("currency_status") == "rejected").select(
             [c for c in result.columns if c not in RESULT_COLUMNS]
@@ -158,7 +159,8 @@ def run_currency(
     _write(result, output)
     problems.write_csv(rejects_path)
     document = summary_document(result, problems, reference)
-    document.update(input=str(path), output=str(output), rejects=str(rejects_path), engine="dask" if client else "polars")
+    document.update(
+        input=str(path), output=str(output), rejects=str(rejects_path), engine="dask" if client else "polars"
+    )
     summary_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return CurrencyRun(output, rejects_path, summary_path, document)
-

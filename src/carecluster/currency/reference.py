@@ -8,6 +8,7 @@ row names its source key, which the manifest resolves to a repository, path and 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import re
@@ -203,7 +204,7 @@ class CurrencyReference(BaseModel):
             if ("98", b.setting) not in settings:
                 raise ValueError(f"bed_types {b.code}: setting {b.setting} has no families row")
         spans = sorted((r.first, r.last) for r in self.icd10_ranges)
-        for (_, a_last), (b_first, _) in zip(spans, spans[1:], strict=False):
+        for (_, a_last), (b_first, _) in itertools.pairwise(spans):
             if b_first <= a_last:
                 raise ValueError(f"icd10_ranges overlap at {b_first}")
         return self
@@ -218,9 +219,7 @@ def _read_table(folder: Path, name: str, entry: TableEntry, sources: dict[str, S
             reader = csv.DictReader(handle)
             expected = set(model.model_fields)
             if set(reader.fieldnames or ()) != expected:
-                raise CurrencyReferenceError(
-                    f"{path}: columns {reader.fieldnames} should be {sorted(expected)}"
-                )
+                raise CurrencyReferenceError(f"{path}: columns {reader.fieldnames} should be {sorted(expected)}")
             for line, raw in enumerate(reader, start=2):
                 try:
                     row = model.model_validate(raw)

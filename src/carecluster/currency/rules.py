@@ -213,7 +213,9 @@ def group_activity(act: Activity, ref: CurrencyReference) -> GroupResult:
     team: TeamType | None = None if spell else lk.teams.get(clean(act.team_type) or "")
     middle_field = BED_TYPE if spell else TEAM_TYPE
     middle_value = clean(act.bed_type) if spell else clean(act.team_type)
-    middle_cat = (lk.beds[middle_value].category if spell else lk.teams[middle_value].category) if middle_value else None
+    middle_cat = (
+        (lk.beds[middle_value].category if spell else lk.teams[middle_value].category) if middle_value else None
+    )
     reason_code = clean(act.referral_reason)
     tiers = (
         (DIAGNOSIS, diag3, lk.icd10.get(diag3) if diag3 else None),

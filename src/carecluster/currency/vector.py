@@ -60,7 +60,12 @@ def with_inputs(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         if age in schema and schema[age].is_float():
             col = pl.col(age)
             whole = col.is_null() | (col == col.floor())
-            lf = lf.with_columns(pl.when(whole).then(col.cast(pl.Int64, strict=False).cast(pl.Utf8)).otherwise(col.cast(pl.Utf8)).alias(age))
+            lf = lf.with_columns(
+                pl.when(whole)
+                .then(col.cast(pl.Int64, strict=False).cast(pl.Utf8))
+                .otherwise(col.cast(pl.Utf8))
+                .alias(age)
+            )
     return lf
 
 
@@ -75,7 +80,9 @@ def _stage(lk: r.Lookups) -> list[list[pl.Expr]]:
     )  # fmt: skip
     first = [kind.alias("_kind")]
     is_spell, is_contact = pl.col("_kind") == "spell", pl.col("_kind") == "contact"
-    age_raw = pl.when(is_spell).then(pl.col(r.SPELL_AGE)).otherwise(pl.col(r.CONTACT_AGE)).cast(pl.Utf8).str.strip_chars()
+    age_raw = (
+        pl.when(is_spell).then(pl.col(r.SPELL_AGE)).otherwise(pl.col(r.CONTACT_AGE)).cast(pl.Utf8).str.strip_chars()
+    )
     age_raw = pl.when(age_raw == "").then(None).otherwise(age_raw)
     diag = _clean(r.DIAGNOSIS).str.replace_all(".", "", literal=True)
     second = [
@@ -97,7 +104,7 @@ def _stage(lk: r.Lookups) -> list[list[pl.Expr]]:
         pl.when(pl.col("_kind") == "both").then(pl.lit(f"gives both {r.SPELL_ID} and {r.CONTACT_ID}"))
         .when(pl.col("_kind").is_null()).then(pl.lit(f"neither {r.SPELL_ID} nor {r.CONTACT_ID} is given"))
         .otherwise(None).alias("_f_kind"),
-        pl.when(~pl.col("_kind").is_in(["spell", "contact"]))
+        pl.when(~pl.col("_kind").is_in(["spell", "contact"]).fill_null(False))
         .then(None)
         .when(pl.col("_age_raw").is_null()).then(pl.lit("age not given: the age rules cannot be applied"))
         .when(~age_ok).then(pl.format(f"{{}} is not a whole number of years from 0 to {r.MAX_AGE}", pl.col("_age_raw")))
@@ -140,7 +147,13 @@ def _stage(lk: r.Lookups) -> list[list[pl.Expr]]:
             pl.col("_mid"),
             pl.when(is_spell).then(pl.lit("bed type")).otherwise(pl.lit("team type")),
         ),
-        (eligible("_reason_cat"), pl.lit("referral_reason"), pl.col("_reason_cat"), pl.col("_reason"), pl.lit("referral reason")),
+        (
+            eligible("_reason_cat"),
+            pl.lit("referral_reason"),
+            pl.col("_reason_cat"),
+            pl.col("_reason"),
+            pl.lit("referral reason"),
+        ),
     )
 
     def pick(index: int, fallback: pl.Expr) -> pl.Expr:
@@ -187,12 +200,9 @@ def _stage(lk: r.Lookups) -> list[list[pl.Expr]]:
     )  # fmt: skip
     team_setting = _map(pl.col("_team"), {k: t.setting for k, t in lk.teams.items()})
     team_group = _map(pl.col("_team"), {k: t.setting_group for k, t in lk.teams.items()})
-    crisis = (
-        _map(pl.col("_team"), {k: t.crisis for k, t in lk.teams.items()}, pl.Boolean).fill_null(False)
-        | (
-            _map(pl.col("_team"), {k: t.crisis_if_urgent for k, t in lk.teams.items()}, pl.Boolean).fill_null(False)
-            & pl.col("_priority").is_in(sorted(lk.urgent))
-        )
+    crisis = _map(pl.col("_team"), {k: t.crisis for k, t in lk.teams.items()}, pl.Boolean).fill_null(False) | (
+        _map(pl.col("_team"), {k: t.crisis_if_urgent for k, t in lk.teams.items()}, pl.Boolean).fill_null(False)
+        & pl.col("_priority").is_in(sorted(lk.urgent))
     )
     bed_setting = _map(pl.col("_bed"), {k: b.setting for k, b in lk.beds.items()})
     sixth = [group.alias("_group"), why.alias("_why")]
