@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carecluster.currency import group_activity
-from carecluster.currency.vector import INPUT_COLUMNS, RESULT_COLUMNS, group_lazy, problems_lazy
+from carecluster.currency.vector import INPUT_COLUMNS, RESULT_COLUMNS, group_lazy, group_rowwise, problems_lazy
 from tests.currency.conftest import activity_of
 
 
@@ -37,6 +37,8 @@ ROWS = st.fixed_dictionaries(
 def test_vectorised_matches_pure(rows, ref) -> None:
     frame = pl.DataFrame(rows, schema={c: pl.Utf8 for c in INPUT_COLUMNS})
     out = group_lazy(frame, ref).collect()
+    rowwise = group_rowwise(frame, ref).collect()
+    assert out.select(pl.all().cast(pl.Utf8)).equals(rowwise.select(pl.all().cast(pl.Utf8)))
     problems = problems_lazy(
         frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64)), ref
     ).collect()

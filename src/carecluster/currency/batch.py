@@ -71,12 +71,16 @@ def _read_dask(path: Path, ref: CurrencyReference, client: Client, block_bytes: 
     def grouped(part: pd.DataFrame, offset: int) -> pd.DataFrame:
         frame = pl.from_pandas(part.reset_index(drop=True))
         frame = frame.with_row_index(ROW, offset=offset).with_columns(pl.col(ROW).cast(pl.Int64))
-        return group_lazy(frame, ref).collect().to_pandas()
+        out = group_lazy(frame, ref).collect()
+        return out.with_columns(pl.col(list(RESULT_COLUMNS)).cast(pl.Utf8)).to_pandas()
 
     from dask import delayed
 
     tasks = [delayed(grouped)(part, offset) for part, offset in zip(ddf.to_delayed(), offsets, strict=True)]
-    pieces = [pl.from_pandas(frame) for frame in client.gather(client.compute(tasks))]
+    pieces = [
+        pl.from_pandas(frame).with_columns(pl.col(list(RESULT_COLUMNS)).cast(pl.Categorical))
+        for frame in client.gather(client.compute(tasks))
+    ]
     return pl.concat(pieces, how="vertical_relaxed") if pieces else group_lazy(_read_local(path), ref).collect()
 
 

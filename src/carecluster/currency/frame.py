@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from carecluster.currency.reference import CurrencyReference, currency_reference
-from carecluster.currency.vector import group_lazy
+from carecluster.currency.vector import RESULT_COLUMNS, group_lazy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +26,7 @@ def group_frame(frame: pl.DataFrame | pd.DataFrame, reference: CurrencyReference
 
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"group_frame takes a Polars or pandas DataFrame, not {type(frame).__name__}")
-    result = group_lazy(pl.from_pandas(frame, include_index=False), ref).collect().to_pandas()
+    grouped = group_lazy(pl.from_pandas(frame, include_index=False), ref).collect()
+    result = grouped.with_columns(pl.col(list(RESULT_COLUMNS)).cast(pl.Utf8)).to_pandas()
     result.index = frame.index
     return result

@@ -271,8 +271,104 @@ def _results(lk: r.Lookups) -> list[pl.Expr]:
     ]  # fmt: skip
 
 
+def _given(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.Utf8).str.strip_chars().str.len_bytes().fill_null(0) > 0
+
+
+def _by_value(column: pl.Series, fn: object) -> pl.Series:
+    """`fn` applied once per distinct value and spread back (columns repeat a few values)."""
+    values = column.unique()
+    mapped = pl.Series([fn(v) for v in values.to_list()], dtype=pl.Utf8)  # type: ignore[operator]
+    return column.replace_strict(values, mapped, return_dtype=pl.Utf8)
+
+
+def _age_key(lk: r.Lookups):
+    def key(value: object) -> str | None:
+        age, fault = r.parse_age(value)
+        if fault is not None:
+            return str(value)
+        if age is None:
+            return None
+        return "0" if age < lk.adult_from else str(r.MAX_AGE)
+
+    return key
+
+
+def _keyed(frame: pl.LazyFrame, lk: r.Lookups) -> pl.DataFrame:
+    """Per row, the few values the answer depends on: identifiers given or not, the age class
+    (under the adult age, adult, or the raw text when not a valid age), and the codes the rules
+    read for the record's kind."""
+    df = frame.with_columns(_given(r.SPELL_ID).alias("_sg"), _given(r.CONTACT_ID).alias("_cg")).collect()
+    spell_only = pl.col("_sg") & ~pl.col("_cg")
+    contact_only = pl.col("_cg") & ~pl.col("_sg")
+    picked = df.select(
+        pl.when(spell_only).then(pl.col(r.SPELL_AGE)).otherwise(pl.col(r.CONTACT_AGE)).cast(pl.Utf8).alias("a"),
+        pl.when(contact_only).then(pl.col(r.TEAM_TYPE).cast(pl.Utf8)).alias("t"),
+    )
+    urgent = {code for code, t in lk.teams.items() if t.crisis_if_urgent}
+    return df.with_columns(
+        _by_value(picked["a"], _age_key(lk)).alias("_kage"),
+        pl.col(r.DIAGNOSIS).cast(pl.Utf8).alias("_kdiag"),
+        pl.when(spell_only).then(pl.col(r.BED_TYPE).cast(pl.Utf8)).alias("_kbed"),
+        picked["t"].alias("_kteam"),
+        pl.col(r.REFERRAL_REASON).cast(pl.Utf8).alias("_kreason"),
+        pl.when(_by_value(picked["t"], lambda v: "1" if r.clean(v) in urgent else None).is_not_null())
+        .then(pl.col(r.PRIORITY).cast(pl.Utf8))
+        .alias("_kprio"),
+    )
+
+
+_KEYS = ["_sg", "_cg", "_kage", "_kdiag", "_kbed", "_kteam", "_kreason", "_kprio"]
+
+
+def _table(reps: pl.DataFrame, ref: CurrencyReference) -> pl.DataFrame:
+    """The rules' answer for each representative key row."""
+    rows = reps.select(
+        pl.when(pl.col("_sg")).then(pl.lit("S")).alias(r.SPELL_ID),
+        pl.when(pl.col("_cg")).then(pl.lit("C")).alias(r.CONTACT_ID),
+        pl.col("_kage").alias(r.SPELL_AGE),
+        pl.col("_kage").alias(r.CONTACT_AGE),
+        pl.col("_kdiag").alias(r.DIAGNOSIS),
+        pl.col("_kbed").alias(r.BED_TYPE),
+        pl.col("_kteam").alias(r.TEAM_TYPE),
+        pl.col("_kreason").alias(r.REFERRAL_REASON),
+        pl.col("_kprio").alias(r.PRIORITY),
+    )
+    return group_rowwise(rows, ref).select(list(RESULT_COLUMNS)).collect()
+
+
+def group_fast(frame: pl.DataFrame | pl.LazyFrame, ref: CurrencyReference) -> pl.DataFrame:
+    """`group_rowwise`'s answers (result columns Categorical: few values, cheap to write), fast: the cascade runs once per distinct combination of the
+    values it reads (a few thousand in a real file) and is spread back to every row.
+
+    Combinations are found by a 64-bit hash of the key columns, and every row's key is then
+    compared with its representative's (nulls equal): if any differs (a hash collision) the
+    whole frame is grouped row by row instead, so no row can take another combination's answer.
+    """
+    lk = r.lookups(ref)
+    lf = with_inputs(frame)
+    original = [c for c in lf.collect_schema().names() if c not in RESULT_COLUMNS and not c.startswith("_")]
+    keyed = _keyed(lf, lk)
+    keyed = keyed.with_columns(pl.struct(_KEYS).hash(seed=20262027).alias("_h"))
+    reps = keyed.select([*_KEYS, "_h"]).unique(subset="_h", keep="first", maintain_order=True)
+    index = keyed["_h"].replace_strict(
+        reps["_h"], pl.Series(range(reps.height), dtype=pl.UInt32), return_dtype=pl.UInt32
+    )
+    back = reps.select(_KEYS)[index]
+    same = pl.all_horizontal([keyed[k].eq_missing(back[k]) for k in _KEYS]).all()
+    if not keyed.select(same).item():
+        return group_rowwise(frame, ref).collect()
+    answers = _table(reps, ref).select(pl.all().cast(pl.Categorical))[index]
+    return pl.concat([keyed.select(original), answers], how="horizontal")
+
+
 def group_lazy(frame: pl.DataFrame | pl.LazyFrame, ref: CurrencyReference) -> pl.LazyFrame:
     """The input columns plus the result columns (RESULT_COLUMNS), one row per input row, same order."""
+    return group_fast(frame, ref).lazy()
+
+
+def group_rowwise(frame: pl.DataFrame | pl.LazyFrame, ref: CurrencyReference) -> pl.LazyFrame:
+    """The same answers computed row by row (no combination table): kept to test `group_lazy`."""
     lf = _staged(frame, ref)
     original = [c for c in lf.collect_schema().names() if not c.startswith("_")]
     return lf.with_columns(_results(r.lookups(ref))).select([*original, *RESULT_COLUMNS])
