@@ -86,7 +86,7 @@ def _read_dask(path: Path, ref: CurrencyReference, client: Client, block_bytes: 
 
 def _write(frame: pl.DataFrame, path: Path) -> None:
     if format_of(path) == "parquet":
-        frame.write_parquet(path)
+        frame.write_parquet(path, compression="lz4", statistics=False)
     else:
         frame.write_csv(path)
 
