@@ -62,3 +62,13 @@ def test_vectorised_matches_pure(rows, ref) -> None:
         assert {k: got[k] for k in RESULT_COLUMNS} == expected, row
         mine = problems.filter(pl.col("row") == i + 1).select("field", "value", "reason").rows()
         assert mine == [(p.field, p.value, p.reason) for p in pure.problems], row
+
+
+def test_a_hash_collision_falls_back_to_row_by_row(ref, hand_grouped, monkeypatch) -> None:
+    from carecluster.currency import vector
+
+    frame = hand_grouped.drop("expected_status", "expected_code", "expected_tier")
+    monkeypatch.setattr(vector, "_key_hash", lambda: pl.lit(0, dtype=pl.UInt64))  # every key collides
+    got = vector.group_fast(frame, ref).select(pl.all().cast(pl.Utf8))
+    assert got.equals(group_rowwise(frame, ref).collect().select(pl.all().cast(pl.Utf8)))
+    assert got["currency_code"].to_list() == hand_grouped["expected_code"].to_list()

@@ -321,6 +321,10 @@ def _keyed(frame: pl.LazyFrame, lk: r.Lookups) -> pl.DataFrame:
 _KEYS = ["_sg", "_cg", "_kage", "_kdiag", "_kbed", "_kteam", "_kreason", "_kprio"]
 
 
+def _key_hash() -> pl.Expr:
+    return pl.struct(_KEYS).hash(seed=20262027)
+
+
 def _table(reps: pl.DataFrame, ref: CurrencyReference) -> pl.DataFrame:
     """The rules' answer for each representative key row."""
     rows = reps.select(
@@ -349,7 +353,7 @@ def group_fast(frame: pl.DataFrame | pl.LazyFrame, ref: CurrencyReference) -> pl
     lf = with_inputs(frame)
     original = [c for c in lf.collect_schema().names() if c not in RESULT_COLUMNS and not c.startswith("_")]
     keyed = _keyed(lf, lk)
-    keyed = keyed.with_columns(pl.struct(_KEYS).hash(seed=20262027).alias("_h"))
+    keyed = keyed.with_columns(_key_hash().alias("_h"))
     reps = keyed.select([*_KEYS, "_h"]).unique(subset="_h", keep="first", maintain_order=True)
     index = keyed["_h"].replace_strict(
         reps["_h"], pl.Series(range(reps.height), dtype=pl.UInt32), return_dtype=pl.UInt32
