@@ -327,6 +327,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "carecluster.cli.report",
     "carecluster.cli.users",
     "carecluster.cli.calibrate",
+    "carecluster.cli.currency",
 )
 
 
