@@ -89,6 +89,55 @@ def _remember(ctx: Context, identifier: str, record_id: str) -> None:
         )
 
 
+# --- raters from outside ----------------------------------------------------------------------
+
+RATER_ID_KIND = "rater:"
+RATER_NAME_KIND = "rname:"
+"""`external_identifiers.kind` prefixes (followed by the assessment's record id; kept short, as
+`kind` holds 40 characters) under which an
+imported rater's own id and name are kept when no user of ours is that rater: the stored row then
+names whoever recorded it, and every export still gives the rater as they arrived."""
+
+
+def _keep_outside_rater(ctx: Context, record_id: str, rater: Rater, where: str) -> None:
+    for prefix, value, field_name in (
+        (RATER_ID_KIND, rater.id, "identifier.value"),
+        (RATER_NAME_KIND, rater.name, "display"),
+    ):
+        if value is None:
+            continue
+        if len(value) > 64:
+            raise InteropError(
+                [Issue(f"the rater's {field_name} is longer than 64 characters", f"{where}.{field_name}", "value")]
+            )
+        ctx.session.add(
+            ExternalIdentifier(kind=prefix + record_id, value=value, record_id=record_id, created_at=now(),
+                               created_by=ctx.actor.user_id)
+        )  # fmt: skip
+
+
+def _outside_raters(ctx: Context, record_ids: Sequence[str]) -> dict[str, Rater]:
+    """Assessment record id -> the rater it was imported with, where no user of ours was that rater."""
+    kinds = [prefix + rid for rid in record_ids for prefix in (RATER_ID_KIND, RATER_NAME_KIND)]
+    if not kinds:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for kind, value, record_id in ctx.session.execute(
+        select(ExternalIdentifier.kind, ExternalIdentifier.value, ExternalIdentifier.record_id).where(
+            ExternalIdentifier.kind.in_(kinds)
+        )
+    ):
+        found.setdefault(record_id, {})["id" if kind.startswith(RATER_ID_KIND) else "name"] = value
+    return {rid: Rater(**parts) for rid, parts in found.items()}
+
+
+def _matched_rater(ctx: Context, rater: Rater | None) -> int | None:
+    """The user whose username is the rater's id, if there is one."""
+    if rater is None or not rater.id:
+        return None
+    return ctx.session.scalar(select(User.id).where(User.username == rater.id))
+
+
 # --- rows -> shapes ---------------------------------------------------------------------------
 
 
@@ -112,6 +161,7 @@ def assessment_records(
         )
     }
     raters = _raters(ctx, {a.rater_id for a in assessments})
+    outside_raters = _outside_raters(ctx, ids)
     result = []
     for row in assessments:
         allocation = allocations.get(row.record_id)
@@ -122,7 +172,7 @@ def assessment_records(
                 assessed_on=row.assessed_on,
                 ratings=Ratings.of(list(row.ratings), row.problem_type, row.problem_description),
                 event=ClusteringEvent(row.clustering_event),
-                rater=raters.get(row.rater_id),
+                rater=outside_raters.get(row.record_id) or raters.get(row.rater_id),
                 super_class_given=row.super_class,  # type: ignore[arg-type]
                 heading=row.heading,
                 allocation=None
@@ -234,9 +284,12 @@ def import_fhir(ctx: Context, data: str | bytes | Mapping[str, Any]) -> FhirImpo
             chosen_cluster=chosen,
             reason=(allocation.reason if allocation else None) if chosen is not None else None,
         )
-        assessment, _ = records._assess(ctx, su, body, record.assessed_on, chosen, body.reason)
+        matched = _matched_rater(ctx, record.rater)
+        assessment, _ = records._assess(ctx, su, body, record.assessed_on, chosen, body.reason, rater_id=matched)
     except Invalid as error:
         raise _as_interop_error(error) from None
+    if matched is None and record.rater is not None:
+        _keep_outside_rater(ctx, assessment.record_id, record.rater, "QuestionnaireResponse.author")
     _remember(ctx, record.id, assessment.record_id)
     ctx.session.flush()
     ctx.audit("import", entity="assessment", record_id=assessment.record_id, service_user_id=su.record_id,
@@ -383,6 +436,8 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
         except InteropError as error:
             issues += error.issues
             continue
+        if record.rater is not None and _matched_rater(ctx, record.rater) is None:
+            _keep_outside_rater(ctx, assessment.record_id, record.rater, where)
         _remember(ctx, record.id, assessment.record_id)
         allocation_of[record.id] = allocation.record_id
         summary.assessments_created += 1

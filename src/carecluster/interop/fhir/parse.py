@@ -444,6 +444,28 @@ def _allocation(observation: Observation, at: str, reader: _Reader) -> Allocatio
     )
 
 
+def _repeated_full_urls(entries: list[Any]) -> list[Issue]:
+    """FHIR invariant bdl-7: no two entries may share a fullUrl (unless their versions differ;
+    we accept no versioned entries, so any repeat is refused)."""
+    first: dict[str, int] = {}
+    issues = []
+    for index, entry in enumerate(entries):
+        url = entry.get("fullUrl") if isinstance(entry, dict) else None
+        if not isinstance(url, str):
+            continue
+        if url in first:
+            issues.append(
+                Issue(
+                    f"fullUrl {url!r} repeats Bundle.entry[{first[url]}].fullUrl (FHIR invariant bdl-7)",
+                    f"Bundle.entry[{index}].fullUrl",
+                    "structure",
+                )
+            )
+        else:
+            first[url] = index
+    return issues
+
+
 def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSet) -> AssessmentRecord:
     """The assessment (and allocation, if a cluster Observation is present) a Bundle carries.
 
@@ -471,6 +493,9 @@ def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSe
         ]
         if wrong_type:
             raise InteropError(wrong_type)
+        repeated = _repeated_full_urls(entries)
+        if repeated:
+            raise InteropError(repeated)
         unsupported = [
             Issue(
                 f"resource type {resource.get('resourceType')!r} is not part of an MHCT Bundle",
