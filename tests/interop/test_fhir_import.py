@@ -239,7 +239,8 @@ def test_a_repeated_full_url_is_refused_as_bdl_7(record) -> None:
     error = rejected(data)
     last = len(data["entry"]) - 1
     assert expressions(error) == [f"Bundle.entry[{last}].fullUrl"]
-    assert "bdl-7" in error.issues[0].diagnostics and "Bundle.entry[1].fullUrl" in error.issues[0].diagnostics
+    assert "bdl-7" in error.issues[0].diagnostics
+    assert "Bundle.entry[1].fullUrl" in error.issues[0].diagnostics
 
 
 def test_cluster_observation_needs_its_reference_set(record) -> None:
