@@ -4,6 +4,7 @@ what and where, and the MHSDS export."""
 
 from __future__ import annotations
 
+import copy
 import io
 import uuid
 import zipfile
@@ -14,7 +15,7 @@ import pytest
 
 from carecluster.api import resolve_reference
 from carecluster.interop.fhir import from_bundle, to_bundle
-from tests.http.conftest import Api
+from tests.http.conftest import Api, nhs_number
 
 FHIR_JSON = "application/fhir+json"
 RATINGS = [0, 1, 0, 0, 0, 0, 3, 2, 2, 1, 0, 1, 0, 0, 0, 0, 1, 1]  # suggests cluster 4
@@ -152,6 +153,7 @@ def _unknown_person(bundle: dict[str, Any]) -> dict[str, Any]:
     for entry in bundle["entry"]:
         if entry["resource"]["resourceType"] == "Patient":
             entry["resource"]["identifier"][0]["value"] = "9990000026"
+            entry["resource"].pop("name", None)  # without name and birth date: cannot be added
     return bundle
 
 
@@ -265,3 +267,33 @@ def test_metadata_is_a_capability_statement(api: Api) -> None:
     assert body["fhirVersion"] == "4.0.1"
     types = {r["type"] for r in body["rest"][0]["resource"]}
     assert {"QuestionnaireResponse", "Questionnaire"} <= types
+
+
+def test_a_patient_with_name_and_birth_date_is_added_on_import(api: Api) -> None:
+    """An unknown NHS number with a name and birth date: the person is added to the importer's
+    team, and exporting the stored assessment gives back the same Patient and answers."""
+    _, created = assessed(api)
+    number = nhs_number()
+    client = api.as_("clin_a")
+    bundle = renamed(client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json(), "new-person-1")
+    patient = bundle["entry"][0]["resource"]
+    patient["identifier"] = [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": number}]
+    bundle = renamed(bundle, "new-person-1")  # the conditional create follows the new NHS number
+    patient = bundle["entry"][0]["resource"]
+    unnamed = copy.deepcopy(bundle)
+    del unnamed["entry"][0]["resource"]["name"]
+    refused = client.post("/api/v1/fhir", json=unnamed)
+    assert refused.status_code == 422, refused.text
+    assert f"no service user with NHS number {number}" in refused.json()["issue"][0]["diagnostics"]
+    patient["name"] = [{"text": "Imported Person"}]
+    patient["birthDate"] = "1975-03-04"
+    posted = client.post("/api/v1/fhir", json=bundle)
+    assert posted.status_code == 201, posted.text
+    stored = client.get(posted.headers["location"]).json()
+    person = client.get(f"/api/v1/service-users/{stored['service_user_id']}").json()
+    assert (person["nhs_number"], person["name"], person["date_of_birth"]) == (
+        number,
+        "Imported Person",
+        "1975-03-04",
+    )
+    assert client.get(f"{posted.headers['location']}/fhir").json() == bundle

@@ -29,7 +29,7 @@ from carecluster.service import permissions, records
 from carecluster.service.allocation_rules import reasons_required
 from carecluster.service.context import Context
 from carecluster.service.errors import Invalid
-from carecluster.service.schemas import AssessmentCreated, AssessmentIn
+from carecluster.service.schemas import AssessmentCreated, AssessmentIn, ServiceUserIn
 from carecluster.store import repository as repo
 from carecluster.store.db import now
 from carecluster.store.models import (
@@ -168,7 +168,11 @@ def assessment_records(
         result.append(
             AssessmentRecord(
                 id=outside.get(row.record_id, row.record_id),
-                service_user=InteropPerson(nhs_number=people[row.service_user_id].nhs_number),
+                service_user=InteropPerson(
+                    nhs_number=people[row.service_user_id].nhs_number,
+                    name=people[row.service_user_id].name,
+                    birth_date=people[row.service_user_id].date_of_birth,
+                ),
                 assessed_on=row.assessed_on,
                 ratings=Ratings.of(list(row.ratings), row.problem_type, row.problem_description),
                 event=ClusteringEvent(row.clustering_event),
@@ -233,8 +237,34 @@ class FhirImport:
     bundle: dict[str, Any] = field(default_factory=dict)
 
 
-def _person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
-    """The current service user with the person's NHS number (a local id that is one counts too)."""
+def _new_person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
+    """Add the person a Patient names (NHS number, name, birth date) to the importer's team; only
+    a clinician of exactly one team can, so the team is never guessed."""
+    teams = sorted(ctx.actor.team_ids)
+    if len(teams) != 1:
+        raise InteropError(
+            [Issue(f"no service user with NHS number {person.nhs_number} is held, and you are on {len(teams)} "
+                   "teams: add them to the right team first", where, "business-rule")]
+        )  # fmt: skip
+    assert person.nhs_number is not None
+    assert person.name is not None
+    assert person.birth_date is not None
+    try:
+        created = records.create_service_user(
+            ctx,
+            ServiceUserIn(nhs_number=person.nhs_number, name=person.name, date_of_birth=person.birth_date,
+                          team_id=teams[0]),
+        )  # fmt: skip
+    except Invalid as error:
+        raise InteropError([Issue(message, where, "value") for _loc, message in error.errors]) from None
+    found = repo.current(ctx.session, ServiceUser, created.id)
+    assert found is not None
+    return found
+
+
+def _person(ctx: Context, person: InteropPerson, where: str, create: bool = False) -> ServiceUser:
+    """The current service user with the person's NHS number (a local id that is one counts too);
+    with `create`, a person not yet held is added when the Patient gives name and birth date."""
     numbers = [n for n in (person.nhs_number, person.local_id) if n]
     for number in numbers:
         found = ctx.session.scalars(
@@ -242,6 +272,13 @@ def _person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
         ).first()
         if found is not None and permissions.can_read_team(ctx.actor, found.team_id):
             return found
+    held_elsewhere = person.nhs_number is not None and ctx.session.scalar(
+        select(ServiceUser.record_id).where(
+            ServiceUser.nhs_number == person.nhs_number, ServiceUser.superseded_at.is_(None)
+        )
+    )
+    if create and not held_elsewhere and person.nhs_number and person.name and person.birth_date:
+        return _new_person(ctx, person, where)
     shown = person.nhs_number or person.local_id
     raise InteropError(
         [Issue(f"no service user with NHS number {shown} is on your teams' records: add them first", where, "value")]
@@ -268,7 +305,7 @@ def import_fhir(ctx: Context, data: str | bytes | Mapping[str, Any]) -> FhirImpo
         _row, su = records._child(ctx, Assessment, existing)
         ctx.audit("import_repeat", entity="assessment", record_id=existing, service_user_id=su.record_id)
         return FhirImport(False, existing, su.record_id, assessment_bundle(ctx, existing))
-    su = _person(ctx, record.service_user, "QuestionnaireResponse.subject")
+    su = _person(ctx, record.service_user, "QuestionnaireResponse.subject", create=True)
     su = records._service_user(ctx, su.record_id, write=True)
     allocation = record.allocation
     chosen = allocation.chosen_cluster if allocation else None
