@@ -4,6 +4,7 @@ what and where, and the MHSDS export."""
 
 from __future__ import annotations
 
+import copy
 import io
 import uuid
 import zipfile
@@ -14,7 +15,7 @@ import pytest
 
 from carecluster.api import resolve_reference
 from carecluster.interop.fhir import from_bundle, to_bundle
-from tests.http.conftest import Api
+from tests.http.conftest import Api, nhs_number
 
 FHIR_JSON = "application/fhir+json"
 RATINGS = [0, 1, 0, 0, 0, 0, 3, 2, 2, 1, 0, 1, 0, 0, 0, 0, 1, 1]  # suggests cluster 4
@@ -59,7 +60,11 @@ def test_fhir_round_trip_gives_the_same_assessment(api: Api) -> None:
     assert posted.status_code == 201, posted.text
     assert posted.headers["content-type"].startswith(FHIR_JSON)
     location = posted.headers["location"]
-    assert posted.json() == incoming  # stored, then exported again: the very Bundle that was sent
+    answer = posted.json()
+    assert answer["type"] == "transaction-response"
+    assert [e["response"]["status"] for e in answer["entry"]] == ["201 Created"] * len(incoming["entry"])
+    # stored, then exported again: the very resources that were sent
+    assert [e["resource"] for e in answer["entry"]] == [e["resource"] for e in incoming["entry"]]
     stored_id = location.rsplit("/", 1)[-1]
     assert stored_id != created["assessment"]["id"]
     original = client.get(f"/api/v1/assessments/{created['assessment']['id']}").json()
@@ -148,6 +153,7 @@ def _unknown_person(bundle: dict[str, Any]) -> dict[str, Any]:
     for entry in bundle["entry"]:
         if entry["resource"]["resourceType"] == "Patient":
             entry["resource"]["identifier"][0]["value"] = "9990000026"
+            entry["resource"].pop("name", None)  # without name and birth date: cannot be added
     return bundle
 
 
@@ -192,3 +198,102 @@ def test_nds_export_as_json_and_zip(api: Api) -> None:
     assert api.as_("admin").get("/api/v1/nds/export").status_code == 403
     own = api.as_("clin_b").get("/api/v1/nds/export", params={"format": "json"}).json()
     assert su["nhs_number"] not in own["MHS001MPI"]
+
+
+def _with_rater(bundle: dict[str, Any], rater_id: str, name: str) -> dict[str, Any]:
+    author = {"identifier": {"system": "https://carecluster.example/fhir/Id/rater", "value": rater_id}, "display": name}
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "QuestionnaireResponse":
+            resource["author"] = author
+        elif resource["resourceType"] == "Observation":
+            resource["performer"] = [author]
+    return bundle
+
+
+@pytest.mark.parametrize(("rater_id", "name"), [("epr-clinician-77", "Dr Outside Example"), ("clin_a2", "Clin A2")])
+def test_import_keeps_the_rater_not_the_importer(api: Api, rater_id: str, name: str) -> None:
+    """An outside rater comes back on export as they arrived; a rater who is one of our users is
+    stored as that user. Either way the importing clinician (clin_a) is not made the rater."""
+    _, created = assessed(api)
+    client = api.as_("clin_a")
+    bundle = client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json()
+    incoming = _with_rater(renamed(bundle, f"rater-{uuid.uuid4().hex[:8]}"), rater_id, name)
+    posted = client.post("/api/v1/fhir", json=incoming)
+    assert posted.status_code == 201, posted.text
+    stored_id = posted.headers["location"].rsplit("/", 1)[-1]
+    again = client.get(f"/api/v1/assessments/{stored_id}/fhir").json()
+    response = next(e["resource"] for e in again["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse")
+    assert response["author"]["identifier"]["value"] == rater_id
+    assert response["author"]["display"] == name
+    assert again == incoming
+
+
+def test_a_repeated_full_url_is_refused_naming_the_entry(api: Api) -> None:
+    _, created = assessed(api)
+    client = api.as_("clin_a")
+    bundle = renamed(client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json(), "dup-1")
+    bundle["entry"][2]["fullUrl"] = bundle["entry"][1]["fullUrl"]
+    response = client.post("/api/v1/fhir", json=bundle)
+    assert response.status_code == 400, response.text
+    issue = response.json()["issue"][0]
+    assert issue["expression"] == ["Bundle.entry[2].fullUrl"]
+    assert "bdl-7" in issue["diagnostics"]
+    assert client.get(f"/api/v1/assessments/{created['assessment']['id']}").status_code == 200
+    listed = client.get(f"/api/v1/service-users/{created['assessment']['service_user_id']}/assessments").json()
+    assert listed["total"] == 1  # nothing stored
+
+
+def test_an_oversized_bundle_is_an_operation_outcome(api: Api) -> None:
+    from carecluster.http.limits import max_body_bytes
+
+    response = api.as_("clin_a").post(
+        "/api/v1/fhir", content=b" " * (max_body_bytes() + 1), headers={"Content-Type": FHIR_JSON}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert "too large" in body["issue"][0]["diagnostics"]
+    assert body["issue"][0]["expression"] == ["Bundle"]
+
+
+def test_metadata_is_a_capability_statement(api: Api) -> None:
+    response = api.anonymous().get("/api/v1/fhir/metadata")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body = response.json()
+    assert body["resourceType"] == "CapabilityStatement"
+    assert body["fhirVersion"] == "4.0.1"
+    types = {r["type"] for r in body["rest"][0]["resource"]}
+    assert {"QuestionnaireResponse", "Questionnaire"} <= types
+
+
+def test_a_patient_with_name_and_birth_date_is_added_on_import(api: Api) -> None:
+    """An unknown NHS number with a name and birth date: the person is added to the importer's
+    team, and exporting the stored assessment gives back the same Patient and answers."""
+    _, created = assessed(api)
+    number = nhs_number()
+    client = api.as_("clin_a")
+    bundle = renamed(client.get(f"/api/v1/assessments/{created['assessment']['id']}/fhir").json(), "new-person-1")
+    patient = bundle["entry"][0]["resource"]
+    patient["identifier"] = [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": number}]
+    bundle = renamed(bundle, "new-person-1")  # the conditional create follows the new NHS number
+    patient = bundle["entry"][0]["resource"]
+    unnamed = copy.deepcopy(bundle)
+    del unnamed["entry"][0]["resource"]["name"]
+    refused = client.post("/api/v1/fhir", json=unnamed)
+    assert refused.status_code == 422, refused.text
+    assert f"no service user with NHS number {number}" in refused.json()["issue"][0]["diagnostics"]
+    patient["name"] = [{"text": "Imported Person"}]
+    patient["birthDate"] = "1975-03-04"
+    posted = client.post("/api/v1/fhir", json=bundle)
+    assert posted.status_code == 201, posted.text
+    stored = client.get(posted.headers["location"]).json()
+    person = client.get(f"/api/v1/service-users/{stored['service_user_id']}").json()
+    assert (person["nhs_number"], person["name"], person["date_of_birth"]) == (
+        number,
+        "Imported Person",
+        "1975-03-04",
+    )
+    assert client.get(f"{posted.headers['location']}/fhir").json() == bundle

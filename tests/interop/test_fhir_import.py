@@ -227,8 +227,20 @@ def test_bad_nhs_number_in_a_bundle_points_at_the_patient_entry(record) -> None:
 
 def test_bundle_needs_exactly_one_response(record) -> None:
     data = bundle_of(record)
-    data["entry"].append(copy.deepcopy(data["entry"][1]))
+    second = copy.deepcopy(data["entry"][1])
+    second["fullUrl"] = "urn:uuid:00000000-0000-4000-8000-000000000002"
+    data["entry"].append(second)
     assert "expected one QuestionnaireResponse, found 2" in rejected(data).issues[0].diagnostics
+
+
+def test_a_repeated_full_url_is_refused_as_bdl_7(record) -> None:
+    data = bundle_of(record)
+    data["entry"].append(copy.deepcopy(data["entry"][1]))
+    error = rejected(data)
+    last = len(data["entry"]) - 1
+    assert expressions(error) == [f"Bundle.entry[{last}].fullUrl"]
+    assert "bdl-7" in error.issues[0].diagnostics
+    assert "Bundle.entry[1].fullUrl" in error.issues[0].diagnostics
 
 
 def test_cluster_observation_needs_its_reference_set(record) -> None:

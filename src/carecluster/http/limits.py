@@ -55,7 +55,7 @@ class BodySizeLimit:
                     await _refuse(send, 400, "invalid Content-Length header")
                     return
                 if declared > self.max_bytes:
-                    await _refuse(send, 413, self._message())
+                    await _refuse(send, 413, self._message(), fhir=_is_fhir(scope))
                     return
         received = 0
         exceeded = False
@@ -78,7 +78,7 @@ class BodySizeLimit:
             if exceeded:
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await _refuse(send, 413, self._message())
+                    await _refuse(send, 413, self._message(), fhir=_is_fhir(scope))
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -88,16 +88,28 @@ class BodySizeLimit:
             await self.app(scope, counted_receive, guarded_send)
         except _TooLargeError:
             if not started:
-                await _refuse(send, 413, self._message())
+                await _refuse(send, 413, self._message(), fhir=_is_fhir(scope))
 
     def _message(self) -> str:
         return f"request body too large: the limit is {self.max_bytes} bytes"
 
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+def _is_fhir(scope: Scope) -> bool:
+    """FHIR endpoints answer every refusal as an OperationOutcome, this one included."""
+    return "/fhir" in str(scope.get("path", ""))
+
+
+async def _refuse(send: Send, status: int, detail: str, fhir: bool = False) -> None:
+    if fhir:
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "too-costly", "diagnostics": detail, "expression": ["Bundle"]}],
+        }
+        body = json.dumps(outcome).encode()
+    else:
+        body = json.dumps({"detail": detail}).encode()
     headers: list[Any] = [
-        (b"content-type", b"application/json"),
+        (b"content-type", b"application/fhir+json" if fhir else b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
     ]

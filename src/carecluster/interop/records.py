@@ -46,6 +46,10 @@ class ServiceUser(Frozen):
 
     nhs_number: str | None = None
     local_id: str | None = Field(default=None, min_length=1, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    """The person's name as one text (FHIR HumanName.text): with the birth date, enough to add
+    them on import where the importer may."""
+    birth_date: date | None = None
 
     @field_validator("nhs_number")
     @classmethod

@@ -29,7 +29,7 @@ from carecluster.service import permissions, records
 from carecluster.service.allocation_rules import reasons_required
 from carecluster.service.context import Context
 from carecluster.service.errors import Invalid
-from carecluster.service.schemas import AssessmentCreated, AssessmentIn
+from carecluster.service.schemas import AssessmentCreated, AssessmentIn, ServiceUserIn
 from carecluster.store import repository as repo
 from carecluster.store.db import now
 from carecluster.store.models import (
@@ -89,6 +89,55 @@ def _remember(ctx: Context, identifier: str, record_id: str) -> None:
         )
 
 
+# --- raters from outside ----------------------------------------------------------------------
+
+RATER_ID_KIND = "rater:"
+RATER_NAME_KIND = "rname:"
+"""`external_identifiers.kind` prefixes (followed by the assessment's record id; kept short, as
+`kind` holds 40 characters) under which an
+imported rater's own id and name are kept when no user of ours is that rater: the stored row then
+names whoever recorded it, and every export still gives the rater as they arrived."""
+
+
+def _keep_outside_rater(ctx: Context, record_id: str, rater: Rater, where: str) -> None:
+    for prefix, value, field_name in (
+        (RATER_ID_KIND, rater.id, "identifier.value"),
+        (RATER_NAME_KIND, rater.name, "display"),
+    ):
+        if value is None:
+            continue
+        if len(value) > 64:
+            raise InteropError(
+                [Issue(f"the rater's {field_name} is longer than 64 characters", f"{where}.{field_name}", "value")]
+            )
+        ctx.session.add(
+            ExternalIdentifier(kind=prefix + record_id, value=value, record_id=record_id, created_at=now(),
+                               created_by=ctx.actor.user_id)
+        )  # fmt: skip
+
+
+def _outside_raters(ctx: Context, record_ids: Sequence[str]) -> dict[str, Rater]:
+    """Assessment record id -> the rater it was imported with, where no user of ours was that rater."""
+    kinds = [prefix + rid for rid in record_ids for prefix in (RATER_ID_KIND, RATER_NAME_KIND)]
+    if not kinds:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for kind, value, record_id in ctx.session.execute(
+        select(ExternalIdentifier.kind, ExternalIdentifier.value, ExternalIdentifier.record_id).where(
+            ExternalIdentifier.kind.in_(kinds)
+        )
+    ):
+        found.setdefault(record_id, {})["id" if kind.startswith(RATER_ID_KIND) else "name"] = value
+    return {rid: Rater(**parts) for rid, parts in found.items()}
+
+
+def _matched_rater(ctx: Context, rater: Rater | None) -> int | None:
+    """The user whose username is the rater's id, if there is one."""
+    if rater is None or not rater.id:
+        return None
+    return ctx.session.scalar(select(User.id).where(User.username == rater.id))
+
+
 # --- rows -> shapes ---------------------------------------------------------------------------
 
 
@@ -112,17 +161,22 @@ def assessment_records(
         )
     }
     raters = _raters(ctx, {a.rater_id for a in assessments})
+    outside_raters = _outside_raters(ctx, ids)
     result = []
     for row in assessments:
         allocation = allocations.get(row.record_id)
         result.append(
             AssessmentRecord(
                 id=outside.get(row.record_id, row.record_id),
-                service_user=InteropPerson(nhs_number=people[row.service_user_id].nhs_number),
+                service_user=InteropPerson(
+                    nhs_number=people[row.service_user_id].nhs_number,
+                    name=people[row.service_user_id].name,
+                    birth_date=people[row.service_user_id].date_of_birth,
+                ),
                 assessed_on=row.assessed_on,
                 ratings=Ratings.of(list(row.ratings), row.problem_type, row.problem_description),
                 event=ClusteringEvent(row.clustering_event),
-                rater=raters.get(row.rater_id),
+                rater=outside_raters.get(row.record_id) or raters.get(row.rater_id),
                 super_class_given=row.super_class,  # type: ignore[arg-type]
                 heading=row.heading,
                 allocation=None
@@ -183,8 +237,34 @@ class FhirImport:
     bundle: dict[str, Any] = field(default_factory=dict)
 
 
-def _person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
-    """The current service user with the person's NHS number (a local id that is one counts too)."""
+def _new_person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
+    """Add the person a Patient names (NHS number, name, birth date) to the importer's team; only
+    a clinician of exactly one team can, so the team is never guessed."""
+    teams = sorted(ctx.actor.team_ids)
+    if len(teams) != 1:
+        raise InteropError(
+            [Issue(f"no service user with NHS number {person.nhs_number} is held, and you are on {len(teams)} "
+                   "teams: add them to the right team first", where, "business-rule")]
+        )  # fmt: skip
+    assert person.nhs_number is not None
+    assert person.name is not None
+    assert person.birth_date is not None
+    try:
+        created = records.create_service_user(
+            ctx,
+            ServiceUserIn(nhs_number=person.nhs_number, name=person.name, date_of_birth=person.birth_date,
+                          team_id=teams[0]),
+        )  # fmt: skip
+    except Invalid as error:
+        raise InteropError([Issue(message, where, "value") for _loc, message in error.errors]) from None
+    found = repo.current(ctx.session, ServiceUser, created.id)
+    assert found is not None
+    return found
+
+
+def _person(ctx: Context, person: InteropPerson, where: str, create: bool = False) -> ServiceUser:
+    """The current service user with the person's NHS number (a local id that is one counts too);
+    with `create`, a person not yet held is added when the Patient gives name and birth date."""
     numbers = [n for n in (person.nhs_number, person.local_id) if n]
     for number in numbers:
         found = ctx.session.scalars(
@@ -192,6 +272,13 @@ def _person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
         ).first()
         if found is not None and permissions.can_read_team(ctx.actor, found.team_id):
             return found
+    held_elsewhere = person.nhs_number is not None and ctx.session.scalar(
+        select(ServiceUser.record_id).where(
+            ServiceUser.nhs_number == person.nhs_number, ServiceUser.superseded_at.is_(None)
+        )
+    )
+    if create and not held_elsewhere and person.nhs_number and person.name and person.birth_date:
+        return _new_person(ctx, person, where)
     shown = person.nhs_number or person.local_id
     raise InteropError(
         [Issue(f"no service user with NHS number {shown} is on your teams' records: add them first", where, "value")]
@@ -218,7 +305,7 @@ def import_fhir(ctx: Context, data: str | bytes | Mapping[str, Any]) -> FhirImpo
         _row, su = records._child(ctx, Assessment, existing)
         ctx.audit("import_repeat", entity="assessment", record_id=existing, service_user_id=su.record_id)
         return FhirImport(False, existing, su.record_id, assessment_bundle(ctx, existing))
-    su = _person(ctx, record.service_user, "QuestionnaireResponse.subject")
+    su = _person(ctx, record.service_user, "QuestionnaireResponse.subject", create=True)
     su = records._service_user(ctx, su.record_id, write=True)
     allocation = record.allocation
     chosen = allocation.chosen_cluster if allocation else None
@@ -234,9 +321,12 @@ def import_fhir(ctx: Context, data: str | bytes | Mapping[str, Any]) -> FhirImpo
             chosen_cluster=chosen,
             reason=(allocation.reason if allocation else None) if chosen is not None else None,
         )
-        assessment, _ = records._assess(ctx, su, body, record.assessed_on, chosen, body.reason)
+        matched = _matched_rater(ctx, record.rater)
+        assessment, _ = records._assess(ctx, su, body, record.assessed_on, chosen, body.reason, rater_id=matched)
     except Invalid as error:
         raise _as_interop_error(error) from None
+    if matched is None and record.rater is not None:
+        _keep_outside_rater(ctx, assessment.record_id, record.rater, "QuestionnaireResponse.author")
     _remember(ctx, record.id, assessment.record_id)
     ctx.session.flush()
     ctx.audit("import", entity="assessment", record_id=assessment.record_id, service_user_id=su.record_id,
@@ -383,6 +473,8 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
         except InteropError as error:
             issues += error.issues
             continue
+        if record.rater is not None and _matched_rater(ctx, record.rater) is None:
+            _keep_outside_rater(ctx, assessment.record_id, record.rater, where)
         _remember(ctx, record.id, assessment.record_id)
         allocation_of[record.id] = allocation.record_id
         summary.assessments_created += 1

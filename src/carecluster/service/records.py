@@ -365,7 +365,9 @@ def _assess(
     assessed_on: date,
     chosen: int | None,
     reason: str | None,
+    rater_id: int | None = None,
 ) -> tuple[Assessment, Allocation]:
+    """`rater_id`: the member of staff who rated, when not the one recording (an import)."""
     if assessed_on > ctx.today:
         raise Invalid.field(("body", "assessed_on"), "the assessment date is in the future")
     episode_id = getattr(data, "episode_id", None)
@@ -394,7 +396,7 @@ def _assess(
         episode_id=episode_id,
         assessed_on=assessed_on,
         clustering_event=data.clustering_event.value,
-        rater_id=ctx.actor.user_id,
+        rater_id=ctx.actor.user_id if rater_id is None else rater_id,
         rated=data.rated,
         super_class=data.super_class,
         heading=data.heading,

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from carecluster.http.runtime import CurrentActor, current_actor, run
 from carecluster.interop.errors import InteropError, Issue, operation_outcome
 from carecluster.interop.fhir import mhct_questionnaire
+from carecluster.interop.fhir.capability import capability_statement
 from carecluster.interop.nds.files import file_name
 from carecluster.service import interop
 from carecluster.service.context import Context
@@ -66,6 +67,28 @@ def refused(error: Exception) -> JSONResponse:
     return outcome([Issue(error.message, None, code)], error.status)  # type: ignore[arg-type]
 
 
+def transaction_response(stored: dict[str, Any], created: bool, location: str) -> dict[str, Any]:
+    """FHIR's answer to a transaction: a `transaction-response` Bundle with one entry per stored
+    resource, each saying what happened to it (201 Created, or 200 OK when already held)."""
+    status = "201 Created" if created else "200 OK"
+    entries = [
+        {
+            "fullUrl": entry.get("fullUrl"),
+            "resource": entry["resource"],
+            "response": {"status": status, "location": location},
+        }
+        for entry in stored.get("entry", [])
+    ]
+    return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+
+
+@router.get("/fhir/metadata", response_class=JSONResponse)
+def metadata() -> JSONResponse:
+    """The CapabilityStatement: what this server reads and writes over FHIR R4 (no sign-in needed:
+    it holds no personal data)."""
+    return fhir(capability_statement())
+
+
 @router.get("/fhir/Questionnaire/mhct-v3.1", response_class=JSONResponse)
 def questionnaire(request: Request) -> JSONResponse:
     """The MHCT v3.1 Questionnaire for an electronic patient record to render (no sign-in needed:
@@ -94,7 +117,7 @@ def import_fhir(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> R
         result = interop.import_fhir(ctx, text)
         state["status"] = 201 if result.created else 200
         state["location"] = f"/api/v1/assessments/{result.assessment_id}"
-        return result.bundle
+        return transaction_response(result.bundle, result.created, state["location"])
 
     try:
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or None

@@ -46,6 +46,16 @@ def patient_identifiers(user: ServiceUser) -> list[dict[str, str]]:
     return identifiers
 
 
+def patient_resource(user: ServiceUser) -> dict[str, Any]:
+    """The Patient: identifiers, and the name and birth date where we hold them."""
+    patient: dict[str, Any] = {"resourceType": "Patient", "identifier": patient_identifiers(user)}
+    if user.name:
+        patient["name"] = [{"text": user.name}]
+    if user.birth_date:
+        patient["birthDate"] = user.birth_date.isoformat()
+    return patient
+
+
 def _rater_reference(rater: Rater) -> dict[str, Any]:
     reference: dict[str, Any] = {}
     if rater.id:
@@ -99,8 +109,7 @@ def questionnaire_response(
         "item": items,
     }
     if subject is None:  # standalone: carry the patient's identifiers in a contained Patient
-        identifiers = patient_identifiers(record.service_user)
-        response["contained"] = [{"resourceType": "Patient", "id": "patient", "identifier": identifiers}]
+        response["contained"] = [{**patient_resource(record.service_user), "id": "patient"}]
     if record.rater:
         response["author"] = _rater_reference(record.rater)
     return response
@@ -226,7 +235,7 @@ def to_bundle(record: AssessmentRecord, reference: ReferenceSet) -> Bundle:
     response_url = full_url(record.id, "questionnaire-response")
     subject = {"reference": patient_url, "type": "Patient"}
     identifiers = patient_identifiers(record.service_user)
-    entries = [_entry(patient_url, {"resourceType": "Patient", "identifier": identifiers}, identifiers[0])]
+    entries = [_entry(patient_url, patient_resource(record.service_user), identifiers[0])]
     response = questionnaire_response(record, reference, subject)
     entries.append(_entry(response_url, response, response["identifier"]))
     observations = scale_observations(record, reference, subject, response_url)

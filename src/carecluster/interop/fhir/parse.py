@@ -124,7 +124,7 @@ class _Reader:
             return None
 
     def subject(
-        self, response: QuestionnaireResponse, root: str, patients: Mapping[str, tuple[list[Any], str]]
+        self, response: QuestionnaireResponse, root: str, patients: Mapping[str, tuple[list[Any], str, Patient]]
     ) -> ServiceUser | None:
         subject = response.subject
         if subject is None:
@@ -134,9 +134,10 @@ class _Reader:
             where = f"{root}.subject.identifier"
             return self.service_user([(subject.identifier, where)], where)
         if subject.reference and subject.reference in patients:
-            identifiers, path = patients[subject.reference]
+            identifiers, path, patient = patients[subject.reference]
             pairs = [(identifier, f"{path}.identifier[{i}]") for i, identifier in enumerate(identifiers)]
-            return self.service_user(pairs, f"{path}.identifier")
+            person = self.service_user(pairs, f"{path}.identifier")
+            return None if person is None else self.details(person, patient, path)
         self.add(
             "subject must identify the patient by NHS number (Reference.identifier) or refer to a contained "
             "Patient or a Patient entry of the same Bundle",
@@ -144,6 +145,22 @@ class _Reader:
             "required",
         )
         return None
+
+    def details(self, person: ServiceUser, patient: Patient, path: str) -> ServiceUser | None:
+        """The Patient's name (text, else given and family names) and birth date, if sent."""
+        names = list(patient.name or [])
+        if len(names) > 1:
+            self.add("send one name for the patient", f"{path}.name", "structure")
+            return None
+        name = None
+        if names:
+            human = names[0]
+            name = human.text or " ".join([*(human.given or []), *([human.family] if human.family else [])]) or None
+            if name is not None and len(name) > 200:
+                self.add("the patient's name is longer than 200 characters", f"{path}.name[0]", "value")
+                return None
+        birth = patient.birthDate
+        return person.model_copy(update={"name": name, "birth_date": birth})
 
     def assessed_on(self, response: QuestionnaireResponse, root: str) -> date | None:
         authored = response.authored
@@ -286,13 +303,13 @@ def _assessment_id(response: QuestionnaireResponse, root: str, reader: _Reader) 
 
 
 def _read_response(
-    response: QuestionnaireResponse, reader: _Reader, root: str, patients: Mapping[str, tuple[list[Any], str]]
+    response: QuestionnaireResponse, reader: _Reader, root: str, patients: Mapping[str, tuple[list[Any], str, Patient]]
 ) -> dict[str, Any]:
     _check_questionnaire(response, root, reader)
     patients = dict(patients)
     for index, contained in enumerate(response.contained or []):
         if isinstance(contained, Patient) and contained.id:
-            patients[f"#{contained.id}"] = (list(contained.identifier or []), f"{root}.contained[{index}]")
+            patients[f"#{contained.id}"] = (list(contained.identifier or []), f"{root}.contained[{index}]", contained)
     parts: dict[str, Any] = {
         "id": _assessment_id(response, root, reader),
         "service_user": reader.subject(response, root, patients),
@@ -444,6 +461,28 @@ def _allocation(observation: Observation, at: str, reader: _Reader) -> Allocatio
     )
 
 
+def _repeated_full_urls(entries: list[Any]) -> list[Issue]:
+    """FHIR invariant bdl-7: no two entries may share a fullUrl (unless their versions differ;
+    we accept no versioned entries, so any repeat is refused)."""
+    first: dict[str, int] = {}
+    issues = []
+    for index, entry in enumerate(entries):
+        url = entry.get("fullUrl") if isinstance(entry, dict) else None
+        if not isinstance(url, str):
+            continue
+        if url in first:
+            issues.append(
+                Issue(
+                    f"fullUrl {url!r} repeats Bundle.entry[{first[url]}].fullUrl (FHIR invariant bdl-7)",
+                    f"Bundle.entry[{index}].fullUrl",
+                    "structure",
+                )
+            )
+        else:
+            first[url] = index
+    return issues
+
+
 def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSet) -> AssessmentRecord:
     """The assessment (and allocation, if a cluster Observation is present) a Bundle carries.
 
@@ -471,6 +510,9 @@ def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSe
         ]
         if wrong_type:
             raise InteropError(wrong_type)
+        repeated = _repeated_full_urls(entries)
+        if repeated:
+            raise InteropError(repeated)
         unsupported = [
             Issue(
                 f"resource type {resource.get('resourceType')!r} is not part of an MHCT Bundle",
@@ -486,7 +528,7 @@ def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSe
     reader = _Reader(reference)
     if bundle.type not in ("transaction", "collection", "batch"):
         reader.add(f"Bundle type {bundle.type!r}: send a transaction (or collection)", "Bundle.type", "not-supported")
-    patients: dict[str, tuple[list[Any], str]] = {}
+    patients: dict[str, tuple[list[Any], str, Patient]] = {}
     responses: list[tuple[QuestionnaireResponse, str]] = []
     scales: list[tuple[Observation, str, str]] = []
     clusters: list[tuple[Observation, str]] = []
@@ -495,7 +537,7 @@ def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSe
         resource = entry.resource
         if isinstance(resource, Patient):
             if entry.fullUrl:
-                patients[entry.fullUrl] = (list(resource.identifier or []), at)
+                patients[entry.fullUrl] = (list(resource.identifier or []), at, resource)
         elif isinstance(resource, QuestionnaireResponse):
             responses.append((resource, at))
         elif isinstance(resource, Observation):
