@@ -75,7 +75,9 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if the committed copies differ")
     args = parser.parse_args()
     files = planned()
-    stale = [path for path, data in files.items() if not (VENDOR / path).is_file() or (VENDOR / path).read_bytes() != data]
+    stale = [
+        path for path, data in files.items() if not (VENDOR / path).is_file() or (VENDOR / path).read_bytes() != data
+    ]
     if args.check:
         for path in stale:
             print(f"build_frontend: {VENDOR / path} is out of date", file=sys.stderr)
