@@ -137,8 +137,9 @@ OUTCOME_SHARE = 0.7
 LOCAL_HABITS: dict[int, tuple[str, float]] = {3: ("7", 0.7), 11: ("11", 0.7), 4: ("9", 0.7)}
 """Drift to find: in these clusters the demo's clinicians rate one scale outside the grid's red
 and orange cells this often, a local habit the drift report should flag (with enough ratings)."""
-TRANSFER_SHARE = 0.06
-"""People moved from CMHT-N to CMHT-S by the team lead who works in both."""
+TRANSFER_EVERY = 12
+"""Every twelfth person in CMHT-N (the third, the fifteenth, ...) is moved to CMHT-S by the team
+lead who works in both: counted, not drawn, so even a small demo has transfers."""
 
 
 @dataclass
@@ -260,7 +261,7 @@ def create_demo_data(
         taken = set(session.scalars(select(ServiceUser.nhs_number)))
     numbers = synthetic_nhs_numbers(rng, service_users, exclude=taken)
     targets = list(reference.allocatable_clusters)
-    assessments = reviews = outcomes = transfers = 0
+    assessments = reviews = outcomes = transfers = north = 0
     for index, nhs_number in enumerate(numbers):
         target = targets[index % len(targets)]
         team = _team_for(reference, target, rng)
@@ -321,8 +322,10 @@ def create_demo_data(
             later = min(today, max(since, assessed + timedelta(days=rng.randint(42, 120))))
             if takes_measures and later > assessed and records.open_episode(ctx, su.id) is not None:
                 outcomes += _demo_outcomes(ctx, su.id, index, later, rng, first=False)
-            if team == "CMHT-N" and rng.random() < TRANSFER_SHARE:
-                transfers += _demo_transfer(ctx, su.id, clinicians)
+            if team == "CMHT-N":
+                north += 1
+                if north % TRANSFER_EVERY == 3:
+                    transfers += _demo_transfer(ctx, su.id, su.team_id, clinicians)
             if records.current_cluster(ctx, su.id) is not None and rng.random() < 0.05:
                 records.amend_episode(
                     ctx,
@@ -392,7 +395,7 @@ def _demo_outcomes(ctx: Context, service_user_id: str, index: int, on: date, rng
     return 3
 
 
-def _demo_transfer(ctx: Context, service_user_id: str, clinicians: dict[str, list[Actor]]) -> int:
+def _demo_transfer(ctx: Context, service_user_id: str, team_id: int, clinicians: dict[str, list[Actor]]) -> int:
     """Move the person from CMHT-N to CMHT-S, done by a lead who works in both teams."""
     with_ids = {a.user_id: a for a in clinicians["CMHT-S"]}
     lead = next((a for a in clinicians["CMHT-N"] if a.user_id in with_ids and a.role == "team_lead"), None)
@@ -400,6 +403,8 @@ def _demo_transfer(ctx: Context, service_user_id: str, clinicians: dict[str, lis
     if lead is None or receiving is None:
         return 0
     team_s = next(iter(receiving.team_ids))
+    if team_id == team_s:
+        return 0  # already in the south team (the lead who booked them in works in both)
     moved = Context(session=ctx.session, actor=lead, reference=ctx.reference, client="demo-data", today=ctx.today)
     records.amend_service_user(
         moved,
