@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The NHS.UK frontend (and axe-core for the accessibility tests), from the npm registry.
+## The NHS.UK frontend, Swagger UI (and axe-core for the accessibility tests), from the npm registry;
+## then the files the app serves are copied into the package (committed: a wheel needs no Node.js).
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
+	$(PYTHON) scripts/build_frontend.py
 
 install: $(STAMP) node_modules/.package-lock.json
 

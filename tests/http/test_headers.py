@@ -18,7 +18,18 @@ from carecluster.store.db import now
 from carecluster.store.models import AuditEvent, User
 
 PASSWORD = "headers-test-password"
-PUBLIC = ("/", "/rate", "/clusters", "/clusters/14", "/sign-in", "/healthz", "/static/carecluster.css", "/nowhere")
+PUBLIC = (
+    "/",
+    "/rate",
+    "/clusters",
+    "/clusters/14",
+    "/sign-in",
+    "/healthz",
+    "/static/carecluster.css",
+    "/nowhere",
+    "/docs",  # the API documentation too: its viewer is packaged and started from a file
+    "/assets/nhsuk/nhsuk-frontend.min.css",
+)
 TEMPLATES = Path(__file__).parents[2] / "src" / "carecluster" / "web" / "templates"
 
 
@@ -137,3 +148,27 @@ def test_rendered_pages_have_no_inline_script_or_style(client: TestClient) -> No
         assert response.status_code == 200, path
         assert not INLINE_SCRIPT.search(response.text), path
         assert not INLINE_STYLE.search(response.text), path
+
+
+def test_the_docs_page_and_every_asset_it_names_are_served_here(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(assets) == 3, assets
+    for url in assets:
+        assert url.startswith("/"), url  # no other host
+        assert client.get(url).status_code == 200, url
+    assert "<script>" not in page.text  # nothing inline for the CSP to refuse
+    assert client.get("/redoc", follow_redirects=False).headers["location"] == "/docs"
+
+
+def test_the_stylesheet_asks_no_other_host_and_its_images_are_served(client: TestClient) -> None:
+    css = client.get("/assets/nhsuk/nhsuk-frontend.min.css").text
+    assert "@font-face" not in css  # the licensed remote fonts: text falls back to Arial, as NHS.UK's does
+    urls = set(re.findall(r"url\(([^)]+)\)", css))
+    assert any("nhsuk-icon-cross.svg" in u for u in urls)
+    for url in urls:
+        if url.startswith("data:"):
+            continue
+        assert "//" not in url, url
+        assert client.get(f"/assets/nhsuk/{url}").status_code == 200, url

@@ -104,7 +104,8 @@ def demo_data(
         db.dispose()
     typer.echo(
         f"carecluster: demo data: {summary.teams} teams, {summary.users} users, {summary.service_users} service users, "
-        f"{summary.assessments} assessments, {summary.reviews} reviews"
+        f"{summary.assessments} assessments, {summary.reviews} reviews, {summary.outcomes} outcome measures, "
+        f"{summary.transfers} transfers"
     )
     shown = "(as given)" if password else DEMO_PASSWORD
     typer.echo("demo logins (password " + shown + "): " + ", ".join(f"{u} ({r})" for u, _n, r, _t in DEMO_USERS))

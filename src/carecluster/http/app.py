@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,  # served from the package by mount_docs below: FastAPI's own loads a CDN
+        redoc_url=None,
         title="carecluster",
         version=__version__,
         description=(
@@ -128,7 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     mount_web(app)  # the server-rendered pages share this app, its database and its sign-in
 
-    from carecluster.http.openapi import document_statuses
+    from carecluster.http.openapi import document_statuses, mount_docs
+
+    mount_docs(app)
 
     generate = app.openapi
 

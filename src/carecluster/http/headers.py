@@ -4,7 +4,8 @@ Pages of clinical records are opened on shared ward computers: without `Cache-Co
 the browser keeps them in its cache for the next person, and the back button shows them after
 sign-out. The Content Security Policy allows scripts, styles and images from this service only,
 with no inline script, so an injected `<script>` that escaped escaping still cannot run; no page
-may be framed (click-jacking). HSTS is sent only over TLS: on plain HTTP it would be ignored, and
+may be framed (click-jacking). The API documentation at /docs gets the same policy: its viewer is
+served from this package and started from a script file. HSTS is sent only over TLS: on plain HTTP it would be ignored, and
 sent from a test server it would pin a developer's browser to HTTPS for localhost.
 
 A plain ASGI middleware, so it covers the API, the pages, static files and error answers alike.
@@ -19,14 +20,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-"""FastAPI's /docs and /redoc pages load their viewer from a CDN with an inline start-up script.
-They hold no records and need no session; every other page gets `CSP`."""
-DOCS_PATHS = ("/docs", "/redoc")
 HSTS = "max-age=31536000; includeSubDomains"
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 ALWAYS: tuple[tuple[str, str], ...] = (
@@ -61,14 +54,13 @@ class SecurityHeaders:
             return
         private = _signed_in(scope, self.session_cookie)
         tls = scope.get("scheme") == "https"
-        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in ALWAYS:
                     headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", csp)
+                headers.setdefault("Content-Security-Policy", CSP)
                 if tls:
                     headers.setdefault("Strict-Transport-Security", HSTS)
                 if private or "set-cookie" in headers:

@@ -114,3 +114,38 @@ def document_statuses(schema: dict[str, Any]) -> dict[str, Any]:
                     "content": content,
                 }
     return schema
+
+
+DOCS_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>carecluster API documentation</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+  <main id="swagger-ui" data-openapi-url="/openapi.json"><h1>carecluster API documentation</h1></main>
+  <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+  <script src="/static/docs-init.js"></script>
+</body>
+</html>
+"""
+"""/docs: Swagger UI from the copy inside this package, started by a script file, not inline, so
+the page keeps the same Content Security Policy as every other and asks no other host for anything
+(FastAPI's own page loads the viewer from a CDN and starts it inline)."""
+
+
+def mount_docs(app: Any) -> None:
+    """Serve /docs from the packaged Swagger UI; /redoc (FastAPI's CDN page) points there instead.
+
+    `app` must be created with `docs_url=None, redoc_url=None`."""
+    from fastapi.responses import HTMLResponse, RedirectResponse
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_HTML)
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> RedirectResponse:
+        return RedirectResponse("/docs", status_code=308)

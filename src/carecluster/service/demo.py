@@ -24,7 +24,16 @@ from carecluster.service import records
 from carecluster.service.context import Context
 from carecluster.service.errors import Invalid
 from carecluster.service.nhs import synthetic_nhs_numbers
-from carecluster.service.schemas import AssessmentIn, EpisodeAmend, EpisodeIn, ReviewIn, ServiceUserIn
+from carecluster.service.outcome_schemas import GoalIn, OutcomeIn
+from carecluster.service.outcomes import record_outcome
+from carecluster.service.schemas import (
+    AssessmentIn,
+    EpisodeAmend,
+    EpisodeIn,
+    ReviewIn,
+    ServiceUserAmend,
+    ServiceUserIn,
+)
 from carecluster.service.security import Actor, hash_password
 from carecluster.store.db import Database, now
 from carecluster.store.models import ServiceUser, Team, User, UserTeam
@@ -114,6 +123,25 @@ FAMILY = [
 TEAM_FOR_SUPER_CLASS = {"non-psychotic": ("CMHT-N", "CMHT-S", "PCMH"), "psychotic": ("EIP", "CMHT-N", "CMHT-S", "CRHT")}
 
 
+PATIENT_RATED = ("reqol10", "dialog", "swemwbs", "core10")
+"""The patient-rated measures, taken in turn: each person answers one at the start and later."""
+GOAL_MEASURES = ("gbo", "gas")
+DEMO_GOALS = (
+    ("walk", "Walk to the shops on my own"),
+    ("sleep", "Sleep through most nights"),
+    ("work", "Return to part-time work"),
+    ("friends", "See a friend each week"),
+)
+OUTCOME_SHARE = 0.7
+"""Most, not all, people have outcome measures: the outcomes report shows both."""
+LOCAL_HABITS: dict[int, tuple[str, float]] = {3: ("7", 0.7), 11: ("11", 0.7), 4: ("9", 0.7)}
+"""Drift to find: in these clusters the demo's clinicians rate one scale outside the grid's red
+and orange cells this often, a local habit the drift report should flag (with enough ratings)."""
+TRANSFER_EVERY = 12
+"""Every twelfth person in CMHT-N (the third, the fifteenth, ...) is moved to CMHT-S by the team
+lead who works in both: counted, not drawn, so even a small demo has transfers."""
+
+
 @dataclass
 class DemoSummary:
     teams: int
@@ -121,6 +149,8 @@ class DemoSummary:
     service_users: int
     assessments: int
     reviews: int
+    outcomes: int = 0
+    transfers: int = 0
 
 
 def prototype(reference: ReferenceSet, cluster: int, rng: random.Random, noise: float) -> list[int]:
@@ -141,6 +171,12 @@ def prototype(reference: ReferenceSet, cluster: int, rng: random.Random, noise: 
             values.append(0)
         if rng.random() < noise and row[values[-1]] != "must":
             values[-1] = min(4, max(0, values[-1] + rng.choice((-1, 1))))
+    habit = LOCAL_HABITS.get(cluster)
+    if habit is not None and rng.random() < habit[1]:
+        index, row = SCALE_CODES.index(habit[0]), grid.cells[habit[0]]
+        outside = [r for r in range(5) if row[r] not in ("must", "expected")]
+        if outside:
+            values[index] = max(outside)
     if rng.random() < 0.05:
         values[rng.randrange(len(values))] = 9  # a scale not known, as happens
     return values
@@ -225,7 +261,7 @@ def create_demo_data(
         taken = set(session.scalars(select(ServiceUser.nhs_number)))
     numbers = synthetic_nhs_numbers(rng, service_users, exclude=taken)
     targets = list(reference.allocatable_clusters)
-    assessments = reviews = 0
+    assessments = reviews = outcomes = transfers = north = 0
     for index, nhs_number in enumerate(numbers):
         target = targets[index % len(targets)]
         team = _team_for(reference, target, rng)
@@ -265,6 +301,9 @@ def create_demo_data(
                 ),
             )
             assessments += 1
+            takes_measures = rng.random() < OUTCOME_SHARE
+            if takes_measures:
+                outcomes += _demo_outcomes(ctx, su.id, index, assessed, rng, first=True)
             current, since = created.allocation.chosen_cluster, assessed
             for _ in range(rng.randint(0, 4)):
                 interval = reference.cluster(current).review_interval
@@ -280,6 +319,13 @@ def create_demo_data(
                 if now_cluster is None:
                     break
                 current, since = now_cluster, reviewed_on
+            later = min(today, max(since, assessed + timedelta(days=rng.randint(42, 120))))
+            if takes_measures and later > assessed and records.open_episode(ctx, su.id) is not None:
+                outcomes += _demo_outcomes(ctx, su.id, index, later, rng, first=False)
+            if team == "CMHT-N":
+                north += 1
+                if north % TRANSFER_EVERY == 3:
+                    transfers += _demo_transfer(ctx, su.id, su.team_id, clinicians)
             if records.current_cluster(ctx, su.id) is not None and rng.random() < 0.05:
                 records.amend_episode(
                     ctx,
@@ -298,7 +344,76 @@ def create_demo_data(
         service_users=len(numbers),
         assessments=assessments,
         reviews=reviews,
+        outcomes=outcomes,
+        transfers=transfers,
     )
+
+
+def _demo_outcomes(ctx: Context, service_user_id: str, index: int, on: date, rng: random.Random, *, first: bool) -> int:
+    """One patient-rated measure and one goal measure; at the later date also the Friends and
+    Family Test. Later answers lean better than the first, as most people's do."""
+    from carecluster.domain.outcomes import MEASURES
+
+    lean = 0.0 if first else 0.35
+    patient = MEASURES[PATIENT_RATED[index % len(PATIENT_RATED)]]
+    answers: dict[str, int] = {}
+    for item in patient.items:
+        values = sorted(option.value for option in item.options)
+        better_high = (
+            patient.direction != "higher_is_worse"
+        ) != item.reverse_scored  # raw high answer is the better one
+        pick = rng.random() * (1 - lean) + (lean if better_high else 0)
+        answers[item.id] = int(values[min(len(values) - 1, int(pick * len(values)))])
+    record_outcome(ctx, service_user_id, OutcomeIn(measure_id=patient.id, administered_on=on, answers=answers))
+    goal_measure = MEASURES[GOAL_MEASURES[index % len(GOAL_MEASURES)]]
+    goals = [DEMO_GOALS[(index + k) % len(DEMO_GOALS)] for k in range(2)]
+    options = sorted(option.value for option in goal_measure.items[0].options)
+    start = 0 if goal_measure.id == "gas" else len(options) // 4
+    goal_answers = {
+        goal_id: options[min(len(options) - 1, start + (0 if first else rng.randint(1, len(options) // 2)))]
+        for goal_id, _text in goals
+    }
+    record_outcome(
+        ctx,
+        service_user_id,
+        OutcomeIn(
+            measure_id=goal_measure.id,
+            administered_on=on,
+            answers=goal_answers,
+            goals=[GoalIn(id=goal_id, description=text) for goal_id, text in goals] if first else None,
+        ),
+    )
+    if first:
+        return 2
+    experience = MEASURES["fft"].items[0]
+    choice = rng.choices(
+        sorted(o.value for o in experience.options), weights=[45, 30, 10, 5, 3, 1][: len(experience.options)]
+    )[0]
+    record_outcome(
+        ctx, service_user_id, OutcomeIn(measure_id="fft", administered_on=on, answers={experience.id: choice})
+    )
+    return 3
+
+
+def _demo_transfer(ctx: Context, service_user_id: str, team_id: int, clinicians: dict[str, list[Actor]]) -> int:
+    """Move the person from CMHT-N to CMHT-S, done by a lead who works in both teams."""
+    with_ids = {a.user_id: a for a in clinicians["CMHT-S"]}
+    lead = next((a for a in clinicians["CMHT-N"] if a.user_id in with_ids and a.role == "team_lead"), None)
+    receiving = next((a for a in clinicians["CMHT-S"] if a.role == "clinician"), None)
+    if lead is None or receiving is None:
+        return 0
+    team_s = next(iter(receiving.team_ids))
+    if team_id == team_s:
+        return 0  # already in the south team (the lead who booked them in works in both)
+    moved = Context(session=ctx.session, actor=lead, reference=ctx.reference, client="demo-data", today=ctx.today)
+    records.amend_service_user(
+        moved,
+        service_user_id,
+        ServiceUserAmend(
+            amend_reason="Transferred to the south team on moving house", team_id=team_s, clinician_id=receiving.user_id
+        ),
+    )
+    return 1
 
 
 def _reason_if_needed(

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.reference.models import SCALE_CODES
+from carecluster.web.messages import describe
 
 FIELDS = tuple(f"s{code}" for code in SCALE_CODES)
 FACT_PREFIX = "fact_"
@@ -91,9 +94,12 @@ def field_errors(
     return errors
 
 
-def pydantic_faults(error: object) -> list[tuple[tuple[str | int, ...], str]]:
-    """The faults of a pydantic ValidationError, in the same shape as `Invalid.errors`."""
-    return [(tuple(e["loc"]), str(e["msg"])) for e in error.errors()]  # type: ignore[attr-defined]
+def pydantic_faults(
+    error: ValidationError, labels: Mapping[str, str] | None = None
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """The faults of a pydantic ValidationError, in the same shape as `Invalid.errors`, each in
+    words for people (web/messages.py): every form handler reads its errors through here."""
+    return [(tuple(e["loc"]), describe(e, labels)) for e in error.errors()]
 
 
 def rating_values(form: RatingForm) -> list[str]:
