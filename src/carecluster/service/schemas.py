@@ -308,6 +308,9 @@ class ReviewIn(RatingsIn):
     chosen_cluster: ClusterNumber | None = None
     reason: Reason | None = None
     clustering_event: ClusteringEvent = ClusteringEvent.planned_review
+    end_episode: bool = Field(
+        default=False, description="With a discharge outcome kept in the current cluster: also end the episode of care."
+    )
 
 
 class ReviewOut(VersionOut):
