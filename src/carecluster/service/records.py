@@ -383,7 +383,9 @@ def _assess(
         episode_id = current_episode.record_id if current_episode else None
     try:
         facts = data.facts if isinstance(data, AssessmentIn) else {}
-        result = engine or engine_allocate(data.rated, data.super_class, ctx.reference, heading=data.heading, facts=facts)
+        result = engine or engine_allocate(
+            data.rated, data.super_class, ctx.reference, heading=data.heading, facts=facts
+        )
     except FactError as error:
         raise Invalid.field(("body", "facts"), str(error)) from None
     except AllocationError as error:
@@ -654,7 +656,9 @@ def preview_review(ctx: Context, service_user_id: str, data: ReviewIn) -> Review
             on=data.reviewed_on,
             chosen_cluster=data.chosen_cluster,
         )
-        allocation = engine_allocate(data.rated, _review_super_class(ctx, current, data), ctx.reference, heading=data.heading)
+        allocation = engine_allocate(
+            data.rated, _review_super_class(ctx, current, data), ctx.reference, heading=data.heading
+        )
     except ReviewError as error:
         raise Invalid.field(("body",), str(error)) from None
     except AllocationError as error:
