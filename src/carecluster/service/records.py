@@ -30,8 +30,10 @@ from carecluster.service.schemas import (
     AssessmentOut,
     ChoiceIn,
     EpisodeAmend,
+    EpisodeDischargeIn,
     EpisodeIn,
     EpisodeOut,
+    EpisodeTransferIn,
     Page,
     PeriodAmend,
     PeriodOut,
@@ -277,9 +279,55 @@ def create_episode(ctx: Context, service_user_id: str, data: EpisodeIn) -> Episo
         service_user_id=service_user_id,
         team_id=team_id,
         referral_date=data.referral_date,
+        referral_source=data.referral_source,
+        referral_reason=data.referral_reason,
+        primary_diagnosis=data.primary_diagnosis,
     )
     _created(ctx, row, service_user_id)
     return out(row)
+
+
+def transfer_episode(ctx: Context, record_id: str, data: EpisodeTransferIn) -> EpisodeOut:
+    """Move an open episode to another team: the episode and the service user's record both change
+    team (each a new audited version), so the receiving team sees the person on its caseload."""
+    old, su = _child(ctx, Episode, record_id, write=True)
+    if ctx.expected_version is not None:
+        ctx.check_version(old, "episode")
+    if old.discharge_date is not None:
+        raise Conflict(f"the episode ended on {old.discharge_date}: open a new episode instead")
+    if data.team_id == old.team_id:
+        raise Invalid.field(("body", "team_id"), "the episode is already with that team")
+    permissions.require_write_to_team(ctx.actor, data.team_id)
+    _check_team(ctx, data.team_id, ("body", "team_id"))
+    if data.transferred_on > ctx.today:
+        raise Invalid.field(("body", "transferred_on"), "the transfer date is in the future")
+    if data.transferred_on < old.referral_date:
+        raise Invalid.field(("body", "transferred_on"), f"the episode began on {old.referral_date}, after this date")
+    why = f"transferred on {data.transferred_on}: {data.reason}"
+    new = repo.amend(ctx.session, old, ctx.actor.user_id, why, {"team_id": data.team_id})
+    _amended(ctx, old, new, su.record_id, why)
+    if su.team_id != data.team_id:
+        person = repo.current(ctx.session, ServiceUser, su.record_id, lock=True)
+        assert person is not None
+        changes: dict[str, Any] = {"team_id": data.team_id}
+        if person.clinician_id is not None and ctx.session.get(UserTeam, (person.clinician_id, data.team_id)) is None:
+            changes["clinician_id"] = None  # the clinician is not in the receiving team: it allocates one
+        moved = repo.amend(ctx.session, person, ctx.actor.user_id, why, changes)
+        _amended(ctx, person, moved, su.record_id, why)
+    return out(new)
+
+
+def discharge_episode(ctx: Context, record_id: str, data: EpisodeDischargeIn) -> EpisodeOut:
+    """End an episode of care at discharge (its open cluster period ends the same day)."""
+    old, _su = _child(ctx, Episode, record_id, write=True)
+    if old.discharge_date is not None:
+        raise Conflict(f"the episode already ended on {old.discharge_date}")
+    if data.discharge_date > ctx.today:
+        raise Invalid.field(("body", "discharge_date"), "the discharge date is in the future")
+    amend = EpisodeAmend(
+        amend_reason="discharged", discharge_date=data.discharge_date, discharge_reason=data.discharge_reason
+    )
+    return amend_episode(ctx, record_id, amend, check_version=ctx.expected_version is not None)
 
 
 def open_episode(ctx: Context, service_user_id: str) -> Episode | None:
@@ -294,9 +342,10 @@ def open_episode(ctx: Context, service_user_id: str) -> Episode | None:
     ).first()
 
 
-def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend) -> EpisodeOut:
+def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend, *, check_version: bool = True) -> EpisodeOut:
     old, su = _child(ctx, Episode, record_id, write=True)
-    ctx.check_version(old, "episode")
+    if check_version:
+        ctx.check_version(old, "episode")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     referral = changes.get("referral_date", old.referral_date)
     discharge = changes.get("discharge_date", old.discharge_date)

@@ -26,7 +26,7 @@ from carecluster.web.conflict import conflict_page, form_version
 from carecluster.web.forms import FACT_PREFIX, FIELDS, field_errors, pydantic_faults, rating_values, read_rating_form
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.engine_pages import _query_base
-from carecluster.web.routes.service_user_pages import format_nhs, require_writer
+from carecluster.web.routes.service_user_pages import banner_for, format_nhs, require_writer
 from carecluster.web.session import check_csrf, require_user, use_case
 from carecluster.web.templating import reference_of, render
 
@@ -78,6 +78,7 @@ def _assess_page(
         status_code=status_code,
         active="/service-users",
         su=su,
+        person=banner_for(request, su.id),
         nhs=format_nhs(su.nhs_number),
         form=values,
         errors=errors,
@@ -180,6 +181,7 @@ def _allocation_page(
         allocation=allocation,
         assessment=assessment,
         su=su,
+        person=banner_for(request, su.id),
         nhs=format_nhs(su.nhs_number),
         result=result,
         rated_count=18,

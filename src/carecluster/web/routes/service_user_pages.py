@@ -47,6 +47,12 @@ def format_nhs(number: str) -> str:
     return f"{number[:3]} {number[3:6]} {number[6:]}" if len(number) == 10 else number
 
 
+def banner_for(request: Request, service_user_id: str) -> web_views.PersonBanner | None:
+    """The person banner for a page about one service user (see partials/person_banner.html)."""
+    with use_case(request) as ctx:
+        return web_views.person_banner(ctx, service_user_id)
+
+
 def require_writer(user: WebUser) -> None:
     if not user.is_clinical:
         raise PageError(403, "You cannot do this", f"The {user.role} role cannot change clinical records.")
@@ -272,6 +278,7 @@ def record(request: Request, record_id: str) -> HTMLResponse:
         "record.html",
         active="/service-users",
         su=su,
+        person=banner_for(request, su.id),
         nhs=format_nhs(su.nhs_number),
         team=team,
         clinician=names.get(su.clinician_id or 0),
