@@ -42,7 +42,9 @@ def test_an_incomplete_rating_keeps_what_was_typed(clinician: httpx.Client) -> N
             "s1": "2",
             "s7": "9",
             "super_class": "psychotic",
-            "assessed_on": "23/11/2026",
+            "assessed_on-day": "31",
+            "assessed_on-month": "11",
+            "assessed_on-year": "2026",
             "clustering_event": "unplanned_review",
             "problem_description": "kept as typed",
         },
@@ -51,11 +53,11 @@ def test_an_incomplete_rating_keeps_what_was_typed(clinician: httpx.Client) -> N
     page = response.text
     assert "There is a problem" in page
     assert '<a href="#s2">Rate scale 2 (0-4, or 9 if not known)</a>' in page
-    assert '<a href="#assessed_on">Enter the assessment date as YYYY-MM-DD' in page
+    assert '<a href="#assessed_on-day">The assessment date must be a real date</a>' in page
     assert 'id="s1-2" name="s1" type="radio" value="2" checked' in page
     assert 'id="s7-9" name="s7" type="radio" value="9" checked' in page
     assert 'id="super_class-psychotic" name="super_class" type="radio" value="psychotic" checked' in page
-    assert 'value="23/11/2026"' in page
+    assert 'id="assessed_on-day" name="assessed_on-day" type="text" inputmode="numeric" value="31"' in page
     assert '<option value="unplanned_review" selected>' in page
     assert 'value="kept as typed"' in page
 

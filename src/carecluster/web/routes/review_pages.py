@@ -19,6 +19,7 @@ from carecluster.domain.protocols import ReviewError, ReviewResult
 from carecluster.service import records, web_views
 from carecluster.service.errors import Conflict, Invalid
 from carecluster.service.schemas import ReviewIn
+from carecluster.web.date_input import date_values, read_date
 from carecluster.web.forms import FIELDS, RatingForm, field_errors, pydantic_faults, read_rating_form, sentence
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.session import PageError, check_csrf, require_user, use_case
@@ -86,11 +87,7 @@ def review_start(request: Request) -> HTMLResponse:
         params["current"] = current
     if submitted and not (current.isdigit() and int(current) in reference.protocols.clusters):
         errors["current"] = "Choose the current cluster (1-21, not 9)"
-    on = params.get("on") or dt.date.today().isoformat()
-    try:
-        dt.date.fromisoformat(on)
-    except ValueError:
-        errors["on"] = "Enter the review date as YYYY-MM-DD"
+    on = _review_date(params, errors)
     if submitted and not errors and "edit" not in params:  # edit=1: back to the form to re-rate
         return _step_page(request, params, "step_up")
     return render(
@@ -100,7 +97,7 @@ def review_start(request: Request) -> HTMLResponse:
         form=form.values,
         errors=errors,
         current=current,
-        on=on,
+        on_values=date_values(on, "on-") if on else {k: params.get(k, "") for k in ON_PARTS},
         su=params.get("su", ""),
         result=None,
         rated_count=form.rated_count,
@@ -110,6 +107,34 @@ def review_start(request: Request) -> HTMLResponse:
         person=person,
         steps=STEP_LIST,
     )
+
+
+ON_PARTS = ("on-day", "on-month", "on-year")
+
+
+def _on_values(params: dict[str, str]) -> dict[str, str]:
+    try:
+        return date_values(dt.date.fromisoformat(params.get("on", "")), "on-")
+    except ValueError:
+        return {}
+
+
+def _review_date(params: dict[str, str], errors: dict[str, str]) -> dt.date | None:
+    """The review date from the Day / Month / Year boxes, or from `on` (ISO) as the record's link
+    and the later steps carry it; today when neither is given. Leaves `params["on"]` in ISO form."""
+    if any(params.get(k) for k in ON_PARTS):
+        on = read_date(params, "on", "the review date", errors, not_after=dt.date.today())
+        for k in ON_PARTS:
+            params.pop(k, None)
+    else:
+        try:
+            on = dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat())
+        except ValueError:
+            errors["on-day"] = "Enter the review date as a day, month and year, for example 23 11 2026"
+            on = None
+    if on is not None:
+        params["on"] = on.isoformat()
+    return on
 
 
 def _person(request: Request, su: str) -> web_views.PersonBanner | None:
@@ -167,7 +192,7 @@ def _step_page(
             form=form.values,
             errors=form.errors or {"current": "Choose the current cluster"},
             current=current,
-            on=params.get("on", ""),
+            on_values=_on_values(params),
             su=params.get("su", ""),
             result=None,
             rated_count=form.rated_count,
@@ -221,7 +246,7 @@ def _step_page(
             form=form.values,
             errors={"current": message},
             current=current,
-            on=params.get("on", ""),
+            on_values=_on_values(params),
             su=su,
             result=None,
             rated_count=form.rated_count,
