@@ -25,6 +25,7 @@ from carecluster.store.models import Allocation, Assessment
 from carecluster.web.conflict import conflict_page, form_version
 from carecluster.web.date_input import date_values, read_date
 from carecluster.web.forms import FACT_PREFIX, FIELDS, field_errors, pydantic_faults, rating_values, read_rating_form
+from carecluster.web.reasons import REASON_LIMIT, reason_errors, reason_hint
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.engine_pages import _query_base
 from carecluster.web.routes.service_user_pages import banner_for, format_nhs, require_writer
@@ -206,6 +207,12 @@ def _allocation_page(
         assessment=assessment,
         su=su,
         person=banner_for(request, su.id),
+        reason_limit=REASON_LIMIT,
+        reason_hint_choice=reason_hint(
+            "Required when your choice differs from the suggestion, breaks one of its red (must score) rules,"
+            " or is a rare move from the current cluster."
+        ),
+        reason_hint_change=reason_hint("Required when you change a cluster already chosen."),
         nhs=format_nhs(su.nhs_number),
         result=result,
         rated_count=18,
@@ -246,10 +253,13 @@ def choose(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
         )
     except ValidationError as error:
         errors = field_errors(pydantic_faults(error), CHOICE_FIELDS, "reason")
-        for key in ("reason", "amend_reason") & errors.keys():
-            errors[key] = "Enter a reason of at least 3 characters" + (
-                " for the change" if key == "amend_reason" else ""
+        errors.update(
+            reason_errors(
+                error,
+                {"reason": "reason", "amend_reason": "amend_reason"},
+                {"reason": "a reason for your choice", "amend_reason": "a reason for the change"},
             )
+        )
         return _allocation_page(request, allocation_id, values, errors, 422)
     version = form_version(form)
     try:

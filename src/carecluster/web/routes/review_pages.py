@@ -21,6 +21,7 @@ from carecluster.service.errors import Conflict, Invalid
 from carecluster.service.schemas import ReviewIn
 from carecluster.web.date_input import date_values, read_date
 from carecluster.web.forms import FIELDS, RatingForm, field_errors, pydantic_faults, read_rating_form, sentence
+from carecluster.web.reasons import REASON_LIMIT, reason_errors
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.session import PageError, check_csrf, require_user, use_case
 from carecluster.web.templating import reference_of, render
@@ -43,11 +44,6 @@ STEP_LIST = (
     ("step_down", "Step-down criteria"),
     ("outcome", "Outcome"),
 )
-REASON_LIMIT = 4000
-REASON_MESSAGES = {
-    "string_too_short": "Enter a reason of at least 3 characters",
-    "string_too_long": f"The reason must be {REASON_LIMIT:,} characters or fewer",
-}
 
 
 def _answers(params: dict[str, str]) -> dict[str, str]:
@@ -331,9 +327,7 @@ def record_review(request: Request, record_id: str, form: Form) -> HTMLResponse:
                 records.create_review(ctx, record_id, data)
         except ValidationError as error:
             errors = field_errors(pydantic_faults(error), RECORD_FIELDS, "record_chosen")
-            for fault in error.errors():
-                if fault["loc"] and fault["loc"][0] == "reason":
-                    errors["record_reason"] = REASON_MESSAGES.get(fault["type"], "Enter the reason as text")
+            errors.update(reason_errors(error, {"reason": "record_reason"}, {"reason": "the reason"}))
         except ValueError:
             errors["record_chosen"] = "The review date is not a date: start the review again"
         except Invalid as error:
