@@ -126,3 +126,35 @@ def test_end_episode_is_refused_unless_the_review_outcome_is_discharge(api: Api)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "end_episode"]
     assert client.get(f"/api/v1/service-users/{su['id']}/reviews").json()["total"] == 0  # nothing stored
+
+
+def test_a_discharge_at_review_ends_the_period_and_on_confirmation_the_episode(api: Api) -> None:
+    from carecluster.api import resolve_reference
+
+    su = api.service_user()
+    opened = episode(api, su).json()
+    client = api.as_("clin_a")
+    quiet = [0] * 18
+    rated = {"ratings": quiet, "assessed_on": str(TODAY - timedelta(days=200)), "chosen_cluster": 1}
+    first = client.post(f"/api/v1/service-users/{su['id']}/assessments", json=rated | {"reason": "mild needs only"})
+    assert first.is_success, first.text
+    facts = dict.fromkeys(resolve_reference(None).protocols.facts, True) | {"substance_prevents_care": False}
+    reviewed_on = str(TODAY - timedelta(days=5))
+    response = client.post(
+        f"/api/v1/service-users/{su['id']}/reviews",
+        json={
+            "ratings": quiet,
+            "reviewed_on": reviewed_on,
+            "facts": facts,
+            "chosen_cluster": 1,
+            "reason": "well; discharged to GP",
+            "end_episode": True,
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["review"]["outcome"] == "discharge"
+    periods = client.get(f"/api/v1/service-users/{su['id']}/assignment-periods").json()["items"]
+    assert [p["end_date"] for p in periods] == [reviewed_on]
+    ended = client.get(f"/api/v1/episodes/{opened['id']}").json()
+    assert ended["discharge_date"] == reviewed_on
+    assert ended["discharge_reason"] == "discharged at review"
