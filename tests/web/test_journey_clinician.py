@@ -189,6 +189,8 @@ def test_clinician_journey_start_to_finish(page: Page, record_site: RecordSite, 
             walk.check(f"#{group.get_attribute('id')}")
         walk.click("button:has-text('Continue')")
     expect(page.locator("h1")).to_contain_text("Step 6: outcome")
+    if width == "phone":
+        screenshot(page, "journey-clinician-review-outcome-390")
     shown = page.locator("#engine-suggestion").inner_text()
     walk.fill("#record_reason", "Reviewed with the person and their carer")
     walk.click("button:has-text('Record this review')")
