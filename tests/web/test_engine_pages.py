@@ -109,7 +109,9 @@ def test_cluster_reference_pages(page: Page, web_url: str) -> None:
 def test_review_wizard_asks_only_what_the_ratings_cannot_answer(page: Page, web_url: str) -> None:
     page.goto(f"{web_url}/review")
     page.select_option("#current", "17")
-    page.fill("#on", "2026-11-23")
+    page.fill("#on-day", "23")
+    page.fill("#on-month", "11")
+    page.fill("#on-year", "2026")
     rate(page, [0, 0, 4, 0, 0, 2, 1, 1, 2, 2, 1, 2, 0, 2, 0, 0, 3, 2])
     page.click("text=Start the review")
     expect(page.locator("h1")).to_contain_text("Step 3: step-up criteria")

@@ -42,7 +42,9 @@ def test_an_incomplete_rating_keeps_what_was_typed(clinician: httpx.Client) -> N
             "s1": "2",
             "s7": "9",
             "super_class": "psychotic",
-            "assessed_on": "23/11/2026",
+            "assessed_on-day": "31",
+            "assessed_on-month": "11",
+            "assessed_on-year": "2026",
             "clustering_event": "unplanned_review",
             "problem_description": "kept as typed",
         },
@@ -51,11 +53,11 @@ def test_an_incomplete_rating_keeps_what_was_typed(clinician: httpx.Client) -> N
     page = response.text
     assert "There is a problem" in page
     assert '<a href="#s2">Rate scale 2 (0-4, or 9 if not known)</a>' in page
-    assert '<a href="#assessed_on">Enter the assessment date as YYYY-MM-DD' in page
+    assert '<a href="#assessed_on-day">The assessment date must be a real date</a>' in page
     assert 'id="s1-2" name="s1" type="radio" value="2" checked' in page
     assert 'id="s7-9" name="s7" type="radio" value="9" checked' in page
     assert 'id="super_class-psychotic" name="super_class" type="radio" value="psychotic" checked' in page
-    assert 'value="23/11/2026"' in page
+    assert 'id="assessed_on-day" name="assessed_on-day" type="text" inputmode="numeric" value="31"' in page
     assert '<option value="unplanned_review" selected>' in page
     assert 'value="kept as typed"' in page
 
@@ -90,9 +92,26 @@ def test_a_reason_too_short_is_named_and_kept(clinician: httpx.Client) -> None:
     )
     assert response.status_code == 422
     assert "There is a problem" in response.text
-    assert "Enter a reason of at least 3 characters" in response.text
+    assert "Enter a reason for your choice: at least 3 characters" in response.text
     assert ">no</textarea>" in response.text
     assert '<option value="1" selected>' in response.text
+
+
+def test_a_reason_too_long_is_told_the_real_limit(clinician: httpx.Client) -> None:
+    """A 4,001-character reason was once told it was under 3 characters."""
+    records = re.findall(r'href="(/service-users/[0-9a-f]{32})"', clinician.get("/service-users").text)
+    pages = (clinician.get(r).text for r in records)
+    allocation = next(m for p in pages if (m := re.search(r'href="(/allocations/[0-9a-f]{32})"', p)))
+    long_reason = "x" * 4001
+    response = clinician.post(
+        f"{allocation.group(1)}/choice",
+        data={"csrf_token": _token(clinician), "chosen_cluster": "1", "reason": long_reason},
+    )
+    assert response.status_code == 422
+    assert "A reason for your choice must be 4,000 characters or fewer" in response.text
+    assert "at least 3 characters" not in response.text.split("nhsuk-error-summary")[1].split("</ul>")[0]
+    assert f">{long_reason}</textarea>" in response.text
+    assert "At least 3 and at most 4,000 characters." in response.text  # the hint states the limits
 
 
 def test_a_choice_changed_since_the_form_was_opened_is_not_overwritten(clinician: httpx.Client) -> None:

@@ -73,8 +73,11 @@ def test_clinician_journey(page: Page, record_site: RecordSite) -> None:
 
     # rate: the suggestion updates as the ratings go in; saving leads to the allocation page
     page.click("text=Rate the MHCT and allocate")
-    expect(page.locator("#assessed_on")).to_have_value(dt.date.today().isoformat())
-    page.fill("#assessed_on", EARLIER.isoformat())  # long enough ago for the review to be overdue
+    expect(page.locator("#assessed_on-year")).to_have_value(str(dt.date.today().year))
+    # long enough ago for the review to be overdue
+    page.fill("#assessed_on-day", str(EARLIER.day))
+    page.fill("#assessed_on-month", str(EARLIER.month))
+    page.fill("#assessed_on-year", str(EARLIER.year))
     page.check("#super_class-non-psychotic")
     rate(page, EXAMPLE)
     page.select_option("#problem_type", "B")

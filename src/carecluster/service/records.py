@@ -4,6 +4,7 @@ assignment periods and reviews. Nothing clinical is updated in place: see `store
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from carecluster.domain.allocation import AllocationError, FactError
 from carecluster.domain.allocation import allocate as engine_allocate
+from carecluster.domain.protocols import ReviewResult
 from carecluster.domain.ratings import Ratings
 from carecluster.domain.results import AllocationResult
 from carecluster.service import permissions
@@ -28,8 +30,10 @@ from carecluster.service.schemas import (
     AssessmentOut,
     ChoiceIn,
     EpisodeAmend,
+    EpisodeDischargeIn,
     EpisodeIn,
     EpisodeOut,
+    EpisodeTransferIn,
     Page,
     PeriodAmend,
     PeriodOut,
@@ -275,9 +279,55 @@ def create_episode(ctx: Context, service_user_id: str, data: EpisodeIn) -> Episo
         service_user_id=service_user_id,
         team_id=team_id,
         referral_date=data.referral_date,
+        referral_source=data.referral_source,
+        referral_reason=data.referral_reason,
+        primary_diagnosis=data.primary_diagnosis,
     )
     _created(ctx, row, service_user_id)
     return out(row)
+
+
+def transfer_episode(ctx: Context, record_id: str, data: EpisodeTransferIn) -> EpisodeOut:
+    """Move an open episode to another team: the episode and the service user's record both change
+    team (each a new audited version), so the receiving team sees the person on its caseload."""
+    old, su = _child(ctx, Episode, record_id, write=True)
+    if ctx.expected_version is not None:
+        ctx.check_version(old, "episode")
+    if old.discharge_date is not None:
+        raise Conflict(f"the episode ended on {old.discharge_date}: open a new episode instead")
+    if data.team_id == old.team_id:
+        raise Invalid.field(("body", "team_id"), "the episode is already with that team")
+    permissions.require_write_to_team(ctx.actor, data.team_id)
+    _check_team(ctx, data.team_id, ("body", "team_id"))
+    if data.transferred_on > ctx.today:
+        raise Invalid.field(("body", "transferred_on"), "the transfer date is in the future")
+    if data.transferred_on < old.referral_date:
+        raise Invalid.field(("body", "transferred_on"), f"the episode began on {old.referral_date}, after this date")
+    why = f"transferred on {data.transferred_on}: {data.reason}"
+    new = repo.amend(ctx.session, old, ctx.actor.user_id, why, {"team_id": data.team_id})
+    _amended(ctx, old, new, su.record_id, why)
+    if su.team_id != data.team_id:
+        person = repo.current(ctx.session, ServiceUser, su.record_id, lock=True)
+        assert person is not None
+        changes: dict[str, Any] = {"team_id": data.team_id}
+        if person.clinician_id is not None and ctx.session.get(UserTeam, (person.clinician_id, data.team_id)) is None:
+            changes["clinician_id"] = None  # the clinician is not in the receiving team: it allocates one
+        moved = repo.amend(ctx.session, person, ctx.actor.user_id, why, changes)
+        _amended(ctx, person, moved, su.record_id, why)
+    return out(new)
+
+
+def discharge_episode(ctx: Context, record_id: str, data: EpisodeDischargeIn) -> EpisodeOut:
+    """End an episode of care at discharge (its open cluster period ends the same day)."""
+    old, _su = _child(ctx, Episode, record_id, write=True)
+    if old.discharge_date is not None:
+        raise Conflict(f"the episode already ended on {old.discharge_date}")
+    if data.discharge_date > ctx.today:
+        raise Invalid.field(("body", "discharge_date"), "the discharge date is in the future")
+    amend = EpisodeAmend(
+        amend_reason="discharged", discharge_date=data.discharge_date, discharge_reason=data.discharge_reason
+    )
+    return amend_episode(ctx, record_id, amend, check_version=ctx.expected_version is not None)
 
 
 def open_episode(ctx: Context, service_user_id: str) -> Episode | None:
@@ -292,9 +342,10 @@ def open_episode(ctx: Context, service_user_id: str) -> Episode | None:
     ).first()
 
 
-def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend) -> EpisodeOut:
+def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend, *, check_version: bool = True) -> EpisodeOut:
     old, su = _child(ctx, Episode, record_id, write=True)
-    ctx.check_version(old, "episode")
+    if check_version:
+        ctx.check_version(old, "episode")
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     referral = changes.get("referral_date", old.referral_date)
     discharge = changes.get("discharge_date", old.discharge_date)
@@ -366,8 +417,14 @@ def _assess(
     chosen: int | None,
     reason: str | None,
     rater_id: int | None = None,
+    *,
+    engine: AllocationResult | None = None,
 ) -> tuple[Assessment, Allocation]:
-    """`rater_id`: the member of staff who rated, when not the one recording (an import)."""
+    """Store a rating with its allocation.
+
+    `rater_id`: the member of staff who rated, when not the one recording (an import);
+    `engine`: a result already computed and shown (a review), so what is stored is what was seen.
+    """
     if assessed_on > ctx.today:
         raise Invalid.field(("body", "assessed_on"), "the assessment date is in the future")
     episode_id = getattr(data, "episode_id", None)
@@ -380,7 +437,9 @@ def _assess(
         episode_id = current_episode.record_id if current_episode else None
     try:
         facts = data.facts if isinstance(data, AssessmentIn) else {}
-        result = engine_allocate(data.rated, data.super_class, ctx.reference, heading=data.heading, facts=facts)
+        result = engine or engine_allocate(
+            data.rated, data.super_class, ctx.reference, heading=data.heading, facts=facts
+        )
     except FactError as error:
         raise Invalid.field(("body", "facts"), str(error)) from None
     except AllocationError as error:
@@ -610,30 +669,76 @@ def review_history(ctx: Context, service_user_id: str) -> list[dict[str, Any]]:
     return _review_history(ctx, service_user_id)
 
 
-def create_review(ctx: Context, service_user_id: str, data: ReviewIn) -> ReviewCreated:
-    """A review against the current cluster's care transition protocol, with a new MHCT rating."""
+@dataclass(frozen=True)
+class ReviewPreview:
+    """One review as the engine decides it: the protocol's result and the allocation stored with it.
+
+    The web wizard shows exactly this and `create_review` stores exactly this, so the suggestion a
+    clinician sees is the one saved (computed once per call, by one function)."""
+
+    result: ReviewResult
+    allocation: AllocationResult
+    current: int
+
+
+def _review_super_class(ctx: Context, current: int, data: ReviewIn) -> str | None:
+    """The review's engine runs within the current cluster's super class unless one is given."""
+    if data.super_class:
+        return data.super_class
+    sc = ctx.reference.cluster(current).super_class
+    return sc if sc in ("non-psychotic", "psychotic", "organic") else None
+
+
+def preview_review(ctx: Context, service_user_id: str, data: ReviewIn) -> ReviewPreview:
+    """Run the current cluster's care transition protocol and the allocation engine on a new rating,
+    against the record's own current cluster and history, without storing anything."""
     from carecluster.domain.protocols import ReviewError
     from carecluster.domain.protocols import review as engine_review
 
-    su = _service_user(ctx, service_user_id, write=True)
+    _service_user(ctx, service_user_id)
     current = current_cluster(ctx, service_user_id)
     if current is None:
         raise Invalid.field(("path", "service_user_id"), "the service user has no current cluster to review")
+    history = [h for h in _review_history(ctx, service_user_id) if h["date"] <= data.reviewed_on]
     try:
         result = engine_review(
             current,
             data.rated,
             ctx.reference,
             facts=data.facts,
-            history=_review_history(ctx, service_user_id),
+            history=history,
             on=data.reviewed_on,
             chosen_cluster=data.chosen_cluster,
         )
+        allocation = engine_allocate(
+            data.rated, _review_super_class(ctx, current, data), ctx.reference, heading=data.heading
+        )
     except ReviewError as error:
         raise Invalid.field(("body",), str(error)) from None
+    except AllocationError as error:
+        raise Invalid.field(("body", "super_class"), str(error)) from None
+    return ReviewPreview(result=result, allocation=allocation, current=current)
+
+
+def create_review(ctx: Context, service_user_id: str, data: ReviewIn) -> ReviewCreated:
+    """A review against the current cluster's care transition protocol, with a new MHCT rating.
+
+    The allocation stored is the preview's (the same engine call the wizard shows). A discharge
+    outcome kept in the current cluster ends the cluster period on the review date and, when
+    `end_episode` confirms it, the open episode of care too."""
+    su = _service_user(ctx, service_user_id, write=True)
+    preview = preview_review(ctx, service_user_id, data)
+    result, current = preview.result, preview.current
     if result.reason_required and not (data.reason or "").strip():
         raise Invalid.field(("body", "reason"), "a reason is required: " + "; ".join(result.reason_required_because))
-    assessment, allocation = _assess(ctx, su, data, data.reviewed_on, data.chosen_cluster, data.reason)
+    discharging = result.outcome == "discharge" and data.chosen_cluster == current
+    if data.end_episode and not discharging:
+        raise Invalid.field(
+            ("body", "end_episode"), "the episode of care ends at review only when the protocol's outcome is discharge"
+        )
+    assessment, allocation = _assess(
+        ctx, su, data, data.reviewed_on, data.chosen_cluster, data.reason, engine=preview.allocation
+    )
     row = repo.add_record(
         ctx.session,
         Review,
@@ -649,7 +754,30 @@ def create_review(ctx: Context, service_user_id: str, data: ReviewIn) -> ReviewC
         reason=data.reason,
     )
     _created(ctx, row, service_user_id)
+    if discharging:
+        _end_period(ctx, service_user_id, data.reviewed_on, "discharged at review")
+        if data.end_episode:
+            _end_episode(ctx, service_user_id, data.reviewed_on, "discharged at review")
     return ReviewCreated(review=out(row), assessment=out(assessment), allocation=out(allocation))
+
+
+def _end_period(ctx: Context, service_user_id: str, on: date, why: str) -> None:
+    period = _open_period(ctx, service_user_id)
+    if period is not None:
+        if on < period.start_date:
+            raise Invalid.field(("body", "reviewed_on"), f"the current period began on {period.start_date}, after {on}")
+        ended = repo.amend(ctx.session, period, ctx.actor.user_id, why, {"end_date": on})
+        _amended(ctx, period, ended, service_user_id, why)
+
+
+def _end_episode(ctx: Context, service_user_id: str, on: date, why: str) -> None:
+    episode = open_episode(ctx, service_user_id)
+    if episode is None:
+        raise Invalid.field(("body", "end_episode"), "the service user has no open episode of care to end")
+    if on < episode.referral_date:
+        raise Invalid.field(("body", "reviewed_on"), f"the episode began on {episode.referral_date}, after {on}")
+    ended = repo.amend(ctx.session, episode, ctx.actor.user_id, why, {"discharge_date": on, "discharge_reason": why})
+    _amended(ctx, episode, ended, service_user_id, why)
 
 
 def amend_review(ctx: Context, record_id: str, data: ReviewAmend) -> ReviewOut:

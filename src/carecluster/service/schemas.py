@@ -11,6 +11,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.domain.schedule import ClusteringEvent
+from carecluster.service.icd10 import normalise_icd10
 from carecluster.service.nhs import nhs_number_problem, normalise_nhs_number
 
 Role = Literal["clinician", "team_lead", "auditor", "admin"]
@@ -161,15 +162,51 @@ class ServiceUserOut(VersionOut):
     clinician_id: int | None
 
 
+def _diagnosis(value: str | None) -> str | None:
+    return normalise_icd10(value) if value and value.strip() else None
+
+
+Diagnosis = Annotated[
+    str | None,
+    Field(default=None, description="Primary diagnosis as an ICD-10 code, for example F32.1 (optional)."),
+]
+ReferralSource = Annotated[str, Field(min_length=2, max_length=80, description="Who referred, e.g. GP, self.")]
+
+
 class EpisodeIn(In):
     referral_date: date
     team_id: int | None = Field(default=None, description="Defaults to the service user's team.")
+    referral_source: ReferralSource | None = None
+    referral_reason: Annotated[str, Field(max_length=4000)] | None = None
+    primary_diagnosis: Diagnosis = None
+
+    _check_diagnosis = field_validator("primary_diagnosis")(_diagnosis)
 
 
 class EpisodeAmend(Amendment):
     referral_date: date | None = None
     discharge_date: date | None = None
     discharge_reason: Annotated[str, Field(max_length=2000)] | None = None
+    referral_source: ReferralSource | None = None
+    referral_reason: Annotated[str, Field(max_length=4000)] | None = None
+    primary_diagnosis: Diagnosis = None
+
+    _check_diagnosis = field_validator("primary_diagnosis")(_diagnosis)
+
+
+class EpisodeTransferIn(In):
+    """Move an open episode (and the service user's record) to another team."""
+
+    team_id: int
+    transferred_on: date
+    reason: Reason
+
+
+class EpisodeDischargeIn(In):
+    """End an open episode of care: its open cluster period ends on the same day."""
+
+    discharge_date: date
+    discharge_reason: Annotated[str, Field(min_length=3, max_length=2000)]
 
 
 class EpisodeOut(VersionOut):
@@ -178,6 +215,9 @@ class EpisodeOut(VersionOut):
     referral_date: date
     discharge_date: date | None
     discharge_reason: str | None
+    referral_source: str | None = None
+    referral_reason: str | None = None
+    primary_diagnosis: str | None = None
 
 
 class RatingsIn(In):
@@ -308,6 +348,9 @@ class ReviewIn(RatingsIn):
     chosen_cluster: ClusterNumber | None = None
     reason: Reason | None = None
     clustering_event: ClusteringEvent = ClusteringEvent.planned_review
+    end_episode: bool = Field(
+        default=False, description="With a discharge outcome kept in the current cluster: also end the episode of care."
+    )
 
 
 class ReviewOut(VersionOut):

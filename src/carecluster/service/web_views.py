@@ -205,3 +205,48 @@ def review_schedule(ctx: Context, service_user_id: str) -> ScheduleResult | None
         return engine_schedule(cluster, since, ctx.reference, max(ctx.today, since))
     except ScheduleError:
         return None
+
+
+@dataclass(frozen=True)
+class PersonBanner:
+    """Who a page is about, shown at the top of every page about one person (wrong-patient risk)."""
+
+    id: str
+    name: str
+    nhs_number: str
+    date_of_birth: date
+    team: str
+    cluster: int | None
+    cluster_title: str | None
+    next_review_due: date | None
+    overdue: bool
+
+    @property
+    def nhs_spaced(self) -> str:
+        """The NHS number as people read it: 3-3-4 digits."""
+        n = self.nhs_number
+        return f"{n[:3]} {n[3:6]} {n[6:]}" if len(n) == 10 else n
+
+
+def person_banner(ctx: Context, service_user_id: str) -> PersonBanner | None:
+    """The banner for one service user the actor may read (None when there is no such record)."""
+    su = ctx.session.scalars(
+        select(ServiceUser).where(ServiceUser.record_id == service_user_id, ServiceUser.superseded_at.is_(None))
+    ).one_or_none()
+    if su is None:
+        return None
+    permissions.require_read(ctx.actor, su.team_id)
+    team = ctx.session.get(Team, su.team_id)
+    cluster = current_cluster(ctx, service_user_id)
+    schedule = review_schedule(ctx, service_user_id)
+    return PersonBanner(
+        id=su.record_id,
+        name=su.name,
+        nhs_number=su.nhs_number,
+        date_of_birth=su.date_of_birth,
+        team=f"{team.code}: {team.name}" if team else str(su.team_id),
+        cluster=cluster,
+        cluster_title=ctx.reference.cluster(cluster).title if cluster is not None else None,
+        next_review_due=schedule.next_review_due if schedule else None,
+        overdue=bool(schedule and schedule.overdue),
+    )

@@ -227,6 +227,10 @@ class Episode(Versioned, Base):
     referral_date: Mapped[date]
     discharge_date: Mapped[date | None]
     discharge_reason: Mapped[str | None] = mapped_column(Text)
+    referral_source: Mapped[str | None] = mapped_column(String(80))
+    referral_reason: Mapped[str | None] = mapped_column(Text)
+    primary_diagnosis: Mapped[str | None] = mapped_column(String(8))
+    """ICD-10 code, e.g. F32.1 (optional)."""
 
 
 class Assessment(Versioned, Base):

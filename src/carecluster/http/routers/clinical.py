@@ -17,8 +17,10 @@ from carecluster.service.schemas import (
     AssessmentOut,
     ChoiceIn,
     EpisodeAmend,
+    EpisodeDischargeIn,
     EpisodeIn,
     EpisodeOut,
+    EpisodeTransferIn,
     Page,
     PeriodAmend,
     PeriodOut,
@@ -140,6 +142,22 @@ def amend_episode(request: Request, actor: CurrentActor, record_id: str, body: E
         status_code=201,
         amendment=True,
     )
+
+
+@router.post("/episodes/{record_id}/transfer", response_model=EpisodeOut, status_code=201)
+def transfer_episode(
+    request: Request, actor: CurrentActor, record_id: str, body: EpisodeTransferIn, _if_match: IfMatch = None
+):
+    """Transfer an open episode (and the service user's record) to another team."""
+    return run(request, actor, lambda ctx: records.transfer_episode(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.post("/episodes/{record_id}/discharge", response_model=EpisodeOut, status_code=201)
+def discharge_episode(
+    request: Request, actor: CurrentActor, record_id: str, body: EpisodeDischargeIn, _if_match: IfMatch = None
+):
+    """End an open episode of care at discharge; the open cluster period ends the same day."""
+    return run(request, actor, lambda ctx: records.discharge_episode(ctx, record_id, body), body=body, status_code=201)
 
 
 @router.post("/service-users/{record_id}/assessments", response_model=AssessmentCreated, status_code=201)

@@ -23,17 +23,19 @@ from carecluster.service.errors import Conflict, Invalid, PreconditionFailed
 from carecluster.service.schemas import AnswersIn, AssessmentIn, ChoiceIn
 from carecluster.store.models import Allocation, Assessment
 from carecluster.web.conflict import conflict_page, form_version
+from carecluster.web.date_input import date_values, read_date
 from carecluster.web.forms import FACT_PREFIX, FIELDS, field_errors, pydantic_faults, rating_values, read_rating_form
+from carecluster.web.reasons import REASON_LIMIT, reason_errors, reason_hint
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.engine_pages import _query_base
-from carecluster.web.routes.service_user_pages import format_nhs, require_writer
+from carecluster.web.routes.service_user_pages import banner_for, format_nhs, require_writer
 from carecluster.web.session import check_csrf, require_user, use_case
 from carecluster.web.templating import reference_of, render
 
 router = APIRouter(include_in_schema=False)
 EVENTS = [(e.value, e.label) for e in ClusteringEvent]
 ASSESS_FIELDS = {
-    "assessed_on": "assessed_on",
+    "assessed_on": "assessed_on-day",
     "clustering_event": "clustering_event",
     "super_class": "super_class",
     "heading": "super_class",
@@ -41,6 +43,14 @@ ASSESS_FIELDS = {
     "problem_description": "problem_description",
 }
 CHOICE_FIELDS = {"chosen_cluster": "chosen_cluster", "reason": "reason", "amend_reason": "amend_reason"}
+
+
+def _iso(text: str | None) -> bool:
+    try:
+        dt.date.fromisoformat(text or "")
+    except ValueError:
+        return False
+    return True
 
 
 class StoredSuggestion:
@@ -78,6 +88,7 @@ def _assess_page(
         status_code=status_code,
         active="/service-users",
         su=su,
+        person=banner_for(request, su.id),
         nhs=format_nhs(su.nhs_number),
         form=values,
         errors=errors,
@@ -100,9 +111,28 @@ def assess(request: Request, record_id: str) -> HTMLResponse:
         su = records.get_service_user(ctx, record_id)
         current = records.current_cluster(ctx, record_id)
     values = dict(request.query_params)
-    values.setdefault("assessed_on", dt.date.today().isoformat())
+    if not any(values.get(f"assessed_on-{p}") for p in ("day", "month", "year")):
+        on = dt.date.fromisoformat(values["assessed_on"]) if _iso(values.get("assessed_on")) else dt.date.today()
+        values.update(date_values(on, "assessed_on-"))
     values.setdefault("clustering_event", "initial_assessment" if current is None else "planned_review")
     return _assess_page(request, su, values, {})
+
+
+def _assessed_on(values: dict[str, str], errors: dict[str, str]) -> dt.date | None:
+    """The assessment date from the Day / Month / Year boxes (a script may post one ISO
+    `assessed_on` instead); a bad date is an error on the day box."""
+    if values.get("assessed_on") and not any(values.get(f"assessed_on-{p}") for p in ("day", "month", "year")):
+        try:
+            on = dt.date.fromisoformat(values["assessed_on"])
+        except ValueError:
+            errors["assessed_on-day"] = "Enter the assessment date as a day, month and year, for example 23 11 2026"
+            return None
+        values.update(date_values(on, "assessed_on-"))
+        if on > dt.date.today():
+            errors["assessed_on-day"] = "The assessment date must be today or in the past"
+            return None
+        return on
+    return read_date(values, "assessed_on", "the assessment date", errors, not_after=dt.date.today())
 
 
 @router.post("/service-users/{record_id}/assess", response_class=HTMLResponse)
@@ -115,11 +145,7 @@ def assess_post(request: Request, record_id: str, form: Form) -> HTMLResponse:
         su = records.get_service_user(ctx, record_id)
     rating = read_rating_form(values, require_all=True)
     errors = dict(rating.errors)
-    try:
-        assessed_on = dt.date.fromisoformat(values.get("assessed_on", ""))
-    except ValueError:
-        errors["assessed_on"] = "Enter the assessment date as YYYY-MM-DD, for example 2026-11-23"
-        assessed_on = dt.date.today()
+    assessed_on = _assessed_on(values, errors) or dt.date.today()
     if values.get("clustering_event") not in {value for value, _ in EVENTS}:
         errors["clustering_event"] = "Choose the clustering event"
     if errors or rating.ratings is None:
@@ -180,6 +206,13 @@ def _allocation_page(
         allocation=allocation,
         assessment=assessment,
         su=su,
+        person=banner_for(request, su.id),
+        reason_limit=REASON_LIMIT,
+        reason_hint_choice=reason_hint(
+            "Required when your choice differs from the suggestion, breaks one of its red (must score) rules,"
+            " or is a rare move from the current cluster."
+        ),
+        reason_hint_change=reason_hint("Required when you change a cluster already chosen."),
         nhs=format_nhs(su.nhs_number),
         result=result,
         rated_count=18,
@@ -220,10 +253,13 @@ def choose(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
         )
     except ValidationError as error:
         errors = field_errors(pydantic_faults(error), CHOICE_FIELDS, "reason")
-        for key in ("reason", "amend_reason") & errors.keys():
-            errors[key] = "Enter a reason of at least 3 characters" + (
-                " for the change" if key == "amend_reason" else ""
+        errors.update(
+            reason_errors(
+                error,
+                {"reason": "reason", "amend_reason": "amend_reason"},
+                {"reason": "a reason for your choice", "amend_reason": "a reason for the change"},
             )
+        )
         return _allocation_page(request, allocation_id, values, errors, 422)
     version = form_version(form)
     try:

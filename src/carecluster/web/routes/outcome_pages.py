@@ -22,6 +22,7 @@ from carecluster.service.outcome_schemas import OutcomeIn, PairedOutcome
 from carecluster.web.forms import sentence
 from carecluster.web.outcome_charts import outcome_chart
 from carecluster.web.routes.auth_pages import Form
+from carecluster.web.routes.service_user_pages import banner_for
 from carecluster.web.session import PageError, WebUser, check_csrf, require_user, use_case
 from carecluster.web.templating import render
 
@@ -86,6 +87,7 @@ def outcomes_page(request: Request, record_id: str) -> HTMLResponse:
         "outcome_record.html",
         active="/service-users",
         su=su,
+        person=banner_for(request, su.id),
         sections=sections,
         given=given,
         measures=recordable(),
@@ -99,7 +101,14 @@ def outcomes_page(request: Request, record_id: str) -> HTMLResponse:
 
 
 def _choose_page(request: Request, su: Any) -> HTMLResponse:
-    return render(request, "outcome_choose.html", active="/service-users", su=su, measures=recordable())
+    return render(
+        request,
+        "outcome_choose.html",
+        active="/service-users",
+        su=su,
+        person=banner_for(request, su.id),
+        measures=recordable(),
+    )
 
 
 def _form_page(
@@ -122,6 +131,7 @@ def _form_page(
         status_code=status_code,
         active="/service-users",
         su=su,
+        person=banner_for(request, su.id),
         measure=definition,
         items=[] if goal_based else items,
         goal_based=goal_based,

@@ -16,10 +16,12 @@ from pydantic import ValidationError
 
 from carecluster.api import review as run_review
 from carecluster.domain.protocols import ReviewError, ReviewResult
-from carecluster.service import records
+from carecluster.service import records, web_views
 from carecluster.service.errors import Conflict, Invalid
 from carecluster.service.schemas import ReviewIn
-from carecluster.web.forms import FIELDS, field_errors, pydantic_faults, read_rating_form, sentence
+from carecluster.web.date_input import date_values, read_date
+from carecluster.web.forms import FIELDS, RatingForm, field_errors, pydantic_faults, read_rating_form, sentence
+from carecluster.web.reasons import REASON_LIMIT, reason_errors
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.session import PageError, check_csrf, require_user, use_case
 from carecluster.web.templating import reference_of, render
@@ -33,6 +35,15 @@ STEP_TITLES = {
     "outcome": "Step 6: outcome",
 }
 STEP_OUTCOME = {"step_up": "step_up", "discharge": "discharge", "step_down": "step_down"}
+# the booklet's six steps, as the progress list names them (steps 1-2 are the start page)
+STEP_LIST = (
+    ("current", "Current cluster"),
+    ("rating", "New MHCT rating"),
+    ("step_up", "Step-up criteria"),
+    ("discharge", "Discharge criteria"),
+    ("step_down", "Step-down criteria"),
+    ("outcome", "Outcome"),
+)
 
 
 def _answers(params: dict[str, str]) -> dict[str, str]:
@@ -59,20 +70,22 @@ def _next_screen(result: ReviewResult, step: str) -> str:
 def review_start(request: Request) -> HTMLResponse:
     """Steps 1-2: the current cluster and a new MHCT rating."""
     params = dict(request.query_params)
-    submitted = "current" in params
+    # only the "Start the review" button submits: the record's link carries `current` and `su`
+    # to pre-fill the form, and must open it clean
+    submitted = "start" in params
     form = read_rating_form(params, require_all=submitted)
     errors = dict(form.errors)
     current = params.get("current", "")
     reference = reference_of(request)
+    person = _person(request, params.get("su", ""))
+    if person is not None and person.cluster is not None:
+        current = str(person.cluster)  # a recorded review is of the record's own current cluster
+        params["current"] = current
     if submitted and not (current.isdigit() and int(current) in reference.protocols.clusters):
         errors["current"] = "Choose the current cluster (1-21, not 9)"
-    on = params.get("on") or dt.date.today().isoformat()
-    try:
-        dt.date.fromisoformat(on)
-    except ValueError:
-        errors["on"] = "Enter the review date as YYYY-MM-DD"
+    on = _review_date(params, errors)
     if submitted and not errors and "edit" not in params:  # edit=1: back to the form to re-rate
-        return review_step(request, "step_up")
+        return _step_page(request, params, "step_up")
     return render(
         request,
         "review_start.html",
@@ -80,14 +93,75 @@ def review_start(request: Request) -> HTMLResponse:
         form=form.values,
         errors=errors,
         current=current,
-        on=on,
+        on_values=date_values(on, "on-") if on else {k: params.get(k, "") for k in ON_PARTS},
         su=params.get("su", ""),
         result=None,
         rated_count=form.rated_count,
         form_method="get",
         form_action="/review",
         active="/review",
+        person=person,
+        steps=STEP_LIST,
     )
+
+
+ON_PARTS = ("on-day", "on-month", "on-year")
+
+
+def _on_values(params: dict[str, str]) -> dict[str, str]:
+    try:
+        return date_values(dt.date.fromisoformat(params.get("on", "")), "on-")
+    except ValueError:
+        return {}
+
+
+def _review_date(params: dict[str, str], errors: dict[str, str]) -> dt.date | None:
+    """The review date from the Day / Month / Year boxes, or from `on` (ISO) as the record's link
+    and the later steps carry it; today when neither is given. Leaves `params["on"]` in ISO form."""
+    if any(params.get(k) for k in ON_PARTS):
+        on = read_date(params, "on", "the review date", errors, not_after=dt.date.today())
+        for k in ON_PARTS:
+            params.pop(k, None)
+    else:
+        try:
+            on = dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat())
+        except ValueError:
+            errors["on-day"] = "Enter the review date as a day, month and year, for example 23 11 2026"
+            on = None
+    if on is not None:
+        params["on"] = on.isoformat()
+    return on
+
+
+def _person(request: Request, su: str) -> web_views.PersonBanner | None:
+    """The banner of the record a review is for (none for the open wizard, or when signed out)."""
+    if not su or getattr(request.state, "user", None) is None:
+        return None
+    with use_case(request) as ctx:
+        return web_views.person_banner(ctx, su)
+
+
+def _review_in(params: dict[str, str], form: RatingForm, chosen: str, reason: str | None = None) -> ReviewIn:
+    """The review as the service takes it, from the wizard's query string or the record form."""
+    return ReviewIn(
+        ratings=[form.values[name] for name in FIELDS],
+        problem_type=params.get("problem_type") or None,
+        problem_description=params.get("problem_description") or None,
+        super_class=params.get("super_class") or None,
+        reviewed_on=dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat()),
+        facts={key: FACT_VALUES.get(value) for key, value in _answers(params).items()},
+        chosen_cluster=int(chosen) if chosen.isdigit() else None,
+        reason=reason or None,
+        end_episode=params.get("end_episode") == "yes",
+    )
+
+
+def default_choice(result: ReviewResult, current: int) -> int:
+    """What the protocol's outcome implies: the first fitting listed cluster for a move, otherwise
+    the current cluster (kept until discharge, or unchanged)."""
+    if result.outcome in ("step_up", "step_down") and result.suggested_clusters:
+        return result.suggested_clusters[0].cluster
+    return current
 
 
 @router.get("/review/step/{step}", response_class=HTMLResponse)
@@ -114,49 +188,69 @@ def _step_page(
             form=form.values,
             errors=form.errors or {"current": "Choose the current cluster"},
             current=current,
-            on=params.get("on", ""),
+            on_values=_on_values(params),
             su=params.get("su", ""),
             result=None,
             rated_count=form.rated_count,
             form_method="get",
             form_action="/review",
             active="/review",
+            person=_person(request, params.get("su", "")),
+            steps=STEP_LIST,
         )
     if step not in (*STEPS, "outcome"):
         return render(request, "not_found.html", status_code=404, what=f"Review step {step!r}")
-    on = dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat())
-    chosen = params.get("chosen", "")
-    history: list[dict] = []
-    if params.get("su") and getattr(request.state, "user", None) is not None:
-        # the same history the service uses when the review is recorded, so the screen and the
-        # stored review reach the same outcome on "for the past 12 months" criteria
-        with use_case(request) as ctx:
-            history = [h for h in records.review_history(ctx, params["su"]) if h["date"] <= on]
+    chosen = params.get("chosen", "") or (record_values or {}).get("record_chosen", "")
+    user = getattr(request.state, "user", None)
+    su = params.get("su", "")
+    person = _person(request, su)
+    stored_suggestion: int | None = None
+    has_episode = False
     try:
-        result = run_review(
-            int(current),
-            form.ratings,
-            facts=_answers(params),
-            history=history,
-            on=on,
-            chosen_cluster=int(chosen) if chosen.isdigit() else None,
-            reference=reference,
+        if person is not None:
+            # the same use case as the save: what is shown here is what would be stored
+            with use_case(request) as ctx:
+                preview = records.preview_review(ctx, su, _review_in(params, form, chosen))
+                if not chosen and step == "outcome":
+                    implied = default_choice(preview.result, preview.current)
+                    preview = records.preview_review(ctx, su, _review_in(params, form, str(implied)))
+                has_episode = records.open_episode(ctx, su) is not None
+            result, stored_suggestion = preview.result, preview.allocation.suggested_cluster
+            current = str(preview.current)
+        else:
+            on = dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat())
+            result = run_review(
+                int(current),
+                form.ratings,
+                facts=_answers(params),
+                on=on,
+                chosen_cluster=int(chosen) if chosen.isdigit() else None,
+                reference=reference,
+            )
+    except (ReviewError, Invalid, ValidationError, ValueError) as error:
+        message = (
+            sentence(error.errors[0][1])
+            if isinstance(error, Invalid)
+            else "Check the current cluster and the review date"
         )
-    except ReviewError as error:
+        if isinstance(error, ReviewError):
+            message = str(error)
         return render(
             request,
             "review_start.html",
             status_code=422,
             form=form.values,
-            errors={"current": str(error)},
+            errors={"current": message},
             current=current,
-            on=params.get("on", ""),
-            su=params.get("su", ""),
+            on_values=_on_values(params),
+            su=su,
             result=None,
             rated_count=form.rated_count,
             form_method="get",
             form_action="/review",
             active="/review",
+            person=person,
+            steps=STEP_LIST,
         )
     if "advance" in params and step in STEPS:
         step = _next_screen(result, step)
@@ -164,9 +258,7 @@ def _step_page(
     criteria = [c for c in result.criteria if c.step == step]
     questions = [c for c in criteria if c.question] + [p for c in criteria for p in c.parts if p.question]
     rate_scales = [q for q in result.questions if q.kind == "not_known"] if result.decided_at_step == step else []
-    user = getattr(request.state, "user", None)
-    su = params.get("su", "")
-    default_record = chosen or (str(result.suggested_clusters[0].cluster) if result.suggested_clusters else current)
+    default_record = chosen or str(default_choice(result, int(current)))
     record = {"record_chosen": default_record, "record_reason": "", **(record_values or {})}
     return render(
         request,
@@ -174,7 +266,11 @@ def _step_page(
         status_code=status_code,
         step=step,
         step_title=STEP_TITLES[step],
-        steps=(*STEPS, "outcome"),
+        steps=STEP_LIST,
+        person=person,
+        engine_suggestion=stored_suggestion if stored_suggestion is not None else result.engine_suggestion,
+        discharge_here=result.outcome == "discharge" and has_episode,
+        reason_limit=REASON_LIMIT,
         result=result,
         criteria=criteria,
         questions=questions,
@@ -182,11 +278,15 @@ def _step_page(
         answers=_answers(params),
         facts=reference.protocols.facts,
         carry=_carry(params),
-        hidden={k: v for k, v in params.items() if k not in ("step", "advance") and not k.startswith("f_")},
+        hidden={
+            k: v
+            for k, v in params.items()
+            if k not in ("step", "advance", "start", "end_episode") and not k.startswith("f_")
+        },
         chosen=chosen,
         reason=params.get("reason", ""),
         current_cluster=reference.cluster(int(current)),
-        can_record=bool(su and user is not None and user.is_clinical),
+        can_record=bool(person is not None and user is not None and user.is_clinical),
         su=su,
         record=record,
         errors=record_errors or {},
@@ -195,7 +295,12 @@ def _step_page(
 
 
 FACT_VALUES = {"yes": True, "no": False, "unknown": None}
-RECORD_FIELDS = {"chosen_cluster": "record_chosen", "reason": "record_reason", "reviewed_on": "record_chosen"}
+RECORD_FIELDS = {
+    "chosen_cluster": "record_chosen",
+    "reason": "record_reason",
+    "reviewed_on": "record_chosen",
+    "end_episode": "end_episode",
+}
 
 
 @router.post("/service-users/{record_id}/reviews", response_class=HTMLResponse)
@@ -217,22 +322,12 @@ def record_review(request: Request, record_id: str, form: Form) -> HTMLResponse:
         errors.update(rating.errors)
     if not errors:
         try:
-            data = ReviewIn(
-                ratings=[rating.values[name] for name in FIELDS],
-                problem_type=params.get("problem_type") or None,
-                problem_description=params.get("problem_description") or None,
-                super_class=params.get("super_class") or None,
-                reviewed_on=dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat()),
-                facts={key: FACT_VALUES.get(value) for key, value in _answers(params).items()},
-                chosen_cluster=int(chosen),
-                reason=record.get("record_reason") or None,
-            )
+            data = _review_in(params, rating, chosen, record.get("record_reason"))
             with use_case(request) as ctx:
                 records.create_review(ctx, record_id, data)
         except ValidationError as error:
             errors = field_errors(pydantic_faults(error), RECORD_FIELDS, "record_chosen")
-            if "record_reason" in errors:
-                errors["record_reason"] = "Enter a reason of at least 3 characters"
+            errors.update(reason_errors(error, {"reason": "record_reason"}, {"reason": "the reason"}))
         except ValueError:
             errors["record_chosen"] = "The review date is not a date: start the review again"
         except Invalid as error:

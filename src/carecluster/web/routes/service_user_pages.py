@@ -18,9 +18,11 @@ from carecluster.service import records, web_views
 from carecluster.service.allocation_rules import today_differs
 from carecluster.service.errors import Conflict, Invalid
 from carecluster.service.schemas import ServiceUserIn
-from carecluster.store.models import Allocation, Assessment, AssignmentPeriod, Review
+from carecluster.store.models import Allocation, Assessment, AssignmentPeriod, Episode, Review
 from carecluster.web.charts import honos_chart, score
-from carecluster.web.forms import field_errors, pydantic_faults
+from carecluster.web.date_input import date_values
+from carecluster.web.forms import field_errors, pydantic_faults, sentence
+from carecluster.web.routes import episode_forms
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.session import PageError, WebUser, check_csrf, require_user, use_case
 from carecluster.web.templating import reference_of, render
@@ -30,11 +32,27 @@ PAGE_SIZE = 25
 ALL = 500
 BANNERS = {
     "created": "Service user added.",
+    "created_episode": "Service user added and their episode of care opened.",
     "allocated": "Cluster choice saved.",
     "reviewed": "Review recorded.",
+    "episode": "Episode of care opened.",
+    "transferred": "Episode of care transferred.",
+    "discharged": "Episode of care ended at discharge.",
+}
+EPISODE_FIELDS = {
+    "referral_date": "referral-day",
+    "team_id": "episode_team_id",
+    "referral_source": "referral_source",
+    "referral_reason": "referral_reason",
+    "primary_diagnosis": "primary_diagnosis",
+    "transferred_on": "transferred-day",
+    "discharge_date": "discharged-day",
+    "discharge_reason": "discharge_reason",
+    "reason": "reason",
 }
 EVENTS = {e.value: e.label for e in ClusteringEvent}
 SU_FIELDS = {
+    **EPISODE_FIELDS,
     "nhs_number": "nhs_number",
     "name": "name",
     "date_of_birth": "date_of_birth-day",
@@ -45,6 +63,12 @@ SU_FIELDS = {
 
 def format_nhs(number: str) -> str:
     return f"{number[:3]} {number[3:6]} {number[6:]}" if len(number) == 10 else number
+
+
+def banner_for(request: Request, service_user_id: str) -> web_views.PersonBanner | None:
+    """The person banner for a page about one service user (see partials/person_banner.html)."""
+    with use_case(request) as ctx:
+        return web_views.person_banner(ctx, service_user_id)
 
 
 def require_writer(user: WebUser) -> None:
@@ -101,6 +125,9 @@ def _new_page(request: Request, values: dict[str, str], errors: dict[str, str], 
         teams=teams,
         people=people,
         team_codes={t.id: t.code for t in teams},
+        sources=episode_forms.REFERRAL_SOURCES,
+        reason_limit=episode_forms.REASON_LIMIT,
+        diagnosis_hint=episode_forms.DIAGNOSIS_HINT,
     )
 
 
@@ -152,16 +179,63 @@ def create_service_user(request: Request, form: Form) -> HTMLResponse:
         errors["team_id"] = "Choose the team"
     if "nhs_number" in errors and "10 digits" in errors["nhs_number"]:
         errors["nhs_number"] = "The NHS number must be 10 digits, for example 999 000 0018"
+    episode = None
+    if any(values.get(k) for k in ("referral-day", "referral-month", "referral-year", "referral_source")) or any(
+        values.get(k) for k in ("referral_reason", "primary_diagnosis")
+    ):
+        episode, episode_errors = episode_forms.read_episode(values, dt.date.today(), team_required=False)
+        errors.update(episode_errors)
     if errors or data is None:
         return _new_page(request, values, errors, status_code=422)
     try:
         with use_case(request) as ctx:
             created = records.create_service_user(ctx, data)
+            if episode is not None:  # one transaction: the person and their episode, or neither
+                records.create_episode(ctx, created.id, episode)
     except Invalid as error:
         return _new_page(request, values, field_errors(error.errors, SU_FIELDS, "nhs_number"), status_code=422)
     except Conflict as error:
         return _new_page(request, values, {"nhs_number": error.message[0].upper() + error.message[1:]}, 409)
-    return RedirectResponse(f"/service-users/{created.id}?saved=created", status_code=303)  # type: ignore[return-value]
+    saved = "created_episode" if episode is not None else "created"
+    return RedirectResponse(f"/service-users/{created.id}?saved={saved}", status_code=303)  # type: ignore[return-value]
+
+
+def _episode_events(episodes: list[Any], team_names: dict[int, str]) -> list[dict[str, Any]]:
+    """An episode's referral and, once discharged, its end, as timeline events."""
+    events: list[dict[str, Any]] = []
+    for e in episodes:
+        team = team_names.get(e.team_id, f"team {e.team_id}")
+        lines = [f"Team {team}"]
+        if e.referral_source:
+            lines.append(f"Referred by {e.referral_source}")
+        if e.referral_reason:
+            lines.append(f"Reason for referral: {e.referral_reason}")
+        if e.primary_diagnosis:
+            lines.append(f"Primary diagnosis (ICD-10) {e.primary_diagnosis}")
+        events.append(
+            {
+                "on": e.referral_date,
+                "recorded_at": e.recorded_at,
+                "order": -1,
+                "kind": "Episode",
+                "title": "Episode of care opened (referral)",
+                "lines": lines,
+                "link": None,
+            }
+        )
+        if e.discharge_date is not None:
+            events.append(
+                {
+                    "on": e.discharge_date,
+                    "recorded_at": e.recorded_at,
+                    "order": 3,
+                    "kind": "Episode",
+                    "title": "Episode of care ended (discharge)",
+                    "lines": [f"Reason: {e.discharge_reason}"] if e.discharge_reason else [],
+                    "link": None,
+                }
+            )
+    return events
 
 
 def _timeline(
@@ -170,9 +244,12 @@ def _timeline(
     reviews: list[Any],
     names: dict[int, str],
     reference: ReferenceSet,
+    episodes: list[Any] = (),  # type: ignore[assignment]
+    team_names: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Assessments, allocations and reviews, newest first; an allocation dates from its assessment."""
-    events: list[dict[str, Any]] = []
+    """Episodes, assessments, allocations and reviews, newest first; an allocation dates from its
+    assessment."""
+    events: list[dict[str, Any]] = _episode_events(list(episodes), team_names or {})
     assessed_on = {a.id: a.assessed_on for a in assessments}
     by_id = {a.id: a for a in assessments}
     reviewed = {r.assessment_id for r in reviews}
@@ -255,6 +332,7 @@ def record(request: Request, record_id: str) -> HTMLResponse:
         allocations = records.list_children(ctx, Allocation, record_id, ALL, 0).items
         reviews = records.list_children(ctx, Review, record_id, ALL, 0).items
         periods = records.list_children(ctx, AssignmentPeriod, record_id, ALL, 0).items
+        episodes = records.list_children(ctx, Episode, record_id, ALL, 0).items
         schedule = web_views.review_schedule(ctx, record_id)
         current = records.current_cluster(ctx, record_id)
         ids = {a.rater_id for a in assessments} | {al.chosen_by for al in allocations if al.chosen_by}
@@ -272,12 +350,22 @@ def record(request: Request, record_id: str) -> HTMLResponse:
         "record.html",
         active="/service-users",
         su=su,
+        person=banner_for(request, su.id),
         nhs=format_nhs(su.nhs_number),
         team=team,
         clinician=names.get(su.clinician_id or 0),
         current=reference.cluster(current) if current is not None else None,
         schedule=schedule,
-        timeline=_timeline(assessments, allocations, reviews, names, reference),
+        timeline=_timeline(
+            assessments,
+            allocations,
+            reviews,
+            names,
+            reference,
+            episodes,
+            {tid: f"{t.code}: {t.name}" for tid, t in teams.items()},
+        ),
+        open_episode=next((e for e in episodes if e.discharge_date is None), None),
         periods=periods,
         chart=chart,
         pending=pending,
@@ -285,3 +373,121 @@ def record(request: Request, record_id: str) -> HTMLResponse:
         review_link=review_link,
         banner=BANNERS.get(request.query_params.get("saved", "")),
     )
+
+
+# --- episodes of care -------------------------------------------------------------------------
+
+
+def _episode_page(
+    request: Request,
+    mode: str,
+    su: Any,
+    values: dict[str, str],
+    errors: dict[str, str],
+    episode: Any = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with use_case(request) as ctx:
+        teams = web_views.teams_readable(ctx)
+    return render(
+        request,
+        "episode_form.html",
+        status_code=status_code,
+        active="/service-users",
+        mode=mode,
+        su=su,
+        person=banner_for(request, su.id),
+        episode=episode,
+        teams=teams,
+        team_names={t.id: f"{t.code}: {t.name}" for t in teams},
+        values=values,
+        errors=errors,
+        sources=episode_forms.REFERRAL_SOURCES,
+        reason_limit=episode_forms.REASON_LIMIT,
+        discharge_limit=episode_forms.DISCHARGE_LIMIT,
+        diagnosis_hint=episode_forms.DIAGNOSIS_HINT,
+    )
+
+
+def _episode_and_person(request: Request, episode_id: str) -> tuple[Any, Any]:
+    with use_case(request) as ctx:
+        episode = records.get_child(ctx, Episode, episode_id)
+        su = records.get_service_user(ctx, episode.service_user_id)
+    return episode, su
+
+
+@router.get("/service-users/{record_id}/episodes/new", response_class=HTMLResponse)
+def new_episode(request: Request, record_id: str) -> HTMLResponse:
+    """Open an episode of care at referral."""
+    require_writer(require_user(request))
+    with use_case(request) as ctx:
+        su = records.get_service_user(ctx, record_id)
+    values = {"episode_team_id": str(su.team_id), **date_values(dt.date.today(), "referral-")}
+    return _episode_page(request, "open", su, values, {})
+
+
+@router.post("/service-users/{record_id}/episodes/new", response_class=HTMLResponse)
+def create_episode(request: Request, record_id: str, form: Form) -> HTMLResponse:
+    user = require_user(request)
+    check_csrf(request, form)
+    require_writer(user)
+    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    with use_case(request) as ctx:
+        su = records.get_service_user(ctx, record_id)
+    data, errors = episode_forms.read_episode(values, dt.date.today(), team_required=True)
+    if data is not None:
+        try:
+            with use_case(request) as ctx:
+                records.create_episode(ctx, record_id, data)
+        except Invalid as error:
+            errors = field_errors(error.errors, EPISODE_FIELDS, "referral-day")
+        except Conflict as error:
+            errors = {"referral-day": sentence(error.message)}
+    if errors:
+        return _episode_page(request, "open", su, values, errors, status_code=422)
+    return RedirectResponse(f"/service-users/{record_id}?saved=episode", status_code=303)  # type: ignore[return-value]
+
+
+@router.get("/episodes/{episode_id}/{action}", response_class=HTMLResponse)
+def episode_action(request: Request, episode_id: str, action: str) -> HTMLResponse:
+    """Transfer an open episode to another team, or end it at discharge."""
+    require_writer(require_user(request))
+    if action not in ("transfer", "discharge"):
+        return render(request, "not_found.html", status_code=404, what=f"Episode page {action!r}")
+    episode, su = _episode_and_person(request, episode_id)
+    prefix = "transferred-" if action == "transfer" else "discharged-"
+    return _episode_page(request, action, su, date_values(dt.date.today(), prefix), {}, episode)
+
+
+@router.post("/episodes/{episode_id}/{action}", response_class=HTMLResponse)
+def episode_action_post(request: Request, episode_id: str, action: str, form: Form) -> HTMLResponse:
+    user = require_user(request)
+    check_csrf(request, form)
+    require_writer(user)
+    if action not in ("transfer", "discharge"):
+        return render(request, "not_found.html", status_code=404, what=f"Episode page {action!r}")
+    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    episode, su = _episode_and_person(request, episode_id)
+    today = dt.date.today()
+    data: Any
+    if action == "transfer":
+        data, errors = episode_forms.read_transfer(values, today)
+    else:
+        data, errors = episode_forms.read_discharge(values, today)
+    if data is not None:
+        try:
+            with use_case(request) as ctx:
+                if action == "transfer":
+                    records.transfer_episode(ctx, episode_id, data)
+                else:
+                    records.discharge_episode(ctx, episode_id, data)
+        except Invalid as error:
+            errors = field_errors(
+                error.errors, EPISODE_FIELDS, "transferred-day" if action == "transfer" else "discharged-day"
+            )
+        except Conflict as error:
+            errors = {"team_id" if action == "transfer" else "discharged-day": sentence(error.message)}
+    if errors:
+        return _episode_page(request, action, su, values, errors, episode, status_code=422)
+    saved = "transferred" if action == "transfer" else "discharged"
+    return RedirectResponse(f"/service-users/{su.id}?saved={saved}", status_code=303)  # type: ignore[return-value]
