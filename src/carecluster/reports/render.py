@@ -243,19 +243,26 @@ def _measure_html(m: Measure, link: Link | None) -> str:
 
     share = _fmt(m.share, True) if m.share is not None else "no data"
     mean = f"; mean {m.value_label}: {_fmt(m.mean_value)}" if m.value_label and m.mean_value is not None else ""
-    head = (
-        f'<p class="cc-headline"><strong>{share}</strong> '
-        f"{_a(url('numerator'), str(m.numerator), f'{m.numerator} {m.numerator_label}: list them')} "
-        f"{escape(m.numerator_label)} of "
-        f"{_a(url('denominator'), str(m.denominator), f'{m.denominator} {m.denominator_label}: list them')} "
-        f"{escape(m.denominator_label)}{escape(mean)}"
-        + (
-            f' <span class="cc-noprint">({_a(url("rest"), f"the other {m.denominator - m.numerator}", f"the other {m.denominator - m.numerator}, not counted: list them")})</span>'
-            if link and m.numerator != m.denominator
-            else ""
+    if m.numerator_label == m.denominator_label:
+        # a count, not a share: "100% 40 clustered of 40 clustered" says nothing
+        count = _a(url("numerator"), str(m.numerator), f"{m.numerator} {m.numerator_label}: list them")
+        head = f'<p class="cc-headline"><strong>{count}</strong> {escape(m.numerator_label)}{escape(mean)}</p>'
+    else:
+        head = (
+            f'<p class="{"cc-meta" if m.headline else "cc-headline"}"><strong>{share}</strong> '
+            f"{_a(url('numerator'), str(m.numerator), f'{m.numerator} {m.numerator_label}: list them')} "
+            f"{escape(m.numerator_label)} of "
+            f"{_a(url('denominator'), str(m.denominator), f'{m.denominator} {m.denominator_label}: list them')} "
+            f"{escape(m.denominator_label)}{escape(mean)}"
+            + (
+                f' <span class="cc-noprint">({_a(url("rest"), f"the other {m.denominator - m.numerator}", f"the other {m.denominator - m.numerator}, not counted: list them")})</span>'
+                if link and m.numerator != m.denominator
+                else ""
+            )
+            + "</p>"
         )
-        + "</p>"
-    )
+    if m.headline:
+        head = f'<p class="cc-headline cc-finding">{escape(m.headline)}</p>' + head
     parts = [f'<section class="cc-measure" id="m-{escape(m.id)}"><h3>{escape(m.label)}</h3>', head]
     parts.append(f'<p class="cc-note">{escape(m.definition)}</p>')
     showing_share = m.numerator_label != m.denominator_label
