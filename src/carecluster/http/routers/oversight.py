@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from carecluster.http.runtime import CurrentActor, PageParams, run
 from carecluster.service.audit import query_audit
 from carecluster.service.caseload import caseload
+from carecluster.service.context import Context
 from carecluster.service.schemas import AuditOut, CaseloadRow, Page
 from carecluster.service.worklists import worklists
 
@@ -62,7 +63,7 @@ def get_worklists(request: Request, actor: CurrentActor, team_id: int | None = N
     """Reviews overdue and due within 14 days, never clustered, red-rule breaches, the engine's open
     questions and HoNOS deterioration, for a team's or a clinician's caseload."""
 
-    def build(ctx):  # type: ignore[no-untyped-def]
+    def build(ctx: Context) -> WorklistsOut:
         found = worklists(ctx, team_id=team_id, clinician_id=clinician_id)
         return WorklistsOut(
             counts=found.counts,
