@@ -47,8 +47,10 @@ def test_team_lead_drills_into_overdue_reviews_and_exports_csv(
     sign_in(page, base, "lead", PASSWORD)
     page.goto(f"{base}/reports")
     page.click("text=Timeliness of reviews")
-    page.fill("#from", "2026-01-01")
-    page.fill("#to", "2026-06-30")
+    for box, value in (("from-day", "1"), ("from-month", "1"), ("from-year", "2026")):
+        page.fill(f"#{box}", value)
+    for box, value in (("to-day", "30"), ("to-month", "6"), ("to-year", "2026")):
+        page.fill(f"#{box}", value)
     page.click("button:has-text('Show')")
     page.wait_for_load_state()
     assert page.locator("h1").first.inner_text() == "Timeliness of reviews"

@@ -87,7 +87,12 @@ def test_accuracy(known: tuple[Database, Population], reference: ReferenceSet) -
 def test_transitions(known: tuple[Database, Population], reference: ReferenceSet) -> None:
     db, _ = known
     r = run(db, "transitions", reference)
-    assert counts(r, "moves") == (2, 2)
+    # 2 moves (11 to 10, 1 to 2) among 4 re-ratings of people already in a cluster (S1 twice, S2, S4)
+    assert counts(r, "moves") == (2, 4)
+    said = r.measure("moves").headline
+    assert said is not None
+    assert said.startswith("67 moves per 100 people re-rated while in a cluster (2 moves; 3 people).")
+    assert said.endswith("Commonest: 1 to 2 (1), 11 to 10 (1).")
     moves = {(row[0], row[1]): (row[2], row[3]) for row in r.table("moves").rows}
     assert moves == {
         (11, 10): (1, "rare"),
@@ -135,3 +140,19 @@ def test_period_bounds_are_inclusive(known: tuple[Database, Population], referen
     one_day = Filters(date_from=date(2026, 6, 1), date_to=date(2026, 6, 1))
     r = run(db, "accuracy", reference, one_day)
     assert counts(r, "agreement") == (0, 1)  # S2's review assessment of 1 June, and nothing else
+
+
+def test_transition_headline_shares_follow_the_protocol_lists(reference: ReferenceSet) -> None:
+    from carecluster.reports import transitions
+
+    source = next(
+        c for c in reference.clusters if c.transitions and c.transitions.step_up and c.transitions.step_down
+    )
+    assert source.transitions is not None
+    up, down = source.transitions.step_up[0], source.transitions.step_down[0]
+    counts = {(source.number, up): 3, (source.number, down): 1}
+    said = transitions.headline(counts, 8, reference)
+    assert said.startswith("50 moves per 100 people re-rated while in a cluster (4 moves; 8 people).")
+    assert "75% stepped up, 25% stepped down." in said
+    assert said.endswith(f"Commonest: {source.number} to {up} (3), {source.number} to {down} (1).")
+    assert transitions.headline({}, 0, reference) == "Nobody already in a cluster was rated again in this period."

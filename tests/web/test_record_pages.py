@@ -180,6 +180,7 @@ def test_admin_manages_teams_and_users(page: Page, record_site: RecordSite) -> N
     expect(row).to_contain_text("ASSERT")
     expect(row).to_contain_text("Active")
     row.locator("button", has_text="Deactivate").click()
+    page.click("button:has-text('Yes, deactivate new.clinician')")  # asked on a page of its own first
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("User deactivated")
     expect(page.locator("#users tr", has_text="new.clinician")).to_contain_text("Deactivated")
 

@@ -293,6 +293,13 @@ def build_report(session: Session, name: str, filters: Filters, reference: Refer
     labels = Labels(session, reference)
     computed = compute_all(session, spec.measures, filters, reference, labels)
     hidden = {m.id for m in spec.measures if m.hidden}
+    if name == "transitions":
+        said = transitions.headline(
+            transitions.matrix(session, filters, reference),
+            transitions.people_rerated(session, filters, reference),
+            reference,
+        )
+        computed = [m.model_copy(update={"headline": said}) if m.id == transitions.MOVES.id else m for m in computed]
     notes = [*spec.notes, *NOTES.get(name, ())]
     notes.append(
         "Teams and responsible clinicians are as recorded now (the current version of each service user); for "

@@ -50,6 +50,7 @@ class Measure(BaseModel):
     share: float | None
     value_label: str | None = None
     mean_value: float | None = Field(default=None, description="Mean of the measure's value over the numerator.")
+    headline: str | None = Field(default=None, description="The finding in words, when the share alone misleads.")
     by_team: list[Group] = Field(default_factory=list)
     by_clinician: list[Group] = Field(default_factory=list)
     by_cluster: list[Group] = Field(default_factory=list)

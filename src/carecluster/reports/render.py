@@ -243,19 +243,26 @@ def _measure_html(m: Measure, link: Link | None) -> str:
 
     share = _fmt(m.share, True) if m.share is not None else "no data"
     mean = f"; mean {m.value_label}: {_fmt(m.mean_value)}" if m.value_label and m.mean_value is not None else ""
-    head = (
-        f'<p class="cc-headline"><strong>{share}</strong> '
-        f"{_a(url('numerator'), str(m.numerator), f'{m.numerator} {m.numerator_label}: list them')} "
-        f"{escape(m.numerator_label)} of "
-        f"{_a(url('denominator'), str(m.denominator), f'{m.denominator} {m.denominator_label}: list them')} "
-        f"{escape(m.denominator_label)}{escape(mean)}"
-        + (
-            f' <span class="cc-noprint">({_a(url("rest"), f"the other {m.denominator - m.numerator}", f"the other {m.denominator - m.numerator}, not counted: list them")})</span>'
-            if link and m.numerator != m.denominator
-            else ""
+    if m.numerator_label == m.denominator_label:
+        # a count, not a share: "100% 40 clustered of 40 clustered" says nothing
+        count = _a(url("numerator"), str(m.numerator), f"{m.numerator} {m.numerator_label}: list them")
+        head = f'<p class="cc-headline"><strong>{count}</strong> {escape(m.numerator_label)}{escape(mean)}</p>'
+    else:
+        head = (
+            f'<p class="{"cc-meta" if m.headline else "cc-headline"}"><strong>{share}</strong> '
+            f"{_a(url('numerator'), str(m.numerator), f'{m.numerator} {m.numerator_label}: list them')} "
+            f"{escape(m.numerator_label)} of "
+            f"{_a(url('denominator'), str(m.denominator), f'{m.denominator} {m.denominator_label}: list them')} "
+            f"{escape(m.denominator_label)}{escape(mean)}"
+            + (
+                f' <span class="cc-noprint">({_a(url("rest"), f"the other {m.denominator - m.numerator}", f"the other {m.denominator - m.numerator}, not counted: list them")})</span>'
+                if link and m.numerator != m.denominator
+                else ""
+            )
+            + "</p>"
         )
-        + "</p>"
-    )
+    if m.headline:
+        head = f'<p class="cc-headline cc-finding">{escape(m.headline)}</p>' + head
     parts = [f'<section class="cc-measure" id="m-{escape(m.id)}"><h3>{escape(m.label)}</h3>', head]
     parts.append(f'<p class="cc-note">{escape(m.definition)}</p>')
     showing_share = m.numerator_label != m.denominator_label
@@ -281,7 +288,7 @@ def _measure_html(m: Measure, link: Link | None) -> str:
 def _group_table(m: Measure, dim: str, groups: Sequence[Group], title: str, url: Any) -> str:
     mean_head = f'<th scope="col">Mean {escape(m.value_label)}</th>' if m.value_label else ""
     out = [
-        f'<table class="cc-breakdown" data-dimension="{dim}"><caption>{escape(m.label)} {escape(title)}</caption>'
+        f'<div class="cc-scroll" tabindex="0"><table class="cc-breakdown" data-dimension="{dim}"><caption>{escape(m.label)} {escape(title)}</caption>'
         f'<thead><tr><th scope="col">{escape(dim.capitalize())}</th><th scope="col">{escape(m.numerator_label)}</th>'
         f'<th scope="col">{escape(m.denominator_label)}</th><th scope="col">Share</th>{mean_head}</tr></thead><tbody>'
     ]
@@ -293,7 +300,7 @@ def _group_table(m: Measure, dim: str, groups: Sequence[Group], title: str, url:
             f'<td class="cc-num">{_a(url("denominator", dim, g.key), str(g.denominator), f"{g.label}: {g.denominator} {m.denominator_label}")}</td>'
             f'<td class="cc-num">{_fmt(g.share, True)}</td>{mean}</tr>'
         )
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -312,13 +319,17 @@ def _table_chart(t: Table) -> str:
         share = all(c in t.percent_columns for c in t.heat_columns)
         values = [[_number(r[c]) for c in t.heat_columns] for r in t.rows]
         marks = [[(s[c] if s and c < len(s) else None) for c in t.heat_columns] for s in (t.shading or [])] or None
-        return heat_map(
-            t.title,
-            [str(r[0]) for r in t.rows],
-            [t.columns[c] for c in t.heat_columns],
-            values,
-            share=share,
-            marks=marks,
+        return (
+            '<div class="cc-scroll" tabindex="0">'
+            + heat_map(
+                t.title,
+                [str(r[0]) for r in t.rows],
+                [t.columns[c] for c in t.heat_columns],
+                values,
+                share=share,
+                marks=marks,
+            )
+            + "</div>"
         )
     return ""
 
@@ -338,7 +349,9 @@ def _table_html(t: Table, link: Link | None = None) -> str:
     if not t.rows:
         out.append('<p class="cc-note">Nothing to show for this period and scope.</p></section>')
         return "".join(out)
-    out.append(f'<table data-table="{escape(t.id)}"><caption>{escape(t.title)}</caption><thead><tr>')
+    out.append(
+        f'<div class="cc-scroll" tabindex="0"><table data-table="{escape(t.id)}"><caption>{escape(t.title)}</caption><thead><tr>'
+    )
     out.extend(f'<th scope="col">{escape(c)}</th>' for c in t.columns)
     out.append("</tr></thead><tbody>")
     for i, row in enumerate(t.rows):
@@ -376,7 +389,7 @@ def _table_html(t: Table, link: Link | None = None) -> str:
             )
             cells.append(f'<{tag}{scope} class="{cls}">{shown}</{tag}>')
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table></section>")
+    out.append("</tbody></table></div></section>")
     return "".join(out)
 
 

@@ -24,6 +24,7 @@ def mount_web(app: FastAPI) -> None:
     from carecluster.web.routes import (
         admin_pages,
         allocation_pages,
+        audit_pages,
         auth_pages,
         caseload_pages,
         engine_pages,
@@ -31,6 +32,7 @@ def mount_web(app: FastAPI) -> None:
         report_pages,
         review_pages,
         service_user_pages,
+        worklist_pages,
     )
     from carecluster.web.session import PageError, SessionMiddleware, SignInRequired, sign_in_url
     from carecluster.web.templating import render
@@ -48,6 +50,8 @@ def mount_web(app: FastAPI) -> None:
         admin_pages,
         outcome_pages,
         report_pages,
+        worklist_pages,
+        audit_pages,
     ):
         app.include_router(module.router)
 

@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from carecluster.http.runtime import CurrentActor, PageParams, run
 from carecluster.service.audit import query_audit
 from carecluster.service.caseload import caseload
+from carecluster.service.context import Context
 from carecluster.service.schemas import AuditOut, CaseloadRow, Page
+from carecluster.service.worklists import worklists
 
 router = APIRouter(tags=["caseloads and audit"])
 
@@ -39,6 +42,38 @@ def get_caseload(
             offset=page.offset,
         ),
     )
+
+
+class WorkItemOut(BaseModel):
+    """One person on one worklist, why, and the page that clears it."""
+
+    row: CaseloadRow
+    why: str
+    action: str
+    action_label: str
+
+
+class WorklistsOut(BaseModel):
+    counts: dict[str, int]
+    lists: dict[str, list[WorkItemOut]]
+
+
+@router.get("/worklists", response_model=WorklistsOut)
+def get_worklists(request: Request, actor: CurrentActor, team_id: int | None = None, clinician_id: int | None = None):
+    """Reviews overdue and due within 14 days, never clustered, red-rule breaches, the engine's open
+    questions and HoNOS deterioration, for a team's or a clinician's caseload."""
+
+    def build(ctx: Context) -> WorklistsOut:
+        found = worklists(ctx, team_id=team_id, clinician_id=clinician_id)
+        return WorklistsOut(
+            counts=found.counts,
+            lists={
+                key: [WorkItemOut(row=i.row, why=i.why, action=i.action, action_label=i.action_label) for i in items]
+                for key, items in found.lists.items()
+            },
+        )
+
+    return run(request, actor, build)
 
 
 @router.get("/audit", response_model=Page[AuditOut])

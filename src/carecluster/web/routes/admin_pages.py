@@ -112,6 +112,26 @@ def create_user(request: Request, form: Form) -> HTMLResponse:
     return RedirectResponse("/admin/users?saved=user", status_code=303)  # type: ignore[return-value]
 
 
+def _user(request: Request, user_id: int) -> Any:
+    with use_case(request) as ctx:
+        found = next((u for u in people.list_users(ctx, LIST_ALL, 0).items if u.id == user_id), None)
+    if found is None:
+        raise PageError(404, "Not found", "There is no user with that id.")
+    return found
+
+
+@router.get("/admin/users/{user_id}/deactivate", response_class=HTMLResponse)
+def confirm_deactivate(request: Request, user_id: int) -> HTMLResponse:
+    """Deactivating stops someone signing in at once, so it is asked for on its own page first."""
+    _admin(request)
+    if user_id == request.state.user.actor.user_id:
+        raise PageError(409, "You cannot deactivate yourself", "Another admin must deactivate your account.")
+    target = _user(request, user_id)
+    if not target.active:
+        return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
+    return render(request, "admin_confirm_deactivate.html", active="/admin/users", target=target)
+
+
 @router.post("/admin/users/{user_id}/active", response_class=HTMLResponse)
 def set_active(request: Request, user_id: int, form: Form) -> HTMLResponse:
     _admin(request)
@@ -119,6 +139,9 @@ def set_active(request: Request, user_id: int, form: Form) -> HTMLResponse:
     active = form.get("active") == "1"
     if not active and user_id == request.state.user.actor.user_id:
         raise PageError(409, "You cannot deactivate yourself", "Another admin must deactivate your account.")
+    if not active and form.get("confirm") != "yes":
+        # Only the confirmation page sends `confirm=yes`: anything else goes there first.
+        return RedirectResponse(f"/admin/users/{user_id}/deactivate", status_code=303)  # type: ignore[return-value]
     try:
         with use_case(request) as ctx:
             people.update_user(ctx, user_id, UserUpdate(active=active))

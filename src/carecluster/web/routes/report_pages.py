@@ -3,6 +3,7 @@ to the service users behind it, and CSV / XLSX / printable HTML downloads of wha
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from carecluster.reports import service as reports
 from carecluster.reports.render import FORMATS, drill_csv, html_body, render
 from carecluster.service import web_views
 from carecluster.service.errors import Invalid
+from carecluster.web.date_fields import DateField, read_date
 from carecluster.web.session import PageError, require_user, use_case
 from carecluster.web.templating import render as render_page
 
@@ -25,20 +27,68 @@ MEDIA = {
 }
 
 
-def _date(value: str | None, default: date) -> date:
+def _iso(value: str, label: str) -> DateField | date:
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else default
+        return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        raise PageError(400, "That date is not valid", f"{value!r} is not a date: use YYYY-MM-DD.") from None
+        return DateField("", "", "", "", None, f"{label} must be a real date, for example 27 3 2026")
+
+
+@dataclass
+class Period:
+    """The report filter as asked for: the period and team, and what is wrong with it, by field."""
+
+    start: date
+    end: date
+    team: int | None
+    fields: dict[str, DateField] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _period(request: Request) -> Period:
+    """Dates come as Day / Month / Year boxes from the form, or as YYYY-MM-DD in links; a date that
+    is not one is an error shown on the form, and the report is not run on a guess."""
+    q = request.query_params
+    today = date.today()
+    team_text = q.get("team")
+    team = int(team_text) if team_text and team_text.isdigit() else None
+    found: dict[str, date | None] = {}
+    errors: dict[str, str] = {}
+    typed: dict[str, DateField] = {}
+    for name, label in (("from", "Start date"), ("to", "End date")):
+        if any(q.get(f"{name}-{part}") for part in ("day", "month", "year")):
+            got = read_date(q, name, label)
+            typed[name] = got
+            found[name] = got.value
+            if got.error:
+                errors[name] = got.error
+        elif q.get(name):
+            iso = _iso(q.get(name, ""), label)
+            found[name] = iso if isinstance(iso, date) else None
+            if not isinstance(iso, date):
+                errors[name] = iso.error or ""
+        else:
+            found[name] = None
+    end = found["to"] or today
+    start = found["from"] or end - timedelta(days=365)
+    if not errors and start > end:
+        errors["to"] = "End date must be the same as or after the start date"
+    fields = {
+        name: typed.get(name) or DateField(name, str(d.day), str(d.month), str(d.year), d, None)
+        for name, d in (("from", start), ("to", end))
+    }
+    for name, message in errors.items():
+        shown = typed.get(name) or DateField(name, "", "", "", None, None)
+        fields[name] = DateField(name, shown.day, shown.month, shown.year, None, message)
+    return Period(start, end, team, fields, errors)
 
 
 def _params(request: Request) -> tuple[date, date, int | None]:
-    q = request.query_params
-    today = date.today()
-    end = _date(q.get("to"), today)
-    start = _date(q.get("from"), end - timedelta(days=365))
-    team = q.get("team")
-    return start, end, int(team) if team and team.isdigit() else None
+    """For links (exports, drill-downs): a bad date there is a bad link, answered as such."""
+    period = _period(request)
+    if period.errors:
+        raise PageError(400, "That date is not valid", " ".join(period.errors.values()))
+    return period.start, period.end, period.team
 
 
 def _query(start: date, end: date, team: int | None, **extra: str | None) -> str:
@@ -61,14 +111,18 @@ def _known(name: str) -> None:
 @router.get("/reports", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     require_user(request)
-    start, end, team = _params(request)
+    period = _period(request)
+    start, end, team = period.start, period.end, period.team
     with use_case(request) as ctx:
         reports.require_report_reader(ctx.actor)
         teams = web_views.teams_readable(ctx)
     return render_page(
         request,
         "report_index.html",
+        status_code=422 if period.errors else 200,
         active="/reports",
+        period=period,
+        errors=period.errors,
         reports=list(REPORTS.values()),
         teams=teams,
         start=start,
@@ -82,13 +136,33 @@ def index(request: Request) -> HTMLResponse:
 def dashboard(request: Request, name: str) -> HTMLResponse:
     require_user(request)
     _known(name)
-    start, end, team = _params(request)
+    period = _period(request)
+    start, end, team = period.start, period.end, period.team
     with use_case(request) as ctx:
+        teams = web_views.teams_readable(ctx)
+        if period.errors:
+            reports.require_report_reader(ctx.actor)
+            return render_page(
+                request,
+                "report_dashboard.html",
+                status_code=422,
+                active="/reports",
+                report=None,
+                title=REPORTS[name].title,
+                body="",
+                reports=list(REPORTS.values()),
+                teams=teams,
+                name=name,
+                period=period,
+                errors=period.errors,
+                team=team,
+                query=_query(start, end, team),
+                formats=FORMATS,
+            )
         try:
             result = reports.report(ctx, name, start, end, team)
         except Invalid as error:
             raise _bad(error) from None
-        teams = web_views.teams_readable(ctx)
 
     def link(measure: str, which: str, dimension: str | None, key: str | None, from_cluster: int | None = None) -> str:
         extra = {"from_cluster": str(from_cluster)} if from_cluster is not None else {}
@@ -101,6 +175,8 @@ def dashboard(request: Request, name: str) -> HTMLResponse:
         "report_dashboard.html",
         active="/reports",
         report=result,
+        title=result.title,
+        period=period,
         body=html_body(result, link=link, heading_level=1),
         reports=list(REPORTS.values()),
         teams=teams,
