@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -24,11 +25,26 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.sql.expression import ColumnElement
 
 from carecluster.reference.models import SCALE_CODES
+from carecluster.store.sql_json import json_array
 
 ROLES: tuple[str, ...] = ("clinician", "team_lead", "auditor", "admin")
+
+
+RATING_VALUES: tuple[int, ...] = (0, 1, 2, 3, 4, 9)
+"""What a stored rating may be: 0-4, or 9 for not known. The database checks it too."""
+SCALE_COLUMNS: tuple[str, ...] = tuple(f"scale_{code.lower()}" for code in SCALE_CODES)
+"""One small-integer column per MHCT scale, in `SCALE_CODES` order: in `Assessment` (the rating
+as recorded) and in `AssessmentFact` (its copy for the reports)."""
+
+
+def rating_check(column: str) -> str:
+    """The database's check on one rating column: 0-4 or 9, never empty."""
+    return f"{column} IN ({', '.join(str(v) for v in RATING_VALUES)})"
 
 
 class Base(DeclarativeBase):
@@ -234,7 +250,12 @@ class Episode(Versioned, Base):
 
 
 class Assessment(Versioned, Base):
-    """One MHCT v3.1 rating."""
+    """One MHCT v3.1 rating: one small-integer column per scale (`SCALE_COLUMNS`), each checked by
+    the database to be 0-4 or 9, with scale 8's problem type and description beside them.
+
+    `ratings` reads and writes the 18 columns as one list in `SCALE_CODES` order (and selects
+    them as a JSON array in SQL), so callers see the list they always did.
+    """
 
     __tablename__ = "assessments"
     KIND = "assessment"
@@ -244,11 +265,49 @@ class Assessment(Versioned, Base):
     assessed_on: Mapped[date]
     clustering_event: Mapped[str] = mapped_column(String(40))
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    ratings: Mapped[list[Any]]
+    scale_1: Mapped[int] = mapped_column(SmallInteger)
+    scale_2: Mapped[int] = mapped_column(SmallInteger)
+    scale_3: Mapped[int] = mapped_column(SmallInteger)
+    scale_4: Mapped[int] = mapped_column(SmallInteger)
+    scale_5: Mapped[int] = mapped_column(SmallInteger)
+    scale_6: Mapped[int] = mapped_column(SmallInteger)
+    scale_7: Mapped[int] = mapped_column(SmallInteger)
+    scale_8: Mapped[int] = mapped_column(SmallInteger)
+    scale_9: Mapped[int] = mapped_column(SmallInteger)
+    scale_10: Mapped[int] = mapped_column(SmallInteger)
+    scale_11: Mapped[int] = mapped_column(SmallInteger)
+    scale_12: Mapped[int] = mapped_column(SmallInteger)
+    scale_13: Mapped[int] = mapped_column(SmallInteger)
+    scale_a: Mapped[int] = mapped_column(SmallInteger)
+    scale_b: Mapped[int] = mapped_column(SmallInteger)
+    scale_c: Mapped[int] = mapped_column(SmallInteger)
+    scale_d: Mapped[int] = mapped_column(SmallInteger)
+    scale_e: Mapped[int] = mapped_column(SmallInteger)
     problem_type: Mapped[str | None] = mapped_column(String(1))
     problem_description: Mapped[str | None] = mapped_column(Text)
     super_class: Mapped[str | None] = mapped_column(String(20))
     heading: Mapped[str | None] = mapped_column(String(40))
+
+    @classmethod
+    def extra_table_args(cls) -> tuple[Any, ...]:
+        return tuple(CheckConstraint(rating_check(column), name=f"ck_assessments_{column}") for column in SCALE_COLUMNS)
+
+    @hybrid_property
+    def ratings(self) -> list[int]:
+        return [getattr(self, column) for column in SCALE_COLUMNS]
+
+    @ratings.inplace.setter
+    def _ratings_setter(self, values: list[int]) -> None:
+        values = list(values)
+        if len(values) != len(SCALE_COLUMNS):
+            raise ValueError(f"an assessment has {len(SCALE_COLUMNS)} ratings, not {len(values)}")
+        for column, value in zip(SCALE_COLUMNS, values, strict=True):
+            setattr(self, column, value)
+
+    @ratings.inplace.expression
+    @classmethod
+    def _ratings_expression(cls) -> ColumnElement[list[int]]:
+        return json_array(*(getattr(cls, column) for column in SCALE_COLUMNS))
 
 
 class Allocation(Versioned, Base):
@@ -326,9 +385,6 @@ class OutcomeAdministration(Versioned, Base):
 
 
 # --- derived tables for the reports ------------------------------------------------------------
-
-SCALE_COLUMNS: tuple[str, ...] = tuple(f"scale_{code.lower()}" for code in SCALE_CODES)
-"""One small-integer column per MHCT scale in `AssessmentFact`, in `SCALE_CODES` order."""
 
 
 class AssessmentFact(Base):

@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Integer,
     String,
     and_,
     bindparam,
@@ -55,25 +54,13 @@ BATCH = 500
 """Ids per refresh statement: well under every backend's limit on bound parameters."""
 
 
-def compact_ratings(table: Any = Assessment) -> ColumnElement[str]:
-    """The stored ratings as text without spaces: `[0,1,9,...]`.
-
-    Why not JSON functions: every rating is one digit (0-4, or 9 for not known; `domain.ratings`
-    refuses anything else before a rating is stored), so in the compact text rating i sits at
-    character 2 + 2i, and `substr` costs a fraction of `json_extract` on SQLite. The same text
-    serves PostgreSQL, whose JSON text puts a space after each comma.
-    """
-    return func.replace(cast(table.ratings, String), " ", "")
+def _scales() -> list[Any]:
+    """The 18 rating columns of an assessment, in `SCALE_CODES` order (integers, checked 0-4 or 9)."""
+    return [getattr(Assessment, column) for column in SCALE_COLUMNS]
 
 
-def rating(index: int, compact: Any) -> ColumnElement[int]:
-    """The rating of scale number `index` (0-based, in `SCALE_CODES` order) from the compact text."""
-    return cast(func.substr(compact, 2 + 2 * index, 1), Integer)
-
-
-def count_nines(compact: Any) -> ColumnElement[int]:
-    """How many scales are rated 9: the 9s of the text (no other 9 can occur in it)."""
-    return func.length(compact) - func.length(func.replace(compact, "9", ""))
+def _count(condition_per_scale: Iterable[ColumnElement[bool]], value: Any = 1) -> ColumnElement[int]:
+    return sum((case((c, value), else_=0) for c in condition_per_scale), literal(0))
 
 
 def _mentions(reasons: Any, code: str) -> ColumnElement[int]:
@@ -87,8 +74,7 @@ def _current_service_user(service_user_id: Any) -> ColumnElement[bool]:
 def assessment_facts_select(assessment_ids: Any = None, service_user_ids: Any = None) -> Any:
     """The facts of current assessments with a current allocation (all, or those named, or
     those of the service users named)."""
-    compact = compact_ratings()
-    scales = [rating(i, compact) for i in range(len(SCALE_COLUMNS))]
+    scales = _scales()
     honos = scales[:HONOS_ITEMS]
     query = (
         select(
@@ -100,8 +86,8 @@ def assessment_facts_select(assessment_ids: Any = None, service_user_ids: Any = 
             Assessment.rater_id,
             Assessment.recorded_at,
             Assessment.clustering_event,
-            count_nines(compact),
-            sum((case((s.between(0, 4), 1), else_=0) for s in honos), literal(0)),
+            _count(s == 9 for s in scales),
+            _count(s.between(0, 4) for s in honos),
             sum((case((s.between(0, 4), s), else_=0) for s in honos), literal(0)),
             Allocation.record_id,
             Allocation.suggested_cluster,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from carecluster.store import report_facts  # noqa: F401 - refreshes the reports' derived rows on every flush
 from carecluster.store.db import aware, now
-from carecluster.store.models import AuditEvent, Record, Versioned
+from carecluster.store.models import SCALE_COLUMNS, AuditEvent, Record, Versioned
 
 V = TypeVar("V", bound=Versioned)
 BULKY_COLUMNS = frozenset({"suggestion", "result"})
@@ -50,12 +50,14 @@ def jsonable(value: Any) -> Any:
 
 def row_dict(row: Any, *, clinical_only: bool = False) -> dict[str, Any]:
     """A row's columns as JSON-ready values (for the audit log's before and after)."""
-    columns = inspect(type(row)).columns
-    values = {
-        c.key: jsonable(getattr(row, c.key))
-        for c in columns
-        if not (clinical_only and c.key in META_COLUMNS) or c.key in ("record_id", "version")
-    }
+    values: dict[str, Any] = {}
+    for c in inspect(type(row)).columns:
+        if clinical_only and c.key in META_COLUMNS and c.key not in ("record_id", "version"):
+            continue
+        if c.key in SCALE_COLUMNS:  # an assessment's 18 rating columns read as the one list they stand for
+            values.setdefault("ratings", list(row.ratings))
+            continue
+        values[c.key] = jsonable(getattr(row, c.key))
     if clinical_only:
         for key in BULKY_COLUMNS & values.keys():
             values[key] = "(stored on the version row)"

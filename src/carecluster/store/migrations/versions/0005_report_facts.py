@@ -6,6 +6,9 @@ no append-only triggers, rewritten by `store.report_facts` on every write. This 
 them from the rows already stored, with the package's own definition of the rows (the same one
 every later write uses); a later migration that changes their columns must drop and refill them.
 
+Since 0008 the tables are created empty here and filled by 0008: the package's definition reads
+the rating columns that 0008 adds, which do not exist yet at this revision.
+
 Revision ID: 0005
 Revises: 0004
 """
@@ -15,7 +18,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from carecluster.store import report_facts
 from carecluster.store.models import SCALE_COLUMNS
 
 revision = "0005"
@@ -70,7 +72,6 @@ def upgrade() -> None:
         ["service_user_id", "assessed_on", "recorded_at", "assessment_id"],
     )
     op.create_index("ix_report_review_facts_service_user", "report_review_facts", ["service_user_id", "reviewed_on"])
-    report_facts.rebuild(op.get_bind())
 
 
 def downgrade() -> None:
