@@ -26,7 +26,7 @@ from alembic import op
 from carecluster.store import report_facts
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
