@@ -15,7 +15,7 @@ The report facts are filled here from the package's definition (0005 created the
 fill reads the columns this revision adds).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
