@@ -145,9 +145,7 @@ def test_period_bounds_are_inclusive(known: tuple[Database, Population], referen
 def test_transition_headline_shares_follow_the_protocol_lists(reference: ReferenceSet) -> None:
     from carecluster.reports import transitions
 
-    source = next(
-        c for c in reference.clusters if c.transitions and c.transitions.step_up and c.transitions.step_down
-    )
+    source = next(c for c in reference.clusters if c.transitions and c.transitions.step_up and c.transitions.step_down)
     assert source.transitions is not None
     up, down = source.transitions.step_up[0], source.transitions.step_down[0]
     counts = {(source.number, up): 3, (source.number, down): 1}
