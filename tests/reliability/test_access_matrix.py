@@ -169,6 +169,22 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
             lambda w, api: {"referral_date": _today(), "amend_reason": "matrix"},
         ),
     ),
+    # a transfer needs write access to the receiving team too: none of these roles writes to both
+    # A and B (the allowed path is in tests/http/test_episodes.py)
+    ("POST", "/api/v1/episodes/{record_id}/transfer"): (
+        frozenset(),
+        post(
+            "/api/v1/episodes/{w.episode}/transfer",
+            lambda w, api: {"team_id": api.team["B"], "transferred_on": _today(), "reason": "matrix"},
+        ),
+    ),
+    ("POST", "/api/v1/episodes/{record_id}/discharge"): (
+        WRITERS,
+        post(
+            "/api/v1/episodes/{w.episode}/discharge",
+            lambda w, api: {"discharge_date": _today(), "discharge_reason": "matrix test"},
+        ),
+    ),
     ("POST", "/api/v1/service-users/{record_id}/assessments"): (
         WRITERS,
         post("/api/v1/service-users/{w.su}/assessments", lambda w, api: {"ratings": RATINGS, "assessed_on": _today()}),
@@ -231,6 +247,7 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         lambda w, api: (f"/api/v1/users/{api.user['clin_a']}", {"json": {"full_name": "Clin A"}}),
     ),
     ("GET", "/api/v1/fhir/Questionnaire/mhct-v3.1"): (EVERYONE, get("/api/v1/fhir/Questionnaire/mhct-v3.1")),
+    ("GET", "/api/v1/fhir/metadata"): (EVERYONE, get("/api/v1/fhir/metadata")),
     ("POST", "/api/v1/fhir"): (WRITERS, post("/api/v1/fhir", _fhir_bundle)),
     ("GET", "/api/v1/assessments/{record_id}/fhir"): (READERS, get("/api/v1/assessments/{w.assessment}/fhir")),
     ("GET", "/api/v1/nds/export"): (OWN_LISTS, get("/api/v1/nds/export")),
@@ -299,6 +316,13 @@ def _new_su_form(_w: World, api: Api) -> dict[str, Any]:
     }
 
 
+def _referral_source() -> str:
+    """The first referral source code the form offers (read from the package, not restated)."""
+    from carecluster.web.routes import episode_forms
+
+    return next(iter(episode_forms.REFERRAL_SOURCES))
+
+
 def _review_query() -> str:
     from urllib.parse import urlencode
 
@@ -338,6 +362,38 @@ PAGES: dict[
         WRITERS,
         lambda w, api: f"/service-users/{w.su}/assess",
         _rating_form,
+    ),
+    ("GET", "/service-users/{record_id}/episodes/new"): (
+        WRITERS,
+        lambda w, api: f"/service-users/{w.su}/episodes/new",
+        None,
+    ),
+    ("POST", "/service-users/{record_id}/episodes/new"): (
+        WRITERS,
+        # a service user of its own: the world's has an open episode, and a second is refused
+        lambda w, api: f"/service-users/{api.service_user(clinician_id=api.user['clin_a'])['id']}/episodes/new",
+        lambda w, api: {
+            "referral-day": str(date.today().day),
+            "referral-month": str(date.today().month),
+            "referral-year": str(date.today().year),
+            "referral_source": _referral_source(),
+            "episode_team_id": str(api.team["A"]),
+        },
+    ),
+    ("GET", "/episodes/{episode_id}/{action}"): (
+        WRITERS,
+        lambda w, api: f"/episodes/{w.episode}/discharge",
+        None,
+    ),
+    ("POST", "/episodes/{episode_id}/{action}"): (
+        WRITERS,
+        lambda w, api: f"/episodes/{w.episode}/discharge",
+        lambda w, api: {
+            "discharged-day": str(date.today().day),
+            "discharged-month": str(date.today().month),
+            "discharged-year": str(date.today().year),
+            "discharge_reason": "matrix test",
+        },
     ),
     ("GET", "/allocations/{allocation_id}"): (READERS, lambda w, api: f"/allocations/{w.allocation}", None),
     ("POST", "/allocations/{allocation_id}/choice"): (
@@ -417,7 +473,14 @@ PAGES: dict[
 
 # Changes that cannot be repeated on the same record (a second choice needs an amend reason) get
 # records of their own; every other allowed change may be repeated on the shared ones.
-FRESH = frozenset({("POST", "/api/v1/allocations/{record_id}/choice"), ("POST", "/allocations/{allocation_id}/choice")})
+FRESH = frozenset(
+    {
+        ("POST", "/api/v1/allocations/{record_id}/choice"),
+        ("POST", "/allocations/{allocation_id}/choice"),
+        ("POST", "/api/v1/episodes/{record_id}/discharge"),
+        ("POST", "/episodes/{episode_id}/{action}"),
+    }
+)
 _worlds: dict[str, World] = {}
 
 

@@ -233,12 +233,15 @@ def test_sign_out_ends_the_token_at_once(live: Api) -> None:
 
 
 def test_the_audit_log_cannot_be_edited_through_any_interface(live: Api, route_app: FastAPI) -> None:
-    # No route but GET reaches the audit log, and the other methods are not allowed.
+    # No route but GET reaches the audit log (the API and the auditors' pages), and the other
+    # methods are not allowed.
     audit_routes = {(m, p) for m, p in served_routes(route_app) if "audit" in p}
-    assert audit_routes == {("GET", "/api/v1/audit")}
+    assert audit_routes == {("GET", "/api/v1/audit"), ("GET", "/audit"), ("GET", "/audit.csv")}
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         assert live.as_("admin").request(method, "/api/v1/audit", json={}).status_code == 405
         assert live.as_("admin").request(method, "/api/v1/audit/1", json={}).status_code in (404, 405)
+        for page in ("/audit", "/audit.csv"):
+            assert live.as_("admin").request(method, page, data={}).status_code in (403, 405)
     # Reads are audited: opening a record adds an entry naming it.
     su = live.service_user()
     assert live.as_("clin_a").get(f"/api/v1/service-users/{su['id']}").status_code == 200
