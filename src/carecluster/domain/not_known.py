@@ -30,6 +30,10 @@ class OpenRow:
 
 
 _NINES_ONLY = bytes(NOT_KNOWN if value == NOT_KNOWN else 0 for value in range(256))
+_SINGLE_ROWS: dict[int, OpenRow] = {
+    index: OpenRow(index, 0, (code,)) for index, code in enumerate(SCALE_CODES) if index not in (SCALE_7, SCALE_8)
+}
+"""The open row of each scale tested on its own: the same for every rating, so made once."""
 
 
 def open_rows(values: tuple[int, ...]) -> tuple[OpenRow, ...]:
@@ -44,18 +48,19 @@ def open_rows(values: tuple[int, ...]) -> tuple[OpenRow, ...]:
 
 @lru_cache(maxsize=8192)
 def _open_rows(nines: bytes, a: int, b: int) -> tuple[OpenRow, ...]:
-    rows = []
-    for index, code in enumerate(SCALE_CODES):
-        if index == SCALE_8:
-            continue
-        if index == SCALE_7:
+    rows: list[OpenRow] = []
+    index = nines.find(NOT_KNOWN)
+    while index != -1:  # only the scales rated 9, in scale order
+        single = _SINGLE_ROWS.get(index)
+        if single is not None:
+            rows.append(single)
+        elif index == SCALE_7 or (index == SCALE_8 and a != NOT_KNOWN):
             if a == NOT_KNOWN and b == NOT_KNOWN:
-                rows.append(OpenRow(index, 0, ("7", "8")))
-            elif a == NOT_KNOWN or b == NOT_KNOWN:
+                rows.append(OpenRow(SCALE_7, 0, ("7", "8")))
+            else:
                 known = b if a == NOT_KNOWN else a
-                rows.append(OpenRow(index, known, ("7",) if a == NOT_KNOWN else ("8",)))
-        elif nines[index] == NOT_KNOWN:
-            rows.append(OpenRow(index, 0, (code,)))
+                rows.append(OpenRow(SCALE_7, known, ("7",) if a == NOT_KNOWN else ("8",)))
+        index = nines.find(NOT_KNOWN, index + 1)
     return tuple(rows)
 
 
