@@ -1,13 +1,14 @@
 """What every page of a journey test must satisfy, checked in one place.
 
 A journey test walks a role's work start to finish in the real browser. On each page it visits,
-`JourneyWatch.check` asserts the same four things, so a new page cannot slip through unchecked:
+`JourneyWatch.check` asserts the same five things, so a new page cannot slip through unchecked:
 
 - no serious or critical axe-core violation;
 - no console error (a broken script or a refused stylesheet shows there first);
 - no request to a host other than the loopback server (trust networks are often closed, and the
   app must never wait on a host it does not serve);
-- the person banner (`[data-person-banner]`) on every page about one person, and only there.
+- the person banner (`[data-person-banner]`) on every page about one person, and only there;
+- no sideways scrolling at the current width (wide tables scroll inside their own region).
 """
 
 from __future__ import annotations
@@ -66,10 +67,33 @@ class JourneyWatch:
             assert banners == 1, f"{url}: expected one person banner, found {banners}"
         else:
             assert banners == 0, f"{url}: a person banner on a page about no one person"
+        self.no_sideways_scroll()
 
     def no_sideways_scroll(self) -> None:
         """At the current viewport the page never scrolls sideways (wide tables scroll inside)."""
         overflow = self.page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
-        assert overflow <= 0, f"{self.page.url}: page is {overflow}px wider than the viewport"
+        if overflow > 0:
+            culprits = self.page.evaluate(
+                """() => {
+                  const width = document.documentElement.clientWidth;
+                  const clipped = el => {
+                    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+                      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(up).overflowX)) return true;
+                    }
+                    return false;
+                  };
+                  const wide = [...document.querySelectorAll('body *')].filter(el => {
+                    const box = el.getBoundingClientRect();
+                    return box.right > width + 1 && box.width > 0 && !clipped(el);
+                  });
+                  // the innermost ones: elements none of whose children are also too wide
+                  const inner = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
+                  return inner.slice(0, 4).map(el =>
+                    el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                    (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+                    ' (right edge ' + Math.round(el.getBoundingClientRect().right) + 'px)');
+                }"""
+            )
+            raise AssertionError(f"{self.page.url}: page is {overflow}px wider than the viewport; widest: {culprits}")
