@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,5 +46,6 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "nav_links": nav,
         "active": context.pop("active", request.url.path),
         "errors": {},
+        "rendered_at": datetime.now().astimezone(),  # printed pages say when they were true
     }
     return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
