@@ -110,7 +110,7 @@ def record_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordSite
     tmp = tmp_path_factory.mktemp("web-records")
     app = create_app(Settings(database_url=f"sqlite:///{tmp}/t.db"))
     mount_web(app)
-    create_demo_data(app.state.db, app.state.reference, 6)
+    create_demo_data(app.state.db, app.state.reference, 12)  # 12: every demo login's team has people
     with ServerThread(app) as server:
         yield RecordSite(url=server.url, app=app)
 

@@ -20,6 +20,7 @@ TEMPLATES.env.globals.update(
     tested_row=tested_row,
     colour_names=COLOUR_NAMES,
     colour_letters={"must": "R", "expected": "O", "may": "Y", "unlikely": "-", "nodata": "g"},
+    rendered_at=lambda: datetime.now().astimezone(),  # a printed page says when it was true
 )
 
 NAV_PUBLIC: tuple[tuple[str, str], ...] = (
@@ -46,6 +47,5 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "nav_links": nav,
         "active": context.pop("active", request.url.path),
         "errors": {},
-        "rendered_at": datetime.now().astimezone(),  # printed pages say when they were true
     }
     return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
