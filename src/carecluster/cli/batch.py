@@ -22,6 +22,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from carecluster.cli.common import DaskLocalOption, SchedulerOption, SummaryOption
+
 if TYPE_CHECKING:
     from carecluster.batch.job import BatchJob
     from carecluster.batch.runner import BatchRun
@@ -49,7 +51,7 @@ def batch(
     rejects: Annotated[
         Path | None, typer.Option(help="Rejected rows with their row numbers and reasons (default OUTPUT.rejects.csv).")
     ] = None,
-    summary: Annotated[Path | None, typer.Option(help="Summary JSON (default OUTPUT.summary.json).")] = None,
+    summary: SummaryOption = None,
     super_class: Annotated[
         SuperClass | None,
         typer.Option("--super-class", "-s", help="The clinician's super class for rows without a super_class_given."),
@@ -57,12 +59,8 @@ def batch(
     heading: Annotated[
         str | None, typer.Option(help="Decision-tree heading for rows without a heading_given, e.g. B3.")
     ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Run on the Dask cluster at this scheduler address, e.g. tcp://host:8786.")
-    ] = None,
-    dask_local: Annotated[
-        int | None, typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of this many workers.")
-    ] = None,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Records held in memory at once, per worker.")] = 131_072,
     block_mb: Annotated[int, typer.Option(min=1, help="CSV megabytes per unit of work.")] = 8,
     fresh: Annotated[

@@ -14,6 +14,14 @@ from carecluster.reference import ENV_VAR, ReferenceError, ReferenceSet
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
+SummaryOption = Annotated[Path | None, typer.Option(help="Summary JSON (default OUTPUT.summary.json).")]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Run on the Dask cluster at this scheduler address, e.g. tcp://host:8786.")
+]
+DaskLocalOption = Annotated[
+    int | None, typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of this many workers.")
+]
+"""The whole-file commands' shared options (batch allocation, currency grouping)."""
 ReferenceOption = Annotated[
     Path | None,
     typer.Option(

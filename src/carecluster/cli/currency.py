@@ -13,6 +13,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from carecluster.cli.common import DaskLocalOption, SchedulerOption, SummaryOption
+
 
 def register(app: typer.Typer) -> None:
     app.command("currency")(currency)
@@ -30,17 +32,13 @@ def currency(
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file, .csv or .parquet.")],
     rejects: Annotated[Path | None, typer.Option(help="Faults by row and field (default OUTPUT.rejects.csv).")] = None,
-    summary: Annotated[Path | None, typer.Option(help="Summary JSON (default OUTPUT.summary.json).")] = None,
+    summary: SummaryOption = None,
     year: Annotated[str | None, typer.Option(help="Built-in tables year, e.g. 2026-27.")] = None,
     tables: Annotated[
         Path | None, typer.Option(help="A folder of currency tables (manifest.json + CSVs) instead of a built-in year.")
     ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Run on the Dask cluster at this scheduler address, e.g. tcp://host:8786.")
-    ] = None,
-    dask_local: Annotated[
-        int | None, typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of this many workers.")
-    ] = None,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
 ) -> None:
     """Group every spell and contact by the published cascade; faults go to a rejects file, never guessed.
