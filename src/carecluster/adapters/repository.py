@@ -1,0 +1,344 @@
+"""Repositories: the few questions and writes the converted use cases put to the store, named
+for what they mean, so a use case never builds a query and can run on the in-memory fakes.
+
+Each repository comes twice: on an open SQLAlchemy session (the live service) and in memory
+(`tests/service`, `service_layer.unit_of_work.FakeUnitOfWork`). Rows are the store's model
+objects (`User`, `Team`, `AuditEvent`, ...); the fakes hold the same classes, never attached to
+a session. The use cases turn rows into schema objects before they return.
+
+Clinical records not yet converted (`service/records.py`, `caseload.py`, `worklists.py`,
+`interop.py`) still query the session themselves; see docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import abc
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from carecluster.store.db import now
+from carecluster.store.models import AuditEvent, AuthToken, ServiceUser, Team, User, UserTeam
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an audit search asks for; None means any."""
+
+    user_id: int | None = None
+    username: str | None = None
+    action: str | None = None
+    entity: str | None = None
+    record_id: str | None = None
+    service_user_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    entities: tuple[str, ...] | None = None
+    """Only these entities (the privileged-changes view)."""
+    without_actions: tuple[str, ...] = ()
+
+    def matches(self, row: AuditEvent) -> bool:
+        """The filter in Python, for the fake (the SQL one is `SqlAlchemyAuditLog._query`)."""
+        pairs = (
+            (row.user_id, self.user_id),
+            (row.username, self.username),
+            (row.action, self.action),
+            (row.entity, self.entity),
+            (row.record_id, self.record_id),
+            (row.service_user_id, self.service_user_id),
+        )
+        return (
+            all(want is None or have == want for have, want in pairs)
+            and (self.since is None or row.at >= self.since)
+            and (self.until is None or row.at < self.until)
+            and (self.entities is None or row.entity in self.entities)
+            and row.action not in self.without_actions
+        )
+
+
+# --- the contracts ---------------------------------------------------------------------------
+
+
+class TeamRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, team_id: int) -> Team | None: ...
+
+    @abc.abstractmethod
+    def by_code(self, code: str) -> Team | None: ...
+
+    @abc.abstractmethod
+    def add(self, team: Team) -> Team:
+        """Store a new team and give it its id."""
+
+    @abc.abstractmethod
+    def page(self, limit: int, offset: int) -> tuple[list[Team], int]:
+        """(teams by id, total)."""
+
+
+class UserRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, user_id: int, *, lock: bool = False) -> User | None:
+        """The account; `lock` holds it for update until the unit of work ends."""
+
+    @abc.abstractmethod
+    def by_username(self, username: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def add(self, user: User) -> User:
+        """Store a new account and give it its id."""
+
+    @abc.abstractmethod
+    def page(self, limit: int, offset: int, role: str | None, team_id: int | None) -> tuple[list[User], int]:
+        """(accounts by id, optionally of one role and one team; total)."""
+
+    @abc.abstractmethod
+    def team_ids(self, user_id: int) -> list[int]:
+        """The account's teams, sorted."""
+
+    @abc.abstractmethod
+    def set_teams(self, user_id: int, team_ids: Sequence[int]) -> None:
+        """Replace the account's teams."""
+
+    @abc.abstractmethod
+    def active_admin_ids(self) -> list[int]:
+        """Ids of the active admins, locked for update where the database can (PostgreSQL), so
+        two admins demoting each other at once cannot both succeed."""
+
+    @abc.abstractmethod
+    def end_sessions(self, user_id: int) -> int:
+        """Delete every session cookie and API token of the account; the number ended."""
+
+
+class AuditLog(abc.ABC):
+    """The audit trail: append and read, never edit."""
+
+    @abc.abstractmethod
+    def add(self, **fields: Any) -> None:
+        """Append one event (`AuditEvent` columns; `at` is now)."""
+
+    @abc.abstractmethod
+    def page(self, where: AuditFilter, limit: int, offset: int) -> tuple[list[AuditEvent], int]:
+        """(events matching, newest first; total)."""
+
+    @abc.abstractmethod
+    def actions(self) -> list[str]:
+        """The distinct actions the trail holds, sorted."""
+
+
+class ServiceUserIndex(abc.ABC):
+    @abc.abstractmethod
+    def record_ids(self, nhs_number_or_record_id: str) -> list[str]:
+        """Service-user record ids whose NHS number or record id (any version) is the text given."""
+
+
+# --- on SQLAlchemy -------------------------------------------------------------------------
+
+
+class SqlAlchemyTeams(TeamRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, team_id: int) -> Team | None:
+        return self.session.get(Team, team_id)
+
+    def by_code(self, code: str) -> Team | None:
+        return self.session.scalar(select(Team).where(Team.code == code))
+
+    def add(self, team: Team) -> Team:
+        self.session.add(team)
+        self.session.flush()
+        return team
+
+    def page(self, limit: int, offset: int) -> tuple[list[Team], int]:
+        total = self.session.scalar(select(func.count()).select_from(Team)) or 0
+        rows = self.session.scalars(select(Team).order_by(Team.id).limit(limit).offset(offset))
+        return list(rows), total
+
+
+class SqlAlchemyUsers(UserRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: int, *, lock: bool = False) -> User | None:
+        return self.session.get(User, user_id, with_for_update=lock or None)
+
+    def by_username(self, username: str) -> User | None:
+        return self.session.scalar(select(User).where(User.username == username))
+
+    def add(self, user: User) -> User:
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def page(self, limit: int, offset: int, role: str | None, team_id: int | None) -> tuple[list[User], int]:
+        query = select(User)
+        if role:
+            query = query.where(User.role == role)
+        if team_id is not None:
+            query = query.join(UserTeam, UserTeam.user_id == User.id).where(UserTeam.team_id == team_id)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return list(self.session.scalars(query.order_by(User.id).limit(limit).offset(offset))), total
+
+    def team_ids(self, user_id: int) -> list[int]:
+        return sorted(self.session.scalars(select(UserTeam.team_id).where(UserTeam.user_id == user_id)))
+
+    def set_teams(self, user_id: int, team_ids: Sequence[int]) -> None:
+        self.session.execute(delete(UserTeam).where(UserTeam.user_id == user_id))
+        for team_id in sorted(set(team_ids)):
+            self.session.add(UserTeam(user_id=user_id, team_id=team_id))
+        self.session.flush()
+
+    def active_admin_ids(self) -> list[int]:
+        query = select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+        return list(self.session.scalars(query))
+
+    def end_sessions(self, user_id: int) -> int:
+        return self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id)).rowcount or 0
+
+
+class SqlAlchemyAuditLog(AuditLog):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, **fields: Any) -> None:
+        self.session.add(AuditEvent(at=now(), **fields))
+
+    @staticmethod
+    def _query(where: AuditFilter) -> Any:
+        query = select(AuditEvent)
+        for column, value in (
+            (AuditEvent.user_id, where.user_id),
+            (AuditEvent.username, where.username),
+            (AuditEvent.action, where.action),
+            (AuditEvent.entity, where.entity),
+            (AuditEvent.record_id, where.record_id),
+            (AuditEvent.service_user_id, where.service_user_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if where.since is not None:
+            query = query.where(AuditEvent.at >= where.since)
+        if where.until is not None:
+            query = query.where(AuditEvent.at < where.until)
+        if where.entities is not None:
+            query = query.where(AuditEvent.entity.in_(where.entities))
+        if where.without_actions:
+            query = query.where(AuditEvent.action.not_in(where.without_actions))
+        return query
+
+    def page(self, where: AuditFilter, limit: int, offset: int) -> tuple[list[AuditEvent], int]:
+        query = self._query(where)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
+        return list(rows), total
+
+    def actions(self) -> list[str]:
+        return list(self.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+class SqlAlchemyServiceUserIndex(ServiceUserIndex):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record_ids(self, nhs_number_or_record_id: str) -> list[str]:
+        text = nhs_number_or_record_id
+        rows = self.session.scalars(
+            select(ServiceUser.record_id)
+            .where((ServiceUser.nhs_number == text) | (ServiceUser.record_id == text))
+            .distinct()
+        )
+        return list(rows)
+
+
+# --- in memory -------------------------------------------------------------------------------
+
+
+class FakeTeams(TeamRepository):
+    def __init__(self) -> None:
+        self.rows: dict[int, Team] = {}
+        self._ids = itertools.count(1)
+
+    def get(self, team_id: int) -> Team | None:
+        return self.rows.get(team_id)
+
+    def by_code(self, code: str) -> Team | None:
+        return next((t for t in self.rows.values() if t.code == code), None)
+
+    def add(self, team: Team) -> Team:
+        team.id = next(self._ids)
+        self.rows[team.id] = team
+        return team
+
+    def page(self, limit: int, offset: int) -> tuple[list[Team], int]:
+        ordered = sorted(self.rows.values(), key=lambda t: t.id)
+        return ordered[offset : offset + limit], len(ordered)
+
+
+class FakeUsers(UserRepository):
+    def __init__(self) -> None:
+        self.rows: dict[int, User] = {}
+        self.teams: dict[int, set[int]] = {}
+        self.sessions: dict[int, int] = {}
+        """Open sessions per account (a count is all the fake needs)."""
+        self._ids = itertools.count(1)
+
+    def get(self, user_id: int, *, lock: bool = False) -> User | None:
+        return self.rows.get(user_id)
+
+    def by_username(self, username: str) -> User | None:
+        return next((u for u in self.rows.values() if u.username == username), None)
+
+    def add(self, user: User) -> User:
+        user.id = next(self._ids)
+        self.rows[user.id] = user
+        return user
+
+    def page(self, limit: int, offset: int, role: str | None, team_id: int | None) -> tuple[list[User], int]:
+        rows = [
+            u
+            for u in sorted(self.rows.values(), key=lambda u: u.id)
+            if (not role or u.role == role) and (team_id is None or team_id in self.teams.get(u.id, set()))
+        ]
+        return rows[offset : offset + limit], len(rows)
+
+    def team_ids(self, user_id: int) -> list[int]:
+        return sorted(self.teams.get(user_id, set()))
+
+    def set_teams(self, user_id: int, team_ids: Sequence[int]) -> None:
+        self.teams[user_id] = set(team_ids)
+
+    def active_admin_ids(self) -> list[int]:
+        return sorted(u.id for u in self.rows.values() if u.role == "admin" and u.active)
+
+    def end_sessions(self, user_id: int) -> int:
+        return self.sessions.pop(user_id, 0)
+
+
+class FakeAuditLog(AuditLog):
+    def __init__(self) -> None:
+        self.rows: list[AuditEvent] = []
+
+    def add(self, **fields: Any) -> None:
+        self.rows.append(AuditEvent(id=len(self.rows) + 1, at=now(), **fields))
+
+    def page(self, where: AuditFilter, limit: int, offset: int) -> tuple[list[AuditEvent], int]:
+        rows = [r for r in reversed(self.rows) if where.matches(r)]
+        return rows[offset : offset + limit], len(rows)
+
+    def actions(self) -> list[str]:
+        return sorted({r.action for r in self.rows})
+
+
+class FakeServiceUserIndex(ServiceUserIndex):
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str]] = []
+        """(record id, NHS number) of every stored version."""
+
+    def record_ids(self, nhs_number_or_record_id: str) -> list[str]:
+        text = nhs_number_or_record_id
+        return sorted({rid for rid, nhs in self.rows if text in (rid, nhs)})
