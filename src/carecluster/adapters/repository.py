@@ -19,11 +19,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
+from carecluster.store import repository as versions
 from carecluster.store.db import now
-from carecluster.store.models import AuditEvent, AuthToken, ServiceUser, Team, User, UserTeam
+from carecluster.store.models import (
+    Assessment,
+    AuditEvent,
+    AuthToken,
+    Episode,
+    OutcomeAdministration,
+    ServiceUser,
+    Team,
+    User,
+    UserTeam,
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,52 @@ class ServiceUserIndex(abc.ABC):
     @abc.abstractmethod
     def record_ids(self, nhs_number_or_record_id: str) -> list[str]:
         """Service-user record ids whose NHS number or record id (any version) is the text given."""
+
+
+class OutcomeRepository(abc.ABC):
+    """Outcome administrations (versioned rows: an amendment adds a version, none is rewritten)."""
+
+    @abc.abstractmethod
+    def add(self, user_id: int, **fields: Any) -> OutcomeAdministration:
+        """Start a new administration at version 1."""
+
+    @abc.abstractmethod
+    def amend(
+        self, old: OutcomeAdministration, user_id: int, reason: str, changes: dict[str, Any]
+    ) -> OutcomeAdministration:
+        """Add the next version with `changes`; the old one keeps every value it had."""
+
+    @abc.abstractmethod
+    def page_for_person(
+        self, service_user_id: str, measure_id: str | None, limit: int, offset: int
+    ) -> tuple[list[OutcomeAdministration], int]:
+        """(current administrations, newest first, optionally of one measure; total)."""
+
+    @abc.abstractmethod
+    def all_for_person(self, service_user_id: str) -> list[OutcomeAdministration]:
+        """Every current administration, oldest first."""
+
+    @abc.abstractmethod
+    def latest_in_episode(self, episode_id: str, measure_id: str) -> OutcomeAdministration | None:
+        """The newest current administration of a measure in an episode of care."""
+
+
+class ClinicalReader(abc.ABC):
+    """The current versions of the other clinical records a converted use case reads."""
+
+    @abc.abstractmethod
+    def assessment(self, record_id: str) -> Assessment | None: ...
+
+    @abc.abstractmethod
+    def episode(self, record_id: str) -> Episode | None: ...
+
+    @abc.abstractmethod
+    def episodes_of(self, service_user_id: str) -> list[Episode]:
+        """Current episodes of care, newest referral first."""
+
+    @abc.abstractmethod
+    def assessments_of(self, service_user_id: str) -> list[Assessment]:
+        """Current assessments, oldest first."""
 
 
 # --- on SQLAlchemy -------------------------------------------------------------------------
@@ -255,6 +312,83 @@ class SqlAlchemyServiceUserIndex(ServiceUserIndex):
         return list(rows)
 
 
+class SqlAlchemyOutcomes(OutcomeRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, user_id: int, **fields: Any) -> OutcomeAdministration:
+        row = versions.add_record(self.session, OutcomeAdministration, user_id, **fields)
+        self.session.flush()
+        return row
+
+    def amend(
+        self, old: OutcomeAdministration, user_id: int, reason: str, changes: dict[str, Any]
+    ) -> OutcomeAdministration:
+        return versions.amend(self.session, old, user_id, reason, changes)
+
+    @staticmethod
+    def _current(service_user_id: str) -> Any:
+        return select(OutcomeAdministration).where(
+            OutcomeAdministration.service_user_id == service_user_id, OutcomeAdministration.superseded_at.is_(None)
+        )
+
+    def page_for_person(
+        self, service_user_id: str, measure_id: str | None, limit: int, offset: int
+    ) -> tuple[list[OutcomeAdministration], int]:
+        query = self._current(service_user_id)
+        if measure_id:
+            query = query.where(OutcomeAdministration.measure_id == measure_id)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        newest = (OutcomeAdministration.administered_on.desc(), OutcomeAdministration.row_id.desc())
+        return list(self.session.scalars(query.order_by(*newest).limit(limit).offset(offset))), total
+
+    def all_for_person(self, service_user_id: str) -> list[OutcomeAdministration]:
+        query = self._current(service_user_id)
+        return list(
+            self.session.scalars(query.order_by(OutcomeAdministration.administered_on, OutcomeAdministration.row_id))
+        )
+
+    def latest_in_episode(self, episode_id: str, measure_id: str) -> OutcomeAdministration | None:
+        return self.session.scalars(
+            select(OutcomeAdministration)
+            .where(
+                OutcomeAdministration.episode_id == episode_id,
+                OutcomeAdministration.measure_id == measure_id,
+                OutcomeAdministration.superseded_at.is_(None),
+            )
+            .order_by(OutcomeAdministration.administered_on.desc(), OutcomeAdministration.row_id.desc())
+        ).first()
+
+
+class SqlAlchemyClinicalReader(ClinicalReader):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def assessment(self, record_id: str) -> Assessment | None:
+        return versions.current(self.session, Assessment, record_id)
+
+    def episode(self, record_id: str) -> Episode | None:
+        return versions.current(self.session, Episode, record_id)
+
+    def episodes_of(self, service_user_id: str) -> list[Episode]:
+        return list(
+            self.session.scalars(
+                select(Episode)
+                .where(Episode.service_user_id == service_user_id, Episode.superseded_at.is_(None))
+                .order_by(Episode.referral_date.desc(), Episode.row_id.desc())
+            )
+        )
+
+    def assessments_of(self, service_user_id: str) -> list[Assessment]:
+        return list(
+            self.session.scalars(
+                select(Assessment)
+                .where(Assessment.service_user_id == service_user_id, Assessment.superseded_at.is_(None))
+                .order_by(Assessment.assessed_on, Assessment.row_id)
+            )
+        )
+
+
 # --- in memory -------------------------------------------------------------------------------
 
 
@@ -342,3 +476,84 @@ class FakeServiceUserIndex(ServiceUserIndex):
     def record_ids(self, nhs_number_or_record_id: str) -> list[str]:
         text = nhs_number_or_record_id
         return sorted({rid for rid, nhs in self.rows if text in (rid, nhs)})
+
+
+class FakeOutcomes(OutcomeRepository):
+    def __init__(self) -> None:
+        self.rows: list[OutcomeAdministration] = []
+
+    def add(self, user_id: int, **fields: Any) -> OutcomeAdministration:
+        row = OutcomeAdministration(
+            row_id=len(self.rows) + 1,
+            record_id=versions.new_id(),
+            version=1,
+            recorded_at=now(),
+            recorded_by=user_id,
+            superseded_at=None,
+            **fields,
+        )
+        self.rows.append(row)
+        return row
+
+    def amend(
+        self, old: OutcomeAdministration, user_id: int, reason: str, changes: dict[str, Any]
+    ) -> OutcomeAdministration:
+        columns = inspect(OutcomeAdministration).columns
+        kept = {c.key: getattr(old, c.key) for c in columns if c.key not in versions.META_COLUMNS}
+        old.superseded_at = now()
+        row = OutcomeAdministration(
+            row_id=len(self.rows) + 1,
+            record_id=old.record_id,
+            version=old.version + 1,
+            predecessor_row_id=old.row_id,
+            recorded_at=now(),
+            recorded_by=user_id,
+            amend_reason=reason,
+            superseded_at=None,
+            **(kept | changes),
+        )
+        self.rows.append(row)
+        return row
+
+    def _current(self, service_user_id: str) -> list[OutcomeAdministration]:
+        rows = [r for r in self.rows if r.service_user_id == service_user_id and r.superseded_at is None]
+        return sorted(rows, key=lambda r: (r.administered_on, r.row_id))
+
+    def page_for_person(
+        self, service_user_id: str, measure_id: str | None, limit: int, offset: int
+    ) -> tuple[list[OutcomeAdministration], int]:
+        rows = [r for r in reversed(self._current(service_user_id)) if not measure_id or r.measure_id == measure_id]
+        return rows[offset : offset + limit], len(rows)
+
+    def all_for_person(self, service_user_id: str) -> list[OutcomeAdministration]:
+        return self._current(service_user_id)
+
+    def latest_in_episode(self, episode_id: str, measure_id: str) -> OutcomeAdministration | None:
+        rows = [
+            r
+            for r in self.rows
+            if r.episode_id == episode_id and r.measure_id == measure_id and r.superseded_at is None
+        ]
+        return max(rows, key=lambda r: (r.administered_on, r.row_id), default=None)
+
+
+class FakeClinicalReader(ClinicalReader):
+    """Current versions only, as the tests put them in."""
+
+    def __init__(self) -> None:
+        self.episodes: dict[str, Episode] = {}
+        self.assessments: dict[str, Assessment] = {}
+
+    def assessment(self, record_id: str) -> Assessment | None:
+        return self.assessments.get(record_id)
+
+    def episode(self, record_id: str) -> Episode | None:
+        return self.episodes.get(record_id)
+
+    def episodes_of(self, service_user_id: str) -> list[Episode]:
+        rows = [e for e in self.episodes.values() if e.service_user_id == service_user_id]
+        return sorted(rows, key=lambda e: (e.referral_date, e.row_id or 0), reverse=True)
+
+    def assessments_of(self, service_user_id: str) -> list[Assessment]:
+        rows = [a for a in self.assessments.values() if a.service_user_id == service_user_id]
+        return sorted(rows, key=lambda a: (a.assessed_on, a.row_id or 0))

@@ -25,12 +25,18 @@ from sqlalchemy.orm import Session
 
 from carecluster.adapters.repository import (
     AuditLog,
+    ClinicalReader,
     FakeAuditLog,
+    FakeClinicalReader,
+    FakeOutcomes,
     FakeServiceUserIndex,
     FakeTeams,
     FakeUsers,
+    OutcomeRepository,
     ServiceUserIndex,
     SqlAlchemyAuditLog,
+    SqlAlchemyClinicalReader,
+    SqlAlchemyOutcomes,
     SqlAlchemyServiceUserIndex,
     SqlAlchemyTeams,
     SqlAlchemyUsers,
@@ -45,6 +51,8 @@ class AbstractUnitOfWork(abc.ABC):
     users: UserRepository
     audit: AuditLog
     service_users: ServiceUserIndex
+    outcomes: OutcomeRepository
+    clinical: ClinicalReader
 
     def __enter__(self) -> Self:
         return self
@@ -84,6 +92,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.users = SqlAlchemyUsers(session)
         self.audit = SqlAlchemyAuditLog(session)
         self.service_users = SqlAlchemyServiceUserIndex(session)
+        self.outcomes = SqlAlchemyOutcomes(session)
+        self.clinical = SqlAlchemyClinicalReader(session)
 
     def __enter__(self) -> Self:
         if self.database is not None:
@@ -114,6 +124,8 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.users = FakeUsers()
         self.audit = FakeAuditLog()
         self.service_users = FakeServiceUserIndex()
+        self.outcomes = FakeOutcomes()
+        self.clinical = FakeClinicalReader()
         self.committed = False
         self.rolled_back = False
 
