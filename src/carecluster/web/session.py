@@ -21,7 +21,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from carecluster.http.runtime import SESSION_COOKIE, client_of
+from carecluster.request_context import SESSION_COOKIE, client_of
 from carecluster.service.context import Context
 from carecluster.service.errors import Forbidden, NotFound, Unauthorised
 from carecluster.service.security import Actor, authenticate
