@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
+from carecluster.domain.roles import Role
 from carecluster.store import repository as versions
 from carecluster.store.db import now
 from carecluster.store.models import (
@@ -251,7 +252,7 @@ class SqlAlchemyUsers(UserRepository):
         self.session.flush()
 
     def active_admin_ids(self) -> list[int]:
-        query = select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+        query = select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True)).with_for_update()
         return list(self.session.scalars(query))
 
     def end_sessions(self, user_id: int) -> int:
@@ -447,7 +448,7 @@ class FakeUsers(UserRepository):
         self.teams[user_id] = set(team_ids)
 
     def active_admin_ids(self) -> list[int]:
-        return sorted(u.id for u in self.rows.values() if u.role == "admin" and u.active)
+        return sorted(u.id for u in self.rows.values() if u.role == Role.ADMIN and u.active)
 
     def end_sessions(self, user_id: int) -> int:
         return self.sessions.pop(user_id, 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from carecluster.adapters.repository import AuditFilter
+from carecluster.domain.roles import Role
 from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Forbidden, Invalid, NotFound
@@ -100,8 +101,8 @@ def _check_separation_of_duties(ctx: Context, user: User, changes: dict[str, Any
         raise Forbidden("an admin cannot change its own role: another admin must do it")
     if own and changes.get("active") is False:
         raise Forbidden("an admin cannot deactivate itself: another admin must do it")
-    demoted = changes.get("role", user.role) != "admin" or changes.get("active", user.active) is False
-    if user.role == "admin" and user.active and demoted and _active_admins(ctx) == [user.id]:
+    demoted = changes.get("role", user.role) != Role.ADMIN or changes.get("active", user.active) is False
+    if user.role == Role.ADMIN and user.active and demoted and _active_admins(ctx) == [user.id]:
         raise Conflict("this is the last active admin: make another admin first")
 
 
