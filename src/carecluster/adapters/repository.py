@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from carecluster.domain.roles import Role
+from carecluster.service import throttle
 from carecluster.store import repository as versions
 from carecluster.store.db import now
 from carecluster.store.models import (
@@ -30,6 +31,7 @@ from carecluster.store.models import (
     AuditEvent,
     AuthToken,
     Episode,
+    LoginThrottle,
     OutcomeAdministration,
     ServiceUser,
     Team,
@@ -98,7 +100,7 @@ class UserRepository(abc.ABC):
         """The account; `lock` holds it for update until the unit of work ends."""
 
     @abc.abstractmethod
-    def by_username(self, username: str) -> User | None: ...
+    def by_username(self, username: str, *, lock: bool = False) -> User | None: ...
 
     @abc.abstractmethod
     def add(self, user: User) -> User:
@@ -124,6 +126,18 @@ class UserRepository(abc.ABC):
     @abc.abstractmethod
     def end_sessions(self, user_id: int) -> int:
         """Delete every session cookie and API token of the account; the number ended."""
+
+
+class SignInDelays(abc.ABC):
+    """The sign-in throttle's rows (failed sign-ins per account and address)."""
+
+    @abc.abstractmethod
+    def clear(self, username: str) -> int:
+        """Forget the account's failures at every address; the addresses cleared."""
+
+    @abc.abstractmethod
+    def waiting_per_account(self, at: datetime) -> dict[str, int]:
+        """Addresses still made to wait at `at`, per throttle account key."""
 
 
 class AuditLog(abc.ABC):
@@ -225,8 +239,9 @@ class SqlAlchemyUsers(UserRepository):
     def get(self, user_id: int, *, lock: bool = False) -> User | None:
         return self.session.get(User, user_id, with_for_update=lock or None)
 
-    def by_username(self, username: str) -> User | None:
-        return self.session.scalar(select(User).where(User.username == username))
+    def by_username(self, username: str, *, lock: bool = False) -> User | None:
+        query = select(User).where(User.username == username)
+        return self.session.scalar(query.with_for_update() if lock else query)
 
     def add(self, user: User) -> User:
         self.session.add(user)
@@ -257,6 +272,22 @@ class SqlAlchemyUsers(UserRepository):
 
     def end_sessions(self, user_id: int) -> int:
         return self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id)).rowcount or 0
+
+
+class SqlAlchemySignInDelays(SignInDelays):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def clear(self, username: str) -> int:
+        return throttle.clear(self.session, username)
+
+    def waiting_per_account(self, at: datetime) -> dict[str, int]:
+        rows = self.session.execute(
+            select(LoginThrottle.account, func.count())
+            .where(LoginThrottle.blocked_until > at)
+            .group_by(LoginThrottle.account)
+        ).all()
+        return {account: count for account, count in rows}
 
 
 class SqlAlchemyAuditLog(AuditLog):
@@ -425,7 +456,7 @@ class FakeUsers(UserRepository):
     def get(self, user_id: int, *, lock: bool = False) -> User | None:
         return self.rows.get(user_id)
 
-    def by_username(self, username: str) -> User | None:
+    def by_username(self, username: str, *, lock: bool = False) -> User | None:
         return next((u for u in self.rows.values() if u.username == username), None)
 
     def add(self, user: User) -> User:
@@ -452,6 +483,26 @@ class FakeUsers(UserRepository):
 
     def end_sessions(self, user_id: int) -> int:
         return self.sessions.pop(user_id, 0)
+
+
+class FakeSignInDelays(SignInDelays):
+    def __init__(self) -> None:
+        self.blocked: dict[tuple[str, str], datetime] = {}
+        """(throttle account key, address) -> blocked until."""
+
+    def clear(self, username: str) -> int:
+        key = throttle.account_key(username)
+        gone = [k for k in self.blocked if k[0] == key]
+        for k in gone:
+            del self.blocked[k]
+        return len(gone)
+
+    def waiting_per_account(self, at: datetime) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for (account, _), until in self.blocked.items():
+            if until > at:
+                counts[account] = counts.get(account, 0) + 1
+        return counts
 
 
 class FakeAuditLog(AuditLog):

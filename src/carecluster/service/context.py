@@ -1,6 +1,6 @@
 """One use case's surroundings: the open unit of work, who is acting, the reference set, the date.
 
-Converted use cases (`people`, `audit`, the queries of `outcomes`) reach the store only through
+Converted use cases (`people`, `audit`, `operator`, the queries of `outcomes`) reach the store only through
 `ctx.uow`, so they run on `FakeUnitOfWork` in the unit tests. The rest still use `ctx.session`,
 the unit of work's session; a Context built from a session joins it with a SQLAlchemy unit of
 work, so every entry point keeps working unchanged."""

@@ -30,14 +30,17 @@ from carecluster.adapters.repository import (
     FakeClinicalReader,
     FakeOutcomes,
     FakeServiceUserIndex,
+    FakeSignInDelays,
     FakeTeams,
     FakeUsers,
     OutcomeRepository,
     ServiceUserIndex,
+    SignInDelays,
     SqlAlchemyAuditLog,
     SqlAlchemyClinicalReader,
     SqlAlchemyOutcomes,
     SqlAlchemyServiceUserIndex,
+    SqlAlchemySignInDelays,
     SqlAlchemyTeams,
     SqlAlchemyUsers,
     TeamRepository,
@@ -53,6 +56,7 @@ class AbstractUnitOfWork(abc.ABC):
     service_users: ServiceUserIndex
     outcomes: OutcomeRepository
     clinical: ClinicalReader
+    sign_in_delays: SignInDelays
 
     def __enter__(self) -> Self:
         return self
@@ -94,6 +98,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.service_users = SqlAlchemyServiceUserIndex(session)
         self.outcomes = SqlAlchemyOutcomes(session)
         self.clinical = SqlAlchemyClinicalReader(session)
+        self.sign_in_delays = SqlAlchemySignInDelays(session)
 
     def __enter__(self) -> Self:
         if self.database is not None:
@@ -126,6 +131,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.service_users = FakeServiceUserIndex()
         self.outcomes = FakeOutcomes()
         self.clinical = FakeClinicalReader()
+        self.sign_in_delays = FakeSignInDelays()
         self.committed = False
         self.rolled_back = False
 
