@@ -36,6 +36,7 @@ test: $(STAMP) node_modules/.package-lock.json
 	scripts/ensure-postgres.sh
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(STAMP)

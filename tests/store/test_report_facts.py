@@ -151,3 +151,16 @@ def report_facts_current(session: Any, table: str, record_id: str) -> Any:
 def rows_of(db: Database, model: Any) -> list[Any]:
     with db.engine.connect() as conn:
         return list(conn.execute(select(model)))
+
+
+def test_the_read_model_is_refreshed_by_the_unit_of_work_not_a_global_hook(db: Database) -> None:
+    """Importing the app registers no flush hook on every session; the unit of work's own
+    session carries the read-model handler while it is open, and drops it when it ends."""
+    from sqlalchemy.orm import Session
+
+    import carecluster.http.app  # noqa: F401 - everything the service imports
+
+    assert len(Session().dispatch.after_flush) == 0
+    with db.transaction() as session:
+        assert len(session.dispatch.after_flush) == 1
+    assert len(session.dispatch.after_flush) == 0

@@ -32,6 +32,7 @@ PasswordOption = Annotated[
 
 def _run(database: str | None, what: str, work: Callable[..., T]) -> T:
     from carecluster.service.errors import Invalid, ServiceError
+    from carecluster.service_layer.unit_of_work import SqlAlchemyUnitOfWork
     from carecluster.store.db import Database, database_url
     from carecluster.store.migrate import ensure_schema
 
@@ -39,8 +40,8 @@ def _run(database: str | None, what: str, work: Callable[..., T]) -> T:
     ensure_schema(url)
     db = Database(url)
     try:
-        with db.transaction() as session:
-            return work(session)
+        with SqlAlchemyUnitOfWork(db) as uow:  # commits if the use case succeeds
+            return work(uow)
     except Invalid as error:
         fail(f"users {what}: " + "; ".join(f"{loc[-1] if loc else 'input'}: {msg}" for loc, msg in error.errors))
     except ServiceError as error:

@@ -1,5 +1,7 @@
 """Per-request plumbing shared by the routers: who is asking, and running a use case in one
-unit of work with idempotent retries."""
+unit of work with idempotent retries. (The cookie name, caller address, database and reference
+set come from `carecluster.request_context`, which the web pages share; they are re-exported here
+for the routers.)"""
 
 from __future__ import annotations
 
@@ -14,29 +16,15 @@ from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from carecluster.reference.models import ReferenceSet
+from carecluster.request_context import SESSION_COOKIE, client_of, database, reference
 from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Forbidden, Unauthorised
 from carecluster.service.idempotency import body_digest, remember, replay
 from carecluster.service.security import Actor, authenticate
-from carecluster.store.db import Database
 
-SESSION_COOKIE = "carecluster_session"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
-
-
-def database(request: Request) -> Database:
-    return request.app.state.db
-
-
-def reference(request: Request) -> ReferenceSet:
-    return request.app.state.reference
-
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -1,15 +1,14 @@
-"""Reading the audit trail. There is deliberately no function here, or anywhere, that edits it."""
+"""Reading the audit trail. There is deliberately no function here, or anywhere, that edits it.
+These use cases reach the store only through the unit of work (`ctx.uow`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
-
+from carecluster.adapters.repository import AuditFilter
 from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.schemas import AuditOut, Page
-from carecluster.store.models import AuditEvent, ServiceUser
 
 
 def query_audit(
@@ -27,23 +26,17 @@ def query_audit(
     username: str | None = None,
 ) -> Page[AuditOut]:
     permissions.require_audit_reader(ctx.actor)
-    query = select(AuditEvent)
-    for column, value in (
-        (AuditEvent.user_id, user_id),
-        (AuditEvent.username, username),
-        (AuditEvent.action, action),
-        (AuditEvent.entity, entity),
-        (AuditEvent.record_id, record_id),
-        (AuditEvent.service_user_id, service_user_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if since is not None:
-        query = query.where(AuditEvent.at >= since)
-    if until is not None:
-        query = query.where(AuditEvent.at < until)
-    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = ctx.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
+    where = AuditFilter(
+        user_id=user_id,
+        username=username,
+        action=action,
+        entity=entity,
+        record_id=record_id,
+        service_user_id=service_user_id,
+        since=since,
+        until=until,
+    )
+    rows, total = ctx.uow.audit.page(where, limit, offset)
     page = Page(items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
     ctx.audit(
         "read_audit",
@@ -56,7 +49,7 @@ def query_audit(
 def audit_actions(ctx: Context) -> list[str]:
     """The actions the trail holds, for the auditor's filter."""
     permissions.require_audit_reader(ctx.actor)
-    return list(ctx.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    return ctx.uow.audit.actions()
 
 
 def person_record_ids(ctx: Context, person: str) -> list[str]:
@@ -66,9 +59,4 @@ def person_record_ids(ctx: Context, person: str) -> list[str]:
     text = person.replace(" ", "").strip()
     if not text:
         return []
-    rows = ctx.session.scalars(
-        select(ServiceUser.record_id)
-        .where((ServiceUser.nhs_number == text) | (ServiceUser.record_id == text))
-        .distinct()
-    )
-    return list(rows)
+    return ctx.uow.service_users.record_ids(text)

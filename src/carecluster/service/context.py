@@ -1,4 +1,9 @@
-"""One use case's surroundings: the open unit of work, who is acting, the reference set, the date."""
+"""One use case's surroundings: the open unit of work, who is acting, the reference set, the date.
+
+Converted use cases (`people`, `audit`, `operator`, the queries of `outcomes`) reach the store only through
+`ctx.uow`, so they run on `FakeUnitOfWork` in the unit tests. The rest still use `ctx.session`,
+the unit of work's session; a Context built from a session joins it with a SQLAlchemy unit of
+work, so every entry point keeps working unchanged."""
 
 from __future__ import annotations
 
@@ -11,12 +16,11 @@ from sqlalchemy.orm import Session
 from carecluster.reference.models import ReferenceSet
 from carecluster.service.errors import PreconditionFailed, PreconditionRequired
 from carecluster.service.security import Actor
-from carecluster.store.repository import append_audit
+from carecluster.service_layer.unit_of_work import AbstractUnitOfWork, SqlAlchemyUnitOfWork
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Context:
-    session: Session
     actor: Actor
     reference: ReferenceSet
     client: str | None = None
@@ -25,6 +29,18 @@ class Context:
     """The version an amendment was based on (API `If-Match`, a web form's hidden field)."""
     versions_required: bool = False
     """Refuse an amendment that names no version (the API: 428), rather than amend blindly."""
+    session: Session = None  # type: ignore[assignment]
+    """The SQLAlchemy session, for the use cases not yet on repositories (None on the fake)."""
+    uow: AbstractUnitOfWork = None  # type: ignore[assignment]
+    """Set from `session` when not given (typed as always present: __post_init__ sees to it)."""
+
+    def __post_init__(self) -> None:
+        if self.uow is None:
+            if self.session is None:
+                raise ValueError("a use case needs a unit of work (or a session to join)")
+            self.uow = SqlAlchemyUnitOfWork.joining(self.session)
+        elif self.session is None and isinstance(self.uow, SqlAlchemyUnitOfWork):
+            self.session = self.uow.session
 
     def check_version(self, current: Any, what: str = "record") -> None:
         """Optimistic concurrency: an amendment built on an older version must not silently undo
@@ -52,8 +68,7 @@ class Context:
         after: dict[str, Any] | None = None,
         detail: str | None = None,
     ) -> None:
-        append_audit(
-            self.session,
+        self.uow.audit.add(
             user_id=self.actor.user_id,
             username=self.actor.username,
             role=self.actor.role,

@@ -4,6 +4,9 @@ These exist for the moments the API cannot help: there is no admin left (a fresh
 the last admin has left), an admin has forgotten their password, or someone must be let back in
 at once. Whoever can run them already holds the database, so no sign-in is asked; every one is
 in the audit trail as the operating-system account that ran it, with `cli` as the client.
+
+They take the unit of work itself (there is no signed-in actor to build a Context from) and
+return schema objects; the CLI opens the unit of work (`cli/users.py`).
 """
 
 from __future__ import annotations
@@ -13,16 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
+from carecluster.domain.roles import Role
 from carecluster.service import throttle
 from carecluster.service.errors import Conflict, Invalid, NotFound
-from carecluster.service.schemas import UserIn
+from carecluster.service.schemas import UserIn, UserOut
 from carecluster.service.security import forget_user, hash_password
+from carecluster.service_layer.unit_of_work import AbstractUnitOfWork
 from carecluster.store.db import now
-from carecluster.store.models import AuthToken, LoginThrottle, User
-from carecluster.store.repository import append_audit
+from carecluster.store.models import User
 
 OPERATOR_ROLE = "operator"
 
@@ -35,9 +37,8 @@ def _operator() -> str:
     return f"operator:{name}"[:80]
 
 
-def _audit(session: Session, action: str, user: User | None, detail: str, **extra: Any) -> None:
-    append_audit(
-        session,
+def _audit(uow: AbstractUnitOfWork, action: str, user: User | None, detail: str, **extra: Any) -> None:
+    uow.audit.add(
         user_id=None,
         username=_operator(),
         role=OPERATOR_ROLE,
@@ -54,67 +55,67 @@ def _invalid(error: ValidationError) -> Invalid:
     return Invalid([(tuple(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()])
 
 
-def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username).with_for_update())
+def _user(uow: AbstractUnitOfWork, username: str) -> User:
+    user = uow.users.by_username(username, lock=True)
     if user is None:
         raise NotFound(f"no user named {username!r}")
     return user
 
 
-def create_admin(session: Session, username: str, full_name: str, password: str) -> User:
+def create_admin(uow: AbstractUnitOfWork, username: str, full_name: str, password: str) -> UserOut:
     """A new active admin, validated by the same rules as `POST /api/v1/users`."""
     try:
         data = UserIn(username=username, full_name=full_name, role="admin", password=password)
     except ValidationError as error:
         raise _invalid(error) from None
-    if session.scalar(select(User.id).where(User.username == data.username)) is not None:
+    if uow.users.by_username(data.username) is not None:
         raise Conflict(f"a user named {data.username} exists")
-    user = User(
-        username=data.username,
-        full_name=data.full_name,
-        role="admin",
-        password_hash=hash_password(data.password),
-        active=True,
-        failed_logins=0,
-        created_at=now(),
+    user = uow.users.add(
+        User(
+            username=data.username,
+            full_name=data.full_name,
+            role=Role.ADMIN.value,
+            password_hash=hash_password(data.password),
+            active=True,
+            failed_logins=0,
+            created_at=now(),
+        )
     )
-    session.add(user)
-    session.flush()
     after = {"id": user.id, "username": user.username, "full_name": user.full_name, "role": "admin", "active": True}
-    _audit(session, "create", user, "admin created at the server console", after=after)
-    return user
+    _audit(uow, "create", user, "admin created at the server console", after=after)
+    return UserOut.model_validate(user)
 
 
-def _end_sessions(session: Session, user: User) -> int:
-    ended = session.execute(delete(AuthToken).where(AuthToken.user_id == user.id)).rowcount or 0
+def _end_sessions(uow: AbstractUnitOfWork, user: User) -> int:
+    ended = uow.users.end_sessions(user.id)
     forget_user(user.id)
     return ended
 
 
-def reset_password(session: Session, username: str, password: str) -> int:
+def reset_password(uow: AbstractUnitOfWork, username: str, password: str) -> int:
     """A new password; every session and token of the account ends, and its throttle is cleared.
     Returns the number of sessions ended."""
     try:
         UserIn(username="placeholder", full_name="x", role="clinician", password=password)
     except ValidationError as error:
         raise _invalid(error) from None
-    user = _user(session, username)
+    user = _user(uow, username)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    throttle.clear(session, username)
-    ended = _end_sessions(session, user)
-    _audit(session, "reset_password", user, f"password reset at the server console; sessions ended ({ended})")
+    uow.sign_in_delays.clear(username)
+    ended = _end_sessions(uow, user)
+    _audit(uow, "reset_password", user, f"password reset at the server console; sessions ended ({ended})")
     return ended
 
 
-def unlock(session: Session, username: str) -> int:
+def unlock(uow: AbstractUnitOfWork, username: str) -> int:
     """Forget the account's failed sign-ins from every address. Returns the addresses cleared."""
-    user = _user(session, username)
-    cleared = throttle.clear(session, username)
+    user = _user(uow, username)
+    cleared = uow.sign_in_delays.clear(username)
     user.failed_logins = 0
     user.locked_until = None
-    _audit(session, "unlock", user, f"sign-in throttle cleared for {cleared} address(es)")
+    _audit(uow, "unlock", user, f"sign-in throttle cleared for {cleared} address(es)")
     return cleared
 
 
@@ -129,18 +130,14 @@ class AccountLine:
     throttled_addresses: int
 
 
-def list_accounts(session: Session) -> list[AccountLine]:
+EVERY_ACCOUNT = 1_000_000
+
+
+def list_accounts(uow: AbstractUnitOfWork) -> list[AccountLine]:
     """Every account with its failures, for the operator deciding whether to unlock."""
-    moment = now()
-    waiting = dict(
-        session.execute(
-            select(LoginThrottle.account, func.count())
-            .where(LoginThrottle.blocked_until > moment)
-            .group_by(LoginThrottle.account)
-        ).all()
-    )
-    users = list(session.scalars(select(User).order_by(User.id)))
-    _audit(session, "read", None, f"account list read at the server console ({len(users)} accounts)")
+    waiting = uow.sign_in_delays.waiting_per_account(now())
+    users, _ = uow.users.page(EVERY_ACCOUNT, 0, None, None)
+    _audit(uow, "read", None, f"account list read at the server console ({len(users)} accounts)")
     return [
         AccountLine(
             u.id,

@@ -5,6 +5,10 @@ and the score as computed with the measure definition's version. A questionnaire
 out is stored as "partial" with whatever could be scored; a bad answer is refused with a message
 naming the item. HoNOS is never entered here: its scores come from the MHCT ratings already on
 the record, so the paired HoNOS outcome and the clustering can never disagree.
+
+Its own reads and writes go through the unit of work (`ctx.uow.outcomes`, `ctx.uow.clinical`);
+the access checks and audit entries it shares with every clinical record are still
+`service.records`' (on the session) until that module is converted.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
-
-from sqlalchemy import func, select
 
 from carecluster.domain.outcomes import (
     HONOS,
@@ -41,8 +43,7 @@ from carecluster.service.outcome_schemas import (
     ScorePoint,
 )
 from carecluster.service.schemas import Page
-from carecluster.store import repository as repo
-from carecluster.store.models import Assessment, Episode, OutcomeAdministration, ServiceUser
+from carecluster.store.models import Episode, OutcomeAdministration, ServiceUser
 
 records.OUT[OutcomeAdministration] = OutcomeOut  # so the shared get/history use cases can show it
 
@@ -108,15 +109,7 @@ def _score_json(definition: MeasureDefinition, result: ScoreResult) -> dict[str,
 
 
 def _earlier_goals(ctx: Context, episode_id: str, measure_id: str) -> list[dict[str, Any]] | None:
-    row = ctx.session.scalars(
-        select(OutcomeAdministration)
-        .where(
-            OutcomeAdministration.episode_id == episode_id,
-            OutcomeAdministration.measure_id == measure_id,
-            OutcomeAdministration.superseded_at.is_(None),
-        )
-        .order_by(OutcomeAdministration.administered_on.desc(), OutcomeAdministration.row_id.desc())
-    ).first()
+    row = ctx.uow.outcomes.latest_in_episode(episode_id, measure_id)
     return row.goals if row is not None else None
 
 
@@ -126,13 +119,13 @@ def _links(ctx: Context, su: ServiceUser, data: OutcomeIn) -> tuple[str, str | N
     event = data.clustering_event.value if data.clustering_event else None
     episode_id = data.episode_id
     if assessment_id is not None:
-        assessment = repo.current(ctx.session, Assessment, assessment_id)
+        assessment = ctx.uow.clinical.assessment(assessment_id)
         if assessment is None or assessment.service_user_id != su.record_id:
             raise Invalid.field(("body", "assessment_id"), "no such assessment for this service user")
         event = event or assessment.clustering_event
         episode_id = episode_id or assessment.episode_id
     if episode_id is not None:
-        episode = repo.current(ctx.session, Episode, episode_id)
+        episode = ctx.uow.clinical.episode(episode_id)
         if episode is None or episode.service_user_id != su.record_id:
             raise Invalid.field(("body", "episode_id"), "no such episode of care for this service user")
     else:
@@ -161,9 +154,7 @@ def record_outcome(ctx: Context, service_user_id: str, data: OutcomeIn) -> Outco
         raw_goals = _earlier_goals(ctx, episode_id, definition.id)
     goals = _goals(definition, raw_goals)
     stored, result, status = score_answers(definition, data.answers, goals)
-    row = repo.add_record(
-        ctx.session,
-        OutcomeAdministration,
+    row = ctx.uow.outcomes.add(
         ctx.actor.user_id,
         service_user_id=su.record_id,
         episode_id=episode_id,
@@ -202,7 +193,7 @@ def amend_outcome(ctx: Context, record_id: str, data: OutcomeAmend) -> OutcomeOu
         "status": status,
         "measure_version": definition.version,
     }
-    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    new = ctx.uow.outcomes.amend(old, ctx.actor.user_id, data.amend_reason, changes)
     records._amended(ctx, old, new, su.record_id, data.amend_reason)
     return out(new)
 
@@ -220,17 +211,7 @@ def list_outcomes(
 ) -> Page[OutcomeOut]:
     """Current administrations, newest first, optionally of one measure."""
     records._service_user(ctx, service_user_id)
-    query = select(OutcomeAdministration).where(
-        OutcomeAdministration.service_user_id == service_user_id, OutcomeAdministration.superseded_at.is_(None)
-    )
-    if measure_id:
-        query = query.where(OutcomeAdministration.measure_id == measure_id)
-    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = ctx.session.scalars(
-        query.order_by(OutcomeAdministration.administered_on.desc(), OutcomeAdministration.row_id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    rows, total = ctx.uow.outcomes.page_for_person(service_user_id, measure_id, limit, offset)
     ctx.audit("read_list", entity="outcome", service_user_id=service_user_id, detail=f"measure={measure_id}")
     return Page(items=[out(r) for r in rows], total=total, limit=limit, offset=offset)
 
@@ -240,11 +221,7 @@ def list_outcomes(
 
 def _honos_points(ctx: Context, service_user_id: str) -> dict[str, list[tuple[ScorePoint, ScoreResult]]]:
     """HoNOS per episode from the MHCT ratings on the record (scales 1-12), oldest first."""
-    rows = ctx.session.scalars(
-        select(Assessment)
-        .where(Assessment.service_user_id == service_user_id, Assessment.superseded_at.is_(None))
-        .order_by(Assessment.assessed_on, Assessment.row_id)
-    )
+    rows = ctx.uow.clinical.assessments_of(service_user_id)
     by_episode: dict[str, list[tuple[ScorePoint, ScoreResult]]] = defaultdict(list)
     for row in rows:
         if row.episode_id is None:
@@ -290,18 +267,8 @@ def paired_outcomes(ctx: Context, service_user_id: str) -> list[PairedOutcome]:
     """For each episode (newest first) and each measure recorded in it: the scores and the change
     from the first to the last valid one (reliable improvement, deterioration or neither)."""
     records._service_user(ctx, service_user_id)
-    episodes = list(
-        ctx.session.scalars(
-            select(Episode)
-            .where(Episode.service_user_id == service_user_id, Episode.superseded_at.is_(None))
-            .order_by(Episode.referral_date.desc(), Episode.row_id.desc())
-        )
-    )
-    rows = ctx.session.scalars(
-        select(OutcomeAdministration)
-        .where(OutcomeAdministration.service_user_id == service_user_id, OutcomeAdministration.superseded_at.is_(None))
-        .order_by(OutcomeAdministration.administered_on, OutcomeAdministration.row_id)
-    )
+    episodes = ctx.uow.clinical.episodes_of(service_user_id)
+    rows = ctx.uow.outcomes.all_for_person(service_user_id)
     series: dict[tuple[str, str], list[tuple[ScorePoint, ScoreResult]]] = defaultdict(list)
     for row in rows:
         stored = {k: v for k, v in row.score.items() if k not in ("measure_version", "measure_name")}

@@ -1,52 +1,47 @@
 """Teams and users: an admin's work. Accounts are not clinical records, so they change in place,
-but every change is in the audit log with before and after (password hashes never are)."""
+but every change is in the audit log with before and after (password hashes never are).
+
+These use cases reach the store only through the unit of work's repositories (`ctx.uow`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
-
+from carecluster.adapters.repository import AuditFilter
+from carecluster.domain.roles import Role
 from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Forbidden, Invalid, NotFound
 from carecluster.service.schemas import AuditOut, Page, TeamIn, TeamOut, UserIn, UserOut, UserUpdate
 from carecluster.service.security import forget_user, hash_password
 from carecluster.store.db import now
-from carecluster.store.models import AuditEvent, AuthToken, Team, User, UserTeam
+from carecluster.store.models import Team, User
 
 
 def list_teams(ctx: Context, limit: int, offset: int) -> Page[TeamOut]:
-    total = ctx.session.scalar(select(func.count()).select_from(Team)) or 0
-    rows = ctx.session.scalars(select(Team).order_by(Team.id).limit(limit).offset(offset))
+    rows, total = ctx.uow.teams.page(limit, offset)
     return Page(items=[TeamOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 def create_team(ctx: Context, data: TeamIn) -> TeamOut:
     permissions.require_admin(ctx.actor)
-    if ctx.session.scalar(select(Team.id).where(Team.code == data.code)) is not None:
+    if ctx.uow.teams.by_code(data.code) is not None:
         raise Conflict(f"a team with code {data.code} exists")
-    team = Team(code=data.code, name=data.name, created_at=now())
-    ctx.session.add(team)
-    ctx.session.flush()
+    team = ctx.uow.teams.add(Team(code=data.code, name=data.name, created_at=now()))
     out = TeamOut.model_validate(team)
     ctx.audit("create", entity="team", record_id=str(team.id), after=out.model_dump(mode="json"))
     return out
 
 
-def _teams_of(ctx: Context, user_id: int) -> list[int]:
-    return sorted(ctx.session.scalars(select(UserTeam.team_id).where(UserTeam.user_id == user_id)))
-
-
 def user_out(ctx: Context, user: User) -> UserOut:
     out = UserOut.model_validate(user)
-    out.team_ids = _teams_of(ctx, user.id)
+    out.team_ids = ctx.uow.users.team_ids(user.id)
     return out
 
 
 def _check_teams(ctx: Context, team_ids: list[int]) -> None:
     for index, team_id in enumerate(team_ids):
-        if ctx.session.get(Team, team_id) is None:
+        if ctx.uow.teams.get(team_id) is None:
             raise Invalid.field(("body", "team_ids", index), f"team {team_id} does not exist")
 
 
@@ -54,20 +49,14 @@ def list_users(
     ctx: Context, limit: int, offset: int, role: str | None = None, team_id: int | None = None
 ) -> Page[UserOut]:
     permissions.require_admin(ctx.actor)
-    query = select(User)
-    if role:
-        query = query.where(User.role == role)
-    if team_id is not None:
-        query = query.join(UserTeam, UserTeam.user_id == User.id).where(UserTeam.team_id == team_id)
-    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = ctx.session.scalars(query.order_by(User.id).limit(limit).offset(offset))
+    rows, total = ctx.uow.users.page(limit, offset, role, team_id)
     return Page(items=[user_out(ctx, r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 def get_user(ctx: Context, user_id: int) -> UserOut:
     if ctx.actor.user_id != user_id:
         permissions.require_admin(ctx.actor)
-    user = ctx.session.get(User, user_id)
+    user = ctx.uow.users.get(user_id)
     if user is None:
         raise NotFound("user not found")
     return user_out(ctx, user)
@@ -75,23 +64,21 @@ def get_user(ctx: Context, user_id: int) -> UserOut:
 
 def create_user(ctx: Context, data: UserIn) -> UserOut:
     permissions.require_admin(ctx.actor)
-    if ctx.session.scalar(select(User.id).where(User.username == data.username)) is not None:
+    if ctx.uow.users.by_username(data.username) is not None:
         raise Conflict(f"a user named {data.username} exists")
     _check_teams(ctx, data.team_ids)
-    user = User(
-        username=data.username,
-        full_name=data.full_name,
-        role=data.role,
-        password_hash=hash_password(data.password),
-        active=True,
-        failed_logins=0,
-        created_at=now(),
+    user = ctx.uow.users.add(
+        User(
+            username=data.username,
+            full_name=data.full_name,
+            role=data.role,
+            password_hash=hash_password(data.password),
+            active=True,
+            failed_logins=0,
+            created_at=now(),
+        )
     )
-    ctx.session.add(user)
-    ctx.session.flush()
-    for team_id in sorted(set(data.team_ids)):
-        ctx.session.add(UserTeam(user_id=user.id, team_id=team_id))
-    ctx.session.flush()
+    ctx.uow.users.set_teams(user.id, data.team_ids)
     out = user_out(ctx, user)
     ctx.audit("create", entity="user", record_id=str(user.id), after=out.model_dump(mode="json"))
     return out
@@ -100,8 +87,7 @@ def create_user(ctx: Context, data: UserIn) -> UserOut:
 def _active_admins(ctx: Context) -> list[int]:
     """Ids of the active admins, locked (PostgreSQL) so two admins demoting each other at the same
     moment cannot both succeed and leave none; SQLite serialises write transactions anyway."""
-    query = select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
-    return list(ctx.session.scalars(query))
+    return ctx.uow.users.active_admin_ids()
 
 
 def _check_separation_of_duties(ctx: Context, user: User, changes: dict[str, Any]) -> None:
@@ -115,14 +101,14 @@ def _check_separation_of_duties(ctx: Context, user: User, changes: dict[str, Any
         raise Forbidden("an admin cannot change its own role: another admin must do it")
     if own and changes.get("active") is False:
         raise Forbidden("an admin cannot deactivate itself: another admin must do it")
-    demoted = changes.get("role", user.role) != "admin" or changes.get("active", user.active) is False
-    if user.role == "admin" and user.active and demoted and _active_admins(ctx) == [user.id]:
+    demoted = changes.get("role", user.role) != Role.ADMIN or changes.get("active", user.active) is False
+    if user.role == Role.ADMIN and user.active and demoted and _active_admins(ctx) == [user.id]:
         raise Conflict("this is the last active admin: make another admin first")
 
 
 def end_sessions(ctx: Context, user_id: int) -> int:
     """Sign the user out everywhere: every session cookie and API token stops working at once."""
-    ended = ctx.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id)).rowcount or 0
+    ended = ctx.uow.users.end_sessions(user_id)
     forget_user(user_id)
     return ended
 
@@ -138,7 +124,7 @@ def _what_changed(before: dict[str, Any], after: dict[str, Any], password: bool,
 
 def update_user(ctx: Context, user_id: int, data: UserUpdate) -> UserOut:
     permissions.require_admin(ctx.actor)
-    user = ctx.session.get(User, user_id, with_for_update=True)
+    user = ctx.uow.users.get(user_id, lock=True)
     if user is None:
         raise NotFound("user not found")
     before = user_out(ctx, user).model_dump(mode="json")
@@ -152,10 +138,7 @@ def update_user(ctx: Context, user_id: int, data: UserUpdate) -> UserOut:
         user.locked_until = None
     if data.team_ids is not None:
         _check_teams(ctx, data.team_ids)
-        ctx.session.execute(delete(UserTeam).where(UserTeam.user_id == user_id))
-        for team_id in sorted(set(data.team_ids)):
-            ctx.session.add(UserTeam(user_id=user_id, team_id=team_id))
-    ctx.session.flush()
+        ctx.uow.users.set_teams(user_id, data.team_ids)
     out = user_out(ctx, user)
     after = out.model_dump(mode="json")
     # A new password, role or deactivation must not leave a session running on the old terms.
@@ -180,9 +163,6 @@ def privileged_changes(ctx: Context, limit: int, offset: int) -> Page[AuditOut]:
     """Every change to accounts and teams (by the API, the pages or the server-side commands),
     newest first: what an admin's reviewer reads to see who was given which powers."""
     permissions.require_admin(ctx.actor)
-    query = select(AuditEvent).where(
-        AuditEvent.entity.in_(PRIVILEGED_ENTITIES), AuditEvent.action.not_in(("read", "read_audit"))
-    )
-    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = ctx.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
+    where = AuditFilter(entities=PRIVILEGED_ENTITIES, without_actions=("read", "read_audit"))
+    rows, total = ctx.uow.audit.page(where, limit, offset)
     return Page(items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)

@@ -9,20 +9,21 @@ Records a user may not see are reported as not found, so their existence is not 
 
 from __future__ import annotations
 
+from carecluster.domain.roles import AUDIT_READERS, CLINICAL_ROLES, RECORD_READERS, Role
 from carecluster.service.errors import Forbidden, NotFound
 from carecluster.service.security import Actor
 
-CLINICAL_ROLES = frozenset({"clinician", "team_lead"})
+# The role groups live in domain.roles; records and web_views read CLINICAL_ROLES through here.
 
 
 def can_read_team(actor: Actor, team_id: int) -> bool:
-    if actor.role == "auditor":
+    if actor.role == Role.AUDITOR:
         return True
     return actor.role in CLINICAL_ROLES and team_id in actor.team_ids
 
 
 def require_clinical_reader(actor: Actor) -> None:
-    if actor.role not in CLINICAL_ROLES and actor.role != "auditor":
+    if actor.role not in RECORD_READERS:
         raise Forbidden(f"the {actor.role} role does not give access to clinical records")
 
 
@@ -51,10 +52,10 @@ def require_write_to_team(actor: Actor, team_id: int) -> None:
 
 
 def require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
+    if actor.role != Role.ADMIN:
         raise Forbidden("only an admin manages users and teams")
 
 
 def require_audit_reader(actor: Actor) -> None:
-    if actor.role not in ("admin", "auditor"):
+    if actor.role not in AUDIT_READERS:
         raise Forbidden("only admins and auditors read the audit log")

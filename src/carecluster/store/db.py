@@ -23,6 +23,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from carecluster.store.report_facts import ReportFactsRefresh
+
 DATABASE_URL_ENV = "CARECLUSTER_DATABASE_URL"
 DATA_DIR_ENV = "CARECLUSTER_DATA_DIR"
 DEFAULT_DATA_DIR = Path("data")
@@ -159,7 +161,8 @@ class Database:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
-        """A unit of work: commit if the block succeeds, roll back if it raises.
+        """A unit of work: commit if the block succeeds, roll back if it raises. Just before the
+        commit the read model (the report facts) is refreshed for what the block wrote.
 
         On SQLite, writers in this process also queue on a lock: SQLite's own busy handler
         sleeps and polls, which under load lets some writers starve for seconds while others
@@ -168,7 +171,12 @@ class Database:
         """
         lock: AbstractContextManager[None] = self._write_lock if write and self.backend == "sqlite" else nullcontext()
         with lock, self.session(write=write) as session, session.begin():
-            yield session
+            read_model = ReportFactsRefresh(session)
+            try:
+                yield session
+                read_model.on_commit()  # the read model, in the same transaction as the write
+            finally:
+                read_model.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

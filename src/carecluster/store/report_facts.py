@@ -3,9 +3,10 @@
 One SQL definition per table (`assessment_facts_select`, `review_facts_select`) serves three
 callers, so the rows never depend on who wrote them:
 
-* every ORM flush that writes an assessment, allocation, review or assignment period refreshes
-  the rows it touches, in the same transaction (`after_flush`, registered on every Session), so
-  a report read straight after a write sees it and a rolled-back write leaves nothing behind;
+* every transaction (`Database.transaction`, the unit of work) that writes an assessment,
+  allocation, review or assignment period refreshes the rows it touched as it flushes them and
+  before it commits (`ReportFactsRefresh`, the named handler it starts), so a report read
+  straight after a write sees it and a rolled-back write leaves nothing behind;
 * migration 0005 fills the tables from what is already stored;
 * `rebuild` (CLI `carecluster db rebuild-report-facts`) refills them after rows were loaded
   around the ORM, e.g. a bulk load with SQL.
@@ -247,25 +248,46 @@ def rebuild(connection: Connection) -> dict[str, int]:
     }
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    """Refresh the facts of whatever this flush wrote (new versions, and old ones superseded)."""
-    assessments: set[str] = set()
-    people: set[str] = set()
-    moved: set[str] = set()
-    for row in (*session.new, *session.dirty):
-        if isinstance(row, ServiceUser):
-            moved.add(row.record_id)
-        elif isinstance(row, Assessment):
-            if row.version > 1 or row not in session.new:  # a new one has no allocation yet, unless
-                assessments.add(row.record_id)  # it comes in this flush too (added just below)
-        elif isinstance(row, Allocation):
-            assessments.add(row.assessment_id)
-        elif isinstance(row, Review | AssignmentPeriod):
-            people.add(row.service_user_id)
-    if moved:
-        refresh_people(session.connection(), moved)
-    if assessments:
-        refresh_assessments(session.connection(), assessments)
-    if people | moved:
-        refresh_reviews(session.connection(), people | moved)
+class ReportFactsRefresh:
+    """The read model's handler, started and ended by the unit of work (`Database.transaction`)
+    for its one session: each flush of that session refreshes the facts of the rows it wrote,
+    in the same transaction, and the unit of work flushes through `on_commit` just before it
+    commits. So a report read straight after a write sees it (inside the transaction too), and a
+    rolled-back write leaves nothing behind. Nothing is registered globally or at import time.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        event.listen(session, "after_flush", self.on_flush)
+
+    @staticmethod
+    def on_flush(session: Session, _context: UOWTransaction) -> None:
+        """Refresh the facts of whatever this flush wrote (new versions, and old ones superseded)."""
+        assessments: set[str] = set()
+        people: set[str] = set()
+        moved: set[str] = set()
+        for row in (*session.new, *session.dirty):
+            if isinstance(row, ServiceUser):
+                moved.add(row.record_id)
+            elif isinstance(row, Assessment):
+                if row.version > 1 or row not in session.new:  # a new one has no allocation yet, unless
+                    assessments.add(row.record_id)  # it comes in this flush too (added just below)
+            elif isinstance(row, Allocation):
+                assessments.add(row.assessment_id)
+            elif isinstance(row, Review | AssignmentPeriod):
+                people.add(row.service_user_id)
+        if moved:
+            refresh_people(session.connection(), moved)
+        if assessments:
+            refresh_assessments(session.connection(), assessments)
+        if people | moved:
+            refresh_reviews(session.connection(), people | moved)
+
+    def on_commit(self) -> None:
+        """Flush what is still pending, so its facts are refreshed before the commit."""
+        self.session.flush()
+
+    def close(self) -> None:
+        """Stop listening (the session is finished, committed or rolled back)."""
+        if event.contains(self.session, "after_flush", self.on_flush):
+            event.remove(self.session, "after_flush", self.on_flush)

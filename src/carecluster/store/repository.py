@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import Session
 
-from carecluster.store import report_facts  # noqa: F401 - refreshes the reports' derived rows on every flush
 from carecluster.store.db import aware, now
 from carecluster.store.models import SCALE_COLUMNS, AuditEvent, Record, Versioned
 

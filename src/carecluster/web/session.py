@@ -21,7 +21,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from carecluster.http.runtime import SESSION_COOKIE, client_of
+from carecluster.domain.roles import CLINICAL_ROLES, RECORD_READERS, Role
+from carecluster.request_context import SESSION_COOKIE, client_of
 from carecluster.service.context import Context
 from carecluster.service.errors import Forbidden, NotFound, Unauthorised
 from carecluster.service.security import Actor, authenticate
@@ -49,11 +50,11 @@ class WebUser:
 
     @property
     def is_clinical(self) -> bool:
-        return self.actor.role in ("clinician", "team_lead")
+        return self.actor.role in CLINICAL_ROLES
 
     @property
     def reads_records(self) -> bool:
-        return self.actor.role in ("clinician", "team_lead", "auditor")
+        return self.actor.role in RECORD_READERS
 
 
 class SignInRequired(Exception):  # noqa: N818 - a redirect, not an error
@@ -76,9 +77,9 @@ def csrf_token_for(session_token: str) -> str:
 
 def nav_for(actor: Actor) -> tuple[tuple[str, str], ...]:
     """Admins manage accounts and see no clinical records, so their menu leaves those out."""
-    if actor.role == "admin":
+    if actor.role == Role.ADMIN:
         return (*NAV_PUBLIC, *ADMIN_NAV)
-    if actor.role in ("team_lead", "auditor"):
+    if actor.role in (Role.TEAM_LEAD, Role.AUDITOR):
         return (*CLINICAL_NAV, *REPORTS_NAV, *NAV_PUBLIC)
     return (*CLINICAL_NAV, *NAV_PUBLIC)
 

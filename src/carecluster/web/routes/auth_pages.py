@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from carecluster.http.runtime import SESSION_COOKIE, client_of, database
+from carecluster.request_context import SESSION_COOKIE, client_of, database
 from carecluster.service.errors import RateLimited, Unauthorised
 from carecluster.service.security import TOKEN_HOURS, login, logout
 from carecluster.web.forms import sentence

@@ -1,0 +1,1 @@
+"""Adapters between the use cases and the outside: the repositories over the database."""

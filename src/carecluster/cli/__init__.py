@@ -1,0 +1,1 @@
+"""The command line (Typer): `carecluster` and its subcommands, in `cli.main`."""
