@@ -44,15 +44,23 @@ def to_csv(table: str, rows: Iterable[Row]) -> str:
     return out.getvalue()
 
 
-def from_csv(table: str, text: str, source: str | None = None) -> list[Row]:
-    """Rows of one table's CSV text; the header is checked against the table's fields."""
+def from_csv(
+    table: str,
+    text: str,
+    source: str | None = None,
+    columns: Sequence[str] | None = None,
+    required: Sequence[str] | None = None,
+) -> list[Row]:
+    """Rows of one table's CSV text; the header is checked against the table's fields (those of
+    `fields` unless `columns` and `required` are given)."""
     source = source or file_name(table)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as error:
         raise NdsError([Issue(f"not readable as CSV: {error}", f"{source} line 1", "structure")]) from None
-    known, required = fields.COLUMNS[table], fields.REQUIRED[table]
+    known = fields.COLUMNS[table] if columns is None else columns
+    required = fields.REQUIRED[table] if required is None else required
     issues = [
         Issue(f"unknown field {name!r}", f"{source} line 1, {name}", "structure")
         for name in header
