@@ -25,6 +25,7 @@ from carecluster.interop import ServiceUser as InteropPerson
 from carecluster.interop.errors import InteropError, Issue
 from carecluster.interop.fhir import from_resource, to_bundle
 from carecluster.interop.nds import export_tables, import_tables
+from carecluster.interop.nds.scored import ScoredExport, coded_export, from_mhct, from_outcome
 from carecluster.service import permissions, records
 from carecluster.service.allocation_rules import reasons_required
 from carecluster.service.context import Context
@@ -38,6 +39,7 @@ from carecluster.store.models import (
     AssignmentPeriod,
     Episode,
     ExternalIdentifier,
+    OutcomeAdministration,
     ServiceUser,
     User,
 )
@@ -141,6 +143,56 @@ def _matched_rater(ctx: Context, rater: Rater | None) -> int | None:
 # --- rows -> shapes ---------------------------------------------------------------------------
 
 
+LOCAL_PATIENT_ID = "local_patient_id"
+"""`external_identifiers.kind` of the LocalPatientId a person arrived with from another system."""
+LOCAL_ID_LENGTH = 20
+"""MHSDS LocalPatientId holds up to 20 characters (an20)."""
+
+
+def local_patient_ids(ctx: Context, people: Mapping[str, ServiceUser]) -> dict[str, str]:
+    """Service user record id -> LocalPatientId: the id they arrived with, else the first 20
+    characters of their record id (a random 128-bit hex id, so stable and, at 80 bits, unique in
+    practice; the export refuses two people under one id). Never the NHS number."""
+    found = dict(
+        ctx.session.execute(
+            select(ExternalIdentifier.record_id, ExternalIdentifier.value).where(
+                ExternalIdentifier.kind == LOCAL_PATIENT_ID, ExternalIdentifier.record_id.in_(list(people) or ["-"])
+            )
+        ).all()
+    )
+    return {rid: found.get(rid, rid[:LOCAL_ID_LENGTH]) for rid in people}
+
+
+def _interop_person(ctx: Context, su: ServiceUser, local_id: str | None = None) -> InteropPerson:
+    local = local_id or local_patient_ids(ctx, {su.record_id: su})[su.record_id]
+    return InteropPerson(nhs_number=su.nhs_number, local_id=local, name=su.name, birth_date=su.date_of_birth)
+
+
+def _remember_local_id(ctx: Context, su: ServiceUser, person: InteropPerson) -> None:
+    """Keep the LocalPatientId a file gave a person, so our exports give it back unchanged."""
+    local = person.local_id
+    if not local or local == su.record_id[:LOCAL_ID_LENGTH]:
+        return
+    held = ctx.session.scalars(
+        select(ExternalIdentifier).where(
+            ExternalIdentifier.kind == LOCAL_PATIENT_ID, ExternalIdentifier.record_id == su.record_id
+        )
+    ).first()
+    if held is not None:
+        if held.value != local:
+            raise InteropError(
+                [Issue(f"LocalPatientId {local}: this person already arrived as {held.value}", None, "business-rule")]
+            )
+        return
+    if ctx.session.get(ExternalIdentifier, (LOCAL_PATIENT_ID, local)) is not None:
+        raise InteropError([Issue(f"LocalPatientId {local} already names another person", None, "business-rule")])
+    ctx.session.add(
+        ExternalIdentifier(kind=LOCAL_PATIENT_ID, value=local, record_id=su.record_id, created_at=now(),
+                           created_by=ctx.actor.user_id)
+    )  # fmt: skip
+    ctx.session.flush()
+
+
 def _raters(ctx: Context, user_ids: set[int]) -> dict[int, Rater]:
     if not user_ids:
         return {}
@@ -149,10 +201,12 @@ def _raters(ctx: Context, user_ids: set[int]) -> dict[int, Rater]:
 
 
 def assessment_records(
-    ctx: Context, assessments: Sequence[Assessment], people: Mapping[str, ServiceUser]
+    ctx: Context, assessments: Sequence[Assessment], people: Mapping[str, ServiceUser], local_ids: bool = False
 ) -> list[AssessmentRecord]:
-    """Stored assessments with their current allocations as interop records."""
+    """Stored assessments with their current allocations as interop records (`local_ids`: with
+    each person's LocalPatientId, for the national data set)."""
     ids = [a.record_id for a in assessments]
+    locals_ = local_patient_ids(ctx, people) if local_ids else {}
     outside = external_ids(ctx, ids)
     allocations = {
         a.assessment_id: a
@@ -170,6 +224,7 @@ def assessment_records(
                 id=outside.get(row.record_id, row.record_id),
                 service_user=InteropPerson(
                     nhs_number=people[row.service_user_id].nhs_number,
+                    local_id=locals_.get(row.service_user_id),
                     name=people[row.service_user_id].name,
                     birth_date=people[row.service_user_id].date_of_birth,
                 ),
@@ -194,7 +249,7 @@ def assessment_records(
 
 
 def period_records(
-    ctx: Context, periods: Sequence[AssignmentPeriod], people: Mapping[str, ServiceUser]
+    ctx: Context, periods: Sequence[AssignmentPeriod], people: Mapping[str, ServiceUser], local_ids: bool = False
 ) -> list[ClusterAssignmentPeriod]:
     """Stored assignment periods, each linked to its assessment by the id the assessment travels under."""
     allocation_ids = [p.allocation_id for p in periods]
@@ -206,9 +261,12 @@ def period_records(
         ).all()
     )
     outside = external_ids(ctx, list(assessment_of.values()))
+    locals_ = local_patient_ids(ctx, people) if local_ids else {}
     return [
         ClusterAssignmentPeriod(
-            service_user=InteropPerson(nhs_number=people[p.service_user_id].nhs_number),
+            service_user=InteropPerson(
+                nhs_number=people[p.service_user_id].nhs_number, local_id=locals_.get(p.service_user_id)
+            ),
             assessment_id=outside.get(assessment_of[p.allocation_id], assessment_of[p.allocation_id]),
             cluster=p.cluster,
             start=p.start_date,
@@ -262,9 +320,30 @@ def _new_person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
     return found
 
 
+def _by_local_id(ctx: Context, local_id: str) -> ServiceUser | None:
+    """The person a LocalPatientId names: one they arrived with, or the start of our record id."""
+    held = ctx.session.get(ExternalIdentifier, (LOCAL_PATIENT_ID, local_id))
+    if held is not None:
+        return repo.current(ctx.session, ServiceUser, held.record_id)
+    if len(local_id) != LOCAL_ID_LENGTH:
+        return None
+    return ctx.session.scalars(
+        select(ServiceUser).where(
+            ServiceUser.record_id.startswith(local_id, autoescape=True), ServiceUser.superseded_at.is_(None)
+        )
+    ).first()
+
+
 def _person(ctx: Context, person: InteropPerson, where: str, create: bool = False) -> ServiceUser:
     """The current service user with the person's NHS number (a local id that is one counts too);
     with `create`, a person not yet held is added when the Patient gives name and birth date."""
+    by_local = _by_local_id(ctx, person.local_id) if person.local_id else None
+    if by_local is not None and permissions.can_read_team(ctx.actor, by_local.team_id):
+        if person.nhs_number and by_local.nhs_number != person.nhs_number:
+            raise InteropError(
+                [Issue(f"LocalPatientId {person.local_id} names a person with another NHS number", where, "value")]
+            )
+        return by_local
     numbers = [n for n in (person.nhs_number, person.local_id) if n]
     for number in numbers:
         found = ctx.session.scalars(
@@ -373,8 +452,8 @@ def nds_export(ctx: Context) -> dict[str, str]:
         )
     )
     # ordered by what travels (date, then id), so two databases holding the same history write the same files
-    exported = sorted(assessment_records(ctx, assessments, people), key=lambda r: (r.assessed_on, r.id))
-    spans = sorted(period_records(ctx, periods, people), key=lambda p: (p.start, p.assessment_id, p.cluster))
+    exported = sorted(assessment_records(ctx, assessments, people, True), key=lambda r: (r.assessed_on, r.id))
+    spans = sorted(period_records(ctx, periods, people, True), key=lambda p: (p.start, p.assessment_id, p.cluster))
     tables = export_tables(exported, spans, ctx.reference)
     ctx.audit(
         "export",
@@ -467,6 +546,7 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
             continue
         try:
             su = _person(ctx, record.service_user, where)
+            _remember_local_id(ctx, su, record.service_user)
             if su.team_id not in ctx.actor.team_ids:
                 raise InteropError([Issue("the service user is not on one of your teams", where, "business-rule")])
             assessment, allocation = _store_history(ctx, su, record, where)
@@ -513,3 +593,60 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
         raise InteropError(issues)
     ctx.audit("import", entity="nds", after=summary.__dict__, detail="MHSDS clustering tables")
     return summary
+
+
+# --- MHSDS v6 coded scored assessments ---------------------------------------------------------
+
+
+def nds6_export(ctx: Context) -> ScoredExport:
+    """MHS001MPI and MHS606 (CSV text) for every MHCT rating and outcome measure of the service
+    users you may read, with the items that have no public code listed as rejects."""
+    people = _readable_people(ctx)
+    ids = list(people) or ["-"]
+    local = local_patient_ids(ctx, people)
+    persons = {rid: _interop_person(ctx, su, local[rid]) for rid, su in people.items()}
+    assessments = list(
+        ctx.session.scalars(
+            select(Assessment).where(Assessment.service_user_id.in_(ids), Assessment.superseded_at.is_(None))
+        )
+    )
+    outside = external_ids(ctx, [a.record_id for a in assessments])
+    administrations = [
+        from_mhct(
+            outside.get(a.record_id, a.record_id),
+            persons[a.service_user_id],
+            a.episode_id,
+            a.assessed_on,
+            Ratings.of(list(a.ratings), a.problem_type, a.problem_description),
+        )
+        for a in assessments
+    ]
+    outcomes = list(
+        ctx.session.scalars(
+            select(OutcomeAdministration).where(
+                OutcomeAdministration.service_user_id.in_(ids), OutcomeAdministration.superseded_at.is_(None)
+            )
+        )
+    )
+    administrations += [
+        from_outcome(
+            o.record_id,
+            persons[o.service_user_id],
+            o.episode_id,
+            o.measure_id,
+            o.administered_on,
+            o.answers,
+            o.goals,
+            o.score,
+        )
+        for o in outcomes
+    ]
+    administrations.sort(key=lambda a: (a.completed_on, a.measure, a.id))
+    export = coded_export(administrations)
+    ctx.audit(
+        "export",
+        entity="nds",
+        after={"service_users": len(people), "items": len(export.items), "rejected": len(export.rejects)},
+        detail="MHSDS v6 coded scored assessments (MHS606)",
+    )
+    return export
