@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 from sqlalchemy import select
@@ -133,6 +134,52 @@ def _outside_raters(ctx: Context, record_ids: Sequence[str]) -> dict[str, Rater]
     return {rid: Rater(**parts) for rid, parts in found.items()}
 
 
+REASON_KIND = "areason:"
+TIME_KIND = "atime:"
+INITIAL_KIND = "ainit:"
+"""The initial cluster (AMHCareClustCodeInit) a file stated, kept where our engine, run on the
+same ratings, suggests another (a national-form file does not say which super class the
+clinician gave when the initial cluster is variance): the file's statement is exported as given,
+and the engine's own suggestion stays on the allocation."""
+"""`external_identifiers.kind` prefixes (followed by the assessment's record id) for the MHSDS
+ClustToolAssReason and AssToolCompTime an imported assessment arrived with: carecluster holds no
+columns for them, and an export must give them back as they came."""
+
+
+def _keep_nds_extras(ctx: Context, record_id: str, record: AssessmentRecord, suggested: int) -> None:
+    stated = record.allocation.suggested_cluster if record.allocation else None
+    for prefix, value in (
+        (REASON_KIND, record.assessment_reason),
+        (TIME_KIND, record.completed_time.isoformat() if record.completed_time else None),
+        (INITIAL_KIND, f"{stated:02d}" if stated is not None and stated != suggested else None),
+    ):
+        if value is not None:
+            ctx.session.add(
+                ExternalIdentifier(kind=prefix + record_id, value=value, record_id=record_id, created_at=now(),
+                                   created_by=ctx.actor.user_id)
+            )  # fmt: skip
+
+
+def _nds_extras(ctx: Context, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Assessment record id -> {"assessment_reason": .., "completed_time": ..} kept from an import."""
+    kinds = [prefix + rid for rid in record_ids for prefix in (REASON_KIND, TIME_KIND, INITIAL_KIND)]
+    found: dict[str, dict[str, Any]] = {}
+    if not kinds:
+        return found
+    for kind, value, record_id in ctx.session.execute(
+        select(ExternalIdentifier.kind, ExternalIdentifier.value, ExternalIdentifier.record_id).where(
+            ExternalIdentifier.kind.in_(kinds)
+        )
+    ):
+        if kind.startswith(REASON_KIND):
+            found.setdefault(record_id, {})["assessment_reason"] = value
+        elif kind.startswith(INITIAL_KIND):
+            found.setdefault(record_id, {})["stated_initial"] = int(value)
+        else:
+            found.setdefault(record_id, {})["completed_time"] = time.fromisoformat(value)
+    return found
+
+
 def _matched_rater(ctx: Context, rater: Rater | None) -> int | None:
     """The user whose username is the rater's id, if there is one."""
     if rater is None or not rater.id:
@@ -207,6 +254,7 @@ def assessment_records(
     each person's LocalPatientId, for the national data set)."""
     ids = [a.record_id for a in assessments]
     locals_ = local_patient_ids(ctx, people) if local_ids else {}
+    extras = _nds_extras(ctx, ids) if local_ids else {}
     outside = external_ids(ctx, ids)
     allocations = {
         a.assessment_id: a
@@ -219,6 +267,8 @@ def assessment_records(
     result = []
     for row in assessments:
         allocation = allocations.get(row.record_id)
+        extra = dict(extras.get(row.record_id, {}))
+        stated_initial = extra.pop("stated_initial", None)
         result.append(
             AssessmentRecord(
                 id=outside.get(row.record_id, row.record_id),
@@ -237,12 +287,13 @@ def assessment_records(
                 allocation=None
                 if allocation is None
                 else AllocationRecord(
-                    suggested_cluster=allocation.suggested_cluster,
+                    suggested_cluster=allocation.suggested_cluster if stated_initial is None else stated_initial,
                     chosen_cluster=allocation.chosen_cluster,
                     reason=allocation.reason,
                     reference_id=allocation.reference_id,
                     reference_version=allocation.reference_version,
                 ),
+                **extra,
             )
         )
     return result
@@ -555,6 +606,7 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
             continue
         if record.rater is not None and _matched_rater(ctx, record.rater) is None:
             _keep_outside_rater(ctx, assessment.record_id, record.rater, where)
+        _keep_nds_extras(ctx, assessment.record_id, record, allocation.suggested_cluster)
         _remember(ctx, record.id, assessment.record_id)
         allocation_of[record.id] = allocation.record_id
         summary.assessments_created += 1

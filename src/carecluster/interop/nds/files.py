@@ -128,7 +128,29 @@ def import_tables(texts: dict[str, str], reference: ReferenceSet) -> NdsData:
         issues += [i for i in error.issues if not (i.expression or "").startswith(fields.MPI)]
     if issues:
         raise NdsError(issues)
+    if tools and "cc_ChosenCluster" not in tools[0]:
+        records = _chosen_from_periods(records, periods)
     return NdsData(records, periods)
+
+
+def _chosen_from_periods(
+    records: list[AssessmentRecord], periods: list[ClusterAssignmentPeriod]
+) -> list[AssessmentRecord]:
+    """The national form has no chosen cluster in MHS801: where MHS803 assigns a cluster other
+    than the initial one under the same ClustId, that was the clinician's choice."""
+    first_period: dict[str, ClusterAssignmentPeriod] = {}
+    for period in sorted(periods, key=lambda p: p.start):
+        first_period.setdefault(period.assessment_id, period)
+    result = []
+    for record in records:
+        period = first_period.get(record.id)
+        allocation = record.allocation
+        if allocation is not None and period is not None and period.cluster != allocation.suggested_cluster:
+            record = record.model_copy(
+                update={"allocation": allocation.model_copy(update={"chosen_cluster": period.cluster})}
+            )
+        result.append(record)
+    return result
 
 
 def write_directory(
