@@ -395,3 +395,116 @@ def _scored_items(
     if measure == "reqol10" and score.get("valid") and score.get("total") is not None:
         return [Score(su, episode, measure, "total", on, float(score["total"]))]
     return []
+
+
+# --- as a report --------------------------------------------------------------------------------
+
+REPORT: Final = "national_proms"
+TITLE: Final = "National outcome measures (PROMs dashboard and CQUIN rules)"
+
+
+def _team_labels(session: Any) -> dict[int, str]:
+    from sqlalchemy import select
+
+    from carecluster.store.models import Team
+
+    return {team_id: code for team_id, code in session.execute(select(Team.id, Team.code))}
+
+
+def tables(session: Any, filters: Filters, _reference: Any, _measures: Any) -> list[Any]:
+    """The report's tables: every measure, then by team and by month, each row drilling to its people."""
+    from carecluster.reports.models import Table, TableDrill
+
+    t = load_thresholds()
+    computed = measures(*read_inputs(session, filters), filters, t, _team_labels(session))
+    summary = Table(
+        id="national_proms",
+        title="National outcome measures",
+        columns=["Measure", "Numerator", "Denominator", "Share", "Definition"],
+        rows=[[m.label, m.numerator, m.denominator, m.share, m.definition] for m in computed],
+        percent_columns=[3],
+        drills=[TableDrill(measure=m.id) for m in computed],
+        drill_column=1,
+        note=f"Thresholds: {t.source} (version {t.version}). {NOTE}",
+    )
+    by_team = Table(
+        id="national_proms_by_team",
+        title="By team",
+        columns=["Measure", "Team", "Numerator", "Denominator", "Share"],
+        rows=[[m.label, g.label, g.numerator, g.denominator, g.share] for m in computed for g in m.by_team],
+        percent_columns=[4],
+        drills=[TableDrill(measure=m.id, dimension="team", key=g.key) for m in computed for g in m.by_team],
+        drill_column=2,
+    )
+    by_month = Table(
+        id="national_proms_by_month",
+        title="By month",
+        columns=["Measure", "Month", "Numerator", "Denominator", "Share"],
+        rows=[[m.label, g.label, g.numerator, g.denominator, g.share] for m in computed for g in m.by_month],
+        percent_columns=[4],
+        drills=[TableDrill(measure=m.id, dimension="month", key=g.key) for m in computed for g in m.by_month],
+        drill_column=2,
+    )
+    return [summary, by_team, by_month]
+
+
+NOTE: Final = (
+    "Pairs are per episode of care (the dashboard's referral): the first score and the latest later one up to the "
+    "period's end, counted in the month of the later score. Eligible episodes are open at least 180 days and not "
+    "discharged before the period; carecluster records no care contacts, so the dashboard's two-contact rule is not "
+    "applied. 'Measured twice' by month is as at each month's end."
+)
+
+
+def drill(session: Any, filters: Filters, measure_id: str, which: str, dimension: str | None, key: str | None) -> Any:
+    """The people (and pairs) behind one figure of the report, as the reports' drill-down shape."""
+    from sqlalchemy import select
+
+    from carecluster.reports.models import Drill, DrillRow
+    from carecluster.reports.sql import current
+    from carecluster.store.models import ServiceUser
+
+    t = load_thresholds()
+    known = {d.id: d for d in definitions(t)}
+    if measure_id not in known:
+        raise KeyError(f"report {REPORT!r} has no measure {measure_id!r}")
+    if dimension not in (None, "team", "month"):
+        raise ValueError("dimension: one of team, month")
+    team_id = int(key) if dimension == "team" and key is not None else None
+    month = key if dimension == "month" else None
+    chosen = drill_units(units(*read_inputs(session, filters), filters, t), measure_id, which, team_id, month)
+    people = {
+        su.record_id: su
+        for su in session.scalars(
+            select(ServiceUser).where(
+                current(ServiceUser), ServiceUser.record_id.in_([u.service_user_id for u in chosen] or ["-"])
+            )
+        )
+    }
+    labels = _team_labels(session)
+    rows = [
+        DrillRow(
+            service_user_id=u.service_user_id,
+            name=people[u.service_user_id].name if u.service_user_id in people else "",
+            nhs_number=people[u.service_user_id].nhs_number if u.service_user_id in people else "",
+            team=labels.get(u.team_id, str(u.team_id)),
+            clinician=None,
+            cluster=None,
+            on=u.on,
+            value=u.change,
+            detail=f"item {u.item}: {u.first:g} then {u.later:g}" if u.first is not None else None,
+            in_numerator=measure_id in u.flags,
+        )
+        for u in chosen
+    ]
+    return Drill(
+        report=REPORT,
+        measure=measure_id,
+        label=known[measure_id].label,
+        which=which,  # type: ignore[arg-type]
+        dimension=dimension,
+        key=key,
+        total=len(rows),
+        rows=rows,
+        value_label="change" if known[measure_id].family != "twice" else None,
+    )
