@@ -15,6 +15,7 @@ import pytest
 
 from carecluster.api import resolve_reference
 from carecluster.interop.fhir import from_bundle, to_bundle
+from carecluster.reference import SCALE_CODES
 from tests.http.conftest import Api, nhs_number
 
 FHIR_JSON = "application/fhir+json"
@@ -297,3 +298,22 @@ def test_a_patient_with_name_and_birth_date_is_added_on_import(api: Api) -> None
         "1975-03-04",
     )
     assert client.get(f"{posted.headers['location']}/fhir").json() == bundle
+
+
+def test_nds_v6_export_as_json_and_zip(api: Api) -> None:
+    su, created = assessed(api, chosen_cluster=4)
+    answer = api.as_("auditor").get("/api/v1/nds/v6/export", params={"format": "json"})
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert set(data["tables"]) == {"MHS001MPI", "MHS606CodedScoreAssessmentRefer"}
+    rows = data["tables"]["MHS606CodedScoreAssessmentRefer"].splitlines()
+    items = [row.rsplit(",", 1)[1] for row in rows[1:]]
+    assert sorted(set(items) - {"8_type"}) == sorted(SCALE_CODES)  # every MHCT scale once ...
+    assert len(items) == 18 + items.count("8_type")  # ... and scale 8's type where rated
+    assert created["assessment"]["id"] in rows[1]
+    assert su["nhs_number"] in data["tables"]["MHS001MPI"]
+    assert data["rejects"] == []
+    archive = api.as_("auditor").get("/api/v1/nds/v6/export")
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as opened:
+        assert sorted(opened.namelist()) == ["MHS001MPI.csv", "MHS606CodedScoreAssessmentRefer.csv", "rejects.csv"]
+    assert api.as_("admin").get("/api/v1/nds/v6/export").status_code == 403

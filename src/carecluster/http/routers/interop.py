@@ -165,3 +165,46 @@ def nds_export(
         media_type="application/zip",
         headers={"Content-Disposition": 'attachment; filename="carecluster-mhsds.zip"'},
     )
+
+
+def _nds6(ctx: Context) -> dict[str, Any]:
+    export = interop.nds6_export(ctx)
+    return {
+        "tables": export.tables,
+        "rejects": [
+            {"assessment_id": r.assessment_id, "local_patient_id": r.local_patient_id, "measure": r.measure,
+             "item": r.item, "reason": r.reason}
+            for r in export.rejects
+        ],
+    }  # fmt: skip
+
+
+@router.get("/nds/v6/export", response_model=None)
+def nds6_export(
+    request: Request,
+    actor: CurrentActor,
+    format: Annotated[Literal["zip", "json"], Query(description="A zip of CSV files, or JSON.")] = "zip",
+) -> Response:
+    """MHSDS v6 coded scored assessments (MHS001MPI, MHS606CodedScoreAssessmentRefer) for every
+    MHCT rating and outcome measure you may read, with rejects.csv: each rated item not written
+    (no public SNOMED CT code, or no valid score) and why. No code is ever invented."""
+    response = run(request, actor, _nds6)
+    if format == "json":
+        return response
+    data = json.loads(response.body)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table, text in data["tables"].items():
+            archive.writestr(file_name(table), text)
+        archive.writestr("rejects.csv", _rejects_csv(data["rejects"]))
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="carecluster-mhsds-v6.zip"'},
+    )
+
+
+def _rejects_csv(rejects: list[dict[str, str]]) -> str:
+    from carecluster.interop.nds.scored import Reject, ScoredExport
+
+    return ScoredExport({}, [], [Reject(**r) for r in rejects]).rejects_csv()
