@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import uuid
 import zipfile
 from datetime import date, timedelta
@@ -15,6 +16,7 @@ import pytest
 
 from carecluster.api import resolve_reference
 from carecluster.interop.fhir import from_bundle, to_bundle
+from carecluster.interop.fhir.codes import NHS_NUMBER as NHS_SYSTEM
 from carecluster.reference import SCALE_CODES
 from tests.http.conftest import Api, nhs_number
 
@@ -317,3 +319,44 @@ def test_nds_v6_export_as_json_and_zip(api: Api) -> None:
     with zipfile.ZipFile(io.BytesIO(archive.content)) as opened:
         assert sorted(opened.namelist()) == ["MHS001MPI.csv", "MHS606CodedScoreAssessmentRefer.csv", "rejects.csv"]
     assert api.as_("admin").get("/api/v1/nds/v6/export").status_code == 403
+
+
+def test_fhir_per_person_per_team_and_patient_search(api: Api) -> None:
+    su, _first = assessed(api)
+    second = api.as_("clin_a").post(
+        f"/api/v1/service-users/{su['id']}/assessments",
+        json={"ratings": RATINGS, "super_class": "non-psychotic", "assessed_on": ON, "problem_type": "B",
+              "clustering_event": "planned_review"},
+    )  # fmt: skip
+    assert second.status_code == 201, second.text
+    bundle = api.as_("clin_a").get(f"/api/v1/service-users/{su['id']}/fhir")
+    assert bundle.status_code == 200, bundle.text
+    assert bundle.headers["content-type"].startswith(FHIR_JSON)
+    kinds = [e["resource"]["resourceType"] for e in bundle.json()["entry"]]
+    assert (kinds.count("Patient"), kinds.count("QuestionnaireResponse")) == (1, 2)
+    refused = api.as_("clin_b").get(f"/api/v1/service-users/{su['id']}/fhir")
+    assert refused.status_code == 404  # another team's people are not found, as everywhere
+    assert refused.json()["resourceType"] == "OperationOutcome"
+
+    bulk = api.as_("clin_a").get(f"/api/v1/teams/{api.team['A']}/fhir")
+    assert bulk.status_code == 200, bulk.text
+    assert bulk.headers["content-type"].startswith("application/fhir+ndjson")
+    lines = [json.loads(line) for line in bulk.text.splitlines()]
+    assert all(line["resourceType"] == "Bundle" for line in lines)
+    assert any(su["nhs_number"] in json.dumps(line) for line in lines)
+    assert api.as_("clin_b").get(f"/api/v1/teams/{api.team['A']}/fhir").status_code == 404
+
+    search = api.as_("clin_a").get("/api/v1/fhir/Patient", params={"identifier": f"{NHS_SYSTEM}|{su['nhs_number']}"})
+    assert search.status_code == 200, search.text
+    found = search.json()
+    assert (found["type"], found["total"]) == ("searchset", 1)
+    assert found["entry"][0]["resource"]["id"] == su["id"]
+    local = next(i["value"] for i in found["entry"][0]["resource"]["identifier"] if i["system"] != NHS_SYSTEM)
+    assert local != su["nhs_number"]
+    by_local = api.as_("clin_a").get("/api/v1/fhir/Patient", params={"identifier": local}).json()
+    assert by_local["total"] == 1
+    hidden = api.as_("clin_b").get("/api/v1/fhir/Patient", params={"identifier": su["nhs_number"]}).json()
+    assert hidden["total"] == 0
+    bad = api.as_("clin_a").get("/api/v1/fhir/Patient", params={"identifier": "http://elsewhere|1"})
+    assert bad.status_code == 422
+    assert bad.json()["issue"][0]["expression"] == ["Patient?identifier"]

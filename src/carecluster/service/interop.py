@@ -24,13 +24,14 @@ from carecluster.domain.schedule import ClusteringEvent
 from carecluster.interop import AllocationRecord, AssessmentRecord, ClusterAssignmentPeriod, Rater
 from carecluster.interop import ServiceUser as InteropPerson
 from carecluster.interop.errors import InteropError, Issue
-from carecluster.interop.fhir import from_resource, to_bundle
+from carecluster.interop.fhir import codes, from_resource, to_bundle
+from carecluster.interop.fhir.export import patient_resource, person_bundle
 from carecluster.interop.nds import export_tables, import_tables
 from carecluster.interop.nds.scored import ScoredExport, coded_export, from_mhct, from_outcome
 from carecluster.service import permissions, records
 from carecluster.service.allocation_rules import reasons_required
 from carecluster.service.context import Context
-from carecluster.service.errors import Invalid
+from carecluster.service.errors import Invalid, NotFound
 from carecluster.service.schemas import AssessmentCreated, AssessmentIn, ServiceUserIn
 from carecluster.store import repository as repo
 from carecluster.store.db import now
@@ -702,3 +703,79 @@ def nds6_export(ctx: Context) -> ScoredExport:
         detail="MHSDS v6 coded scored assessments (MHS606)",
     )
     return export
+
+
+# --- FHIR per person, per team, and search -----------------------------------------------------
+
+
+def _person_records(ctx: Context, su: ServiceUser) -> list[AssessmentRecord]:
+    rows = list(
+        ctx.session.scalars(
+            select(Assessment)
+            .where(Assessment.service_user_id == su.record_id, Assessment.superseded_at.is_(None))
+            .order_by(Assessment.assessed_on, Assessment.row_id)
+        )
+    )
+    return assessment_records(ctx, rows, {su.record_id: su})
+
+
+def person_fhir(ctx: Context, service_user_id: str) -> dict[str, Any]:
+    """Every assessment of one person as one transaction Bundle (one Patient entry)."""
+    su = records._service_user(ctx, service_user_id)
+    held = _person_records(ctx, su)
+    if not held:
+        raise NotFound("this service user has no assessments to export")
+    ctx.audit("export", entity="service_user", record_id=su.record_id, service_user_id=su.record_id,
+              detail=f"FHIR Bundle, {len(held)} assessment(s)")  # fmt: skip
+    return person_bundle(held, ctx.reference).model_dump(mode="json", exclude_none=True)
+
+
+def team_fhir_ndjson(ctx: Context, team_id: int) -> str:
+    """Bulk: one person's Bundle a line (newline-delimited JSON) for every person of the team with assessments."""
+    permissions.require_clinical_reader(ctx.actor)
+    permissions.require_read(ctx.actor, team_id)
+    people = ctx.session.scalars(
+        select(ServiceUser)
+        .where(ServiceUser.team_id == team_id, ServiceUser.superseded_at.is_(None))
+        .order_by(ServiceUser.record_id)
+    )
+    lines = []
+    count = 0
+    for su in people:
+        held = _person_records(ctx, su)
+        if held:
+            count += 1
+            lines.append(person_bundle(held, ctx.reference).model_dump_json(exclude_none=True))
+    ctx.audit("export", entity="team", after={"team_id": team_id, "people": count}, detail="FHIR ndjson")
+    return "".join(line + "\n" for line in lines)
+
+
+def search_patients(ctx: Context, identifier: str) -> dict[str, Any]:
+    """FHIR Patient search by `identifier=system|value` (or a bare value): a searchset Bundle of the
+    people you may read with that NHS number or LocalPatientId."""
+    permissions.require_clinical_reader(ctx.actor)
+    system, _, value = identifier.rpartition("|")
+    if not value or system not in ("", codes.NHS_NUMBER, codes.LOCAL_PATIENT_ID):
+        raise InteropError(
+            [Issue(f"identifier: give {codes.NHS_NUMBER}|<NHS number> or {codes.LOCAL_PATIENT_ID}|<id>",
+                   "Patient?identifier", "not-supported")]
+        )  # fmt: skip
+    found: list[ServiceUser] = []
+    if system in ("", codes.NHS_NUMBER):
+        found += ctx.session.scalars(
+            select(ServiceUser).where(ServiceUser.nhs_number == value, ServiceUser.superseded_at.is_(None))
+        )
+    if system in ("", codes.LOCAL_PATIENT_ID):
+        by_local = _by_local_id(ctx, value)
+        if by_local is not None and by_local not in found:
+            found.append(by_local)
+    readable = [su for su in found if permissions.can_read_team(ctx.actor, su.team_id)]
+    local = local_patient_ids(ctx, {su.record_id: su for su in readable})
+    entries = []
+    for su in readable:
+        patient = {"id": su.record_id, **patient_resource(_interop_person(ctx, su, local[su.record_id]))}
+        entries.append({"fullUrl": f"{codes.CANONICAL_BASE}/Patient/{su.record_id}", "resource": patient,
+                        "search": {"mode": "match"}})  # fmt: skip
+    ctx.audit("search", entity="service_user", after={"record_ids": [su.record_id for su in readable]},
+              detail="FHIR Patient search by identifier")  # fmt: skip
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}

@@ -208,3 +208,38 @@ def _rejects_csv(rejects: list[dict[str, str]]) -> str:
     from carecluster.interop.nds.scored import Reject, ScoredExport
 
     return ScoredExport({}, [], [Reject(**r) for r in rejects]).rejects_csv()
+
+
+def _fhir_answer(request: Request, actor: Any, use_case: Any) -> Response:
+    try:
+        response = run(request, actor, use_case)
+    except (ServiceError, InteropError) as error:
+        return refused(error)
+    response.headers["content-type"] = FHIR_JSON
+    return response
+
+
+@router.get("/service-users/{record_id}/fhir", response_class=JSONResponse)
+def person_fhir(request: Request, actor: CurrentActor, record_id: str) -> Response:
+    """Every assessment of one person as one FHIR transaction Bundle (one Patient entry)."""
+    return _fhir_answer(request, actor, lambda ctx: interop.person_fhir(ctx, record_id))
+
+
+@router.get("/teams/{team_id}/fhir", response_model=None)
+def team_fhir(request: Request, actor: CurrentActor, team_id: int) -> Response:
+    """Bulk export: newline-delimited JSON, one person's Bundle a line, for the team's people."""
+    try:
+        response = run(request, actor, lambda ctx: interop.team_fhir_ndjson(ctx, team_id))
+    except (ServiceError, InteropError) as error:
+        return refused(error)
+    return Response(json.loads(response.body), media_type="application/fhir+ndjson")
+
+
+@router.get("/fhir/Patient", response_class=JSONResponse)
+def patient_search(
+    request: Request,
+    actor: CurrentActor,
+    identifier: Annotated[str, Query(description="system|value: the NHS number or LocalPatientId system")],
+) -> Response:
+    """FHIR Patient search by identifier: a searchset Bundle of the people you may read."""
+    return _fhir_answer(request, actor, lambda ctx: interop.search_patients(ctx, identifier))
