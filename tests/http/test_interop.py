@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.observation import Observation
 
 from carecluster.api import resolve_reference
 from carecluster.interop.fhir import from_bundle, to_bundle
@@ -360,3 +362,32 @@ def test_fhir_per_person_per_team_and_patient_search(api: Api) -> None:
     bad = api.as_("clin_a").get("/api/v1/fhir/Patient", params={"identifier": "http://elsewhere|1"})
     assert bad.status_code == 422
     assert bad.json()["issue"][0]["expression"] == ["Patient?identifier"]
+
+
+def test_observation_search_by_subject_and_code(api: Api) -> None:
+    su, _created = assessed(api)
+    honos_1 = "979641000000103"  # MHCT scale 1, HoNOS item 1
+    every = api.as_("clin_a").get("/api/v1/fhir/Observation", params={"subject": f"Patient/{su['id']}"})
+    assert every.status_code == 200, every.text
+    assert every.json()["total"] == 19  # 18 scales and the care cluster
+    found = (
+        api.as_("clin_a")
+        .get(
+            "/api/v1/fhir/Observation",
+            params={"subject": f"Patient/{su['id']}", "code": f"http://snomed.info/sct|{honos_1}"},
+        )
+        .json()
+    )
+    assert found["total"] == 1
+    resource = found["entry"][0]["resource"]
+    assert resource["subject"] == {"reference": f"Patient/{su['id']}"}
+    Bundle.model_validate(found)
+    Observation.model_validate(resource)
+    bare = api.as_("clin_a").get("/api/v1/fhir/Observation", params={"subject": f"Patient/{su['id']}", "code": honos_1})
+    assert bare.json()["total"] == 1
+    other = api.as_("clin_b").get("/api/v1/fhir/Observation", params={"subject": f"Patient/{su['id']}"})
+    assert other.status_code == 404
+    assert other.json()["resourceType"] == "OperationOutcome"
+    statement = api.anonymous().get("/api/v1/fhir/metadata").json()
+    types = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    assert [p["name"] for p in types["Observation"]["searchParam"]] == ["subject", "code"]

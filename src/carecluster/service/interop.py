@@ -779,3 +779,34 @@ def search_patients(ctx: Context, identifier: str) -> dict[str, Any]:
     ctx.audit("search", entity="service_user", after={"record_ids": [su.record_id for su in readable]},
               detail="FHIR Patient search by identifier")  # fmt: skip
     return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+
+
+def search_observations(ctx: Context, subject: str, code: str | None = None) -> dict[str, Any]:
+    """FHIR Observation search by `subject=Patient/<id>` and optionally `code=[system|]code`: the
+    person's scale and cluster Observations as a searchset. References that pointed inside the
+    person's Bundle become logical ones (Patient/<id>, the assessment's identifier)."""
+    patient_id = subject.removeprefix("Patient/")
+    if not patient_id or "/" in patient_id:
+        raise InteropError([Issue("subject: give Patient/<id>", "Observation?subject", "not-supported")])
+    su = records._service_user(ctx, patient_id)
+    held = _person_records(ctx, su)
+    system, _, wanted = (code or "").rpartition("|")
+    entries = []
+    if held:
+        bundle = person_bundle(held, ctx.reference).model_dump(mode="json", exclude_none=True)
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            if resource["resourceType"] != "Observation":
+                continue
+            codings = resource["code"].get("coding", [])
+            if code and not any(c.get("code") == wanted and (not system or c.get("system") == system) for c in codings):
+                continue
+            identifier = resource["identifier"][0]["value"]
+            assessment = identifier.rsplit(".", 1)[0]
+            resource = {**resource, "id": identifier, "subject": {"reference": f"Patient/{su.record_id}"},
+                        "derivedFrom": [{"type": "QuestionnaireResponse",
+                                         "identifier": {"system": codes.ASSESSMENT_ID, "value": assessment}}]}  # fmt: skip
+            entries.append({"fullUrl": f"{codes.CANONICAL_BASE}/Observation/{identifier}", "resource": resource,
+                            "search": {"mode": "match"}})  # fmt: skip
+    ctx.audit("search", entity="observation", service_user_id=su.record_id, detail=f"FHIR Observation code={code}")
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}

@@ -243,3 +243,14 @@ def patient_search(
 ) -> Response:
     """FHIR Patient search by identifier: a searchset Bundle of the people you may read."""
     return _fhir_answer(request, actor, lambda ctx: interop.search_patients(ctx, identifier))
+
+
+@router.get("/fhir/Observation", response_class=JSONResponse)
+def observation_search(
+    request: Request,
+    actor: CurrentActor,
+    subject: Annotated[str, Query(description="Patient/<id>")],
+    code: Annotated[str | None, Query(description="[system|]code, e.g. http://snomed.info/sct|979641000000103")] = None,
+) -> Response:
+    """FHIR Observation search by subject and code: a searchset Bundle."""
+    return _fhir_answer(request, actor, lambda ctx: interop.search_observations(ctx, subject, code))
