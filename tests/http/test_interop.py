@@ -391,3 +391,20 @@ def test_observation_search_by_subject_and_code(api: Api) -> None:
     statement = api.anonymous().get("/api/v1/fhir/metadata").json()
     types = {r["type"]: r for r in statement["rest"][0]["resource"]}
     assert [p["name"] for p in types["Observation"]["searchParam"]] == ["subject", "code"]
+
+
+def test_an_outcome_measure_as_fhir(api: Api) -> None:
+    su = api.service_user()
+    episode = api.as_("clin_a").post(f"/api/v1/service-users/{su['id']}/episodes", json={"referral_date": ON})
+    assert episode.status_code == 201, episode.text
+    answers = {str(i): 5 for i in range(1, 12)}
+    body = {"measure_id": "dialog", "administered_on": ON, "answers": answers}
+    stored = api.as_("clin_a").post(f"/api/v1/service-users/{su['id']}/outcomes", json=body)
+    assert stored.status_code == 201, stored.text
+    bundle = api.as_("clin_a").get(f"/api/v1/outcomes/{stored.json()['id']}/fhir")
+    assert bundle.status_code == 200, bundle.text
+    assert bundle.headers["content-type"].startswith(FHIR_JSON)
+    kinds = [e["resource"]["resourceType"] for e in bundle.json()["entry"]]
+    assert kinds == ["Patient", "QuestionnaireResponse"] + ["Observation"] * 12  # 11 items and the score
+    Bundle.model_validate(bundle.json())
+    assert api.as_("clin_b").get(f"/api/v1/outcomes/{stored.json()['id']}/fhir").status_code == 404

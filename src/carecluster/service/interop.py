@@ -26,6 +26,7 @@ from carecluster.interop import ServiceUser as InteropPerson
 from carecluster.interop.errors import InteropError, Issue
 from carecluster.interop.fhir import codes, from_resource, to_bundle
 from carecluster.interop.fhir.export import patient_resource, person_bundle
+from carecluster.interop.fhir.outcomes import outcome_bundle
 from carecluster.interop.nds import export_tables, import_tables
 from carecluster.interop.nds.scored import ScoredExport, coded_export, from_mhct, from_outcome
 from carecluster.service import permissions, records
@@ -810,3 +811,13 @@ def search_observations(ctx: Context, subject: str, code: str | None = None) -> 
                             "search": {"mode": "match"}})  # fmt: skip
     ctx.audit("search", entity="observation", service_user_id=su.record_id, detail=f"FHIR Observation code={code}")
     return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+
+
+def outcome_fhir(ctx: Context, record_id: str) -> dict[str, Any]:
+    """One outcome administration as a FHIR transaction Bundle (QuestionnaireResponse and Observations)."""
+    row, su = records._child(ctx, OutcomeAdministration, record_id)
+    person = _interop_person(ctx, su)
+    ctx.audit("export", entity="outcome", record_id=record_id, service_user_id=su.record_id, detail="FHIR Bundle")
+    bundle = outcome_bundle(row.record_id, person, row.measure_id, row.administered_on, row.answers, row.goals,
+                            row.score)  # fmt: skip
+    return bundle.model_dump(mode="json", exclude_none=True)

@@ -254,3 +254,10 @@ def observation_search(
 ) -> Response:
     """FHIR Observation search by subject and code: a searchset Bundle."""
     return _fhir_answer(request, actor, lambda ctx: interop.search_observations(ctx, subject, code))
+
+
+@router.get("/outcomes/{record_id}/fhir", response_class=JSONResponse)
+def outcome_fhir(request: Request, actor: CurrentActor, record_id: str) -> Response:
+    """One outcome measure as a FHIR transaction Bundle: Patient, QuestionnaireResponse (answers by
+    item id), and Observations of the item and total scores (SNOMED CT where a public code exists)."""
+    return _fhir_answer(request, actor, lambda ctx: interop.outcome_fhir(ctx, record_id))
