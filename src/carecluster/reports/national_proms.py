@@ -232,10 +232,12 @@ def _twice_units(
         if not eligible(episode, date_from, as_at, t):
             continue
         second = min((sorted(d)[1] for (eid, _m), d in days.items() if eid == episode.id and len(d) >= 2), default=None)
+        # a person counts once: under the team of their earliest eligible episode, measured
+        # twice from the earliest second recording in any eligible episode
         team, seen = people.get(episode.service_user_id, (episode.team_id, None))
         if second is not None and (seen is None or second < seen):
             seen = second
-        people[episode.service_user_id] = (episode.team_id if team is None else team, seen)
+        people[episode.service_user_id] = (team, seen)
     return [
         Unit("twice", su, team, seen or as_at, "", None, None,
              frozenset({"measured_twice:den", *(["measured_twice"] if seen else [])}))
