@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import uuid
 import zipfile
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.observation import Observation
 
 from carecluster.api import resolve_reference
 from carecluster.interop.fhir import from_bundle, to_bundle
+from carecluster.interop.fhir.codes import NHS_NUMBER as NHS_SYSTEM
+from carecluster.reference import SCALE_CODES
 from tests.http.conftest import Api, nhs_number
 
 FHIR_JSON = "application/fhir+json"
@@ -297,3 +302,109 @@ def test_a_patient_with_name_and_birth_date_is_added_on_import(api: Api) -> None
         "1975-03-04",
     )
     assert client.get(f"{posted.headers['location']}/fhir").json() == bundle
+
+
+def test_nds_v6_export_as_json_and_zip(api: Api) -> None:
+    su, created = assessed(api, chosen_cluster=4)
+    answer = api.as_("auditor").get("/api/v1/nds/v6/export", params={"format": "json"})
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert set(data["tables"]) == {"MHS001MPI", "MHS606CodedScoreAssessmentRefer"}
+    rows = data["tables"]["MHS606CodedScoreAssessmentRefer"].splitlines()
+    mine = [row for row in rows[1:] if created["assessment"]["id"] in row]  # the app is shared by the module
+    items = [row.rsplit(",", 1)[1] for row in mine]
+    assert sorted(set(items) - {"8_type"}) == sorted(SCALE_CODES)  # every MHCT scale once ...
+    assert len(items) == 18 + items.count("8_type")  # ... and scale 8's type where rated
+    assert su["nhs_number"] in data["tables"]["MHS001MPI"]
+    assert all(reject["measure"] != "mhct" for reject in data["rejects"])
+    archive = api.as_("auditor").get("/api/v1/nds/v6/export")
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as opened:
+        assert sorted(opened.namelist()) == ["MHS001MPI.csv", "MHS606CodedScoreAssessmentRefer.csv", "rejects.csv"]
+    assert api.as_("admin").get("/api/v1/nds/v6/export").status_code == 403
+
+
+def test_fhir_per_person_per_team_and_patient_search(api: Api) -> None:
+    su, _first = assessed(api)
+    second = api.as_("clin_a").post(
+        f"/api/v1/service-users/{su['id']}/assessments",
+        json={"ratings": RATINGS, "super_class": "non-psychotic", "assessed_on": ON, "problem_type": "B",
+              "clustering_event": "planned_review"},
+    )  # fmt: skip
+    assert second.status_code == 201, second.text
+    bundle = api.as_("clin_a").get(f"/api/v1/service-users/{su['id']}/fhir")
+    assert bundle.status_code == 200, bundle.text
+    assert bundle.headers["content-type"].startswith(FHIR_JSON)
+    kinds = [e["resource"]["resourceType"] for e in bundle.json()["entry"]]
+    assert (kinds.count("Patient"), kinds.count("QuestionnaireResponse")) == (1, 2)
+    refused = api.as_("clin_b").get(f"/api/v1/service-users/{su['id']}/fhir")
+    assert refused.status_code == 404  # another team's people are not found, as everywhere
+    assert refused.json()["resourceType"] == "OperationOutcome"
+
+    bulk = api.as_("clin_a").get(f"/api/v1/teams/{api.team['A']}/fhir")
+    assert bulk.status_code == 200, bulk.text
+    assert bulk.headers["content-type"].startswith("application/fhir+ndjson")
+    lines = [json.loads(line) for line in bulk.text.splitlines()]
+    assert all(line["resourceType"] == "Bundle" for line in lines)
+    assert any(su["nhs_number"] in json.dumps(line) for line in lines)
+    assert api.as_("clin_b").get(f"/api/v1/teams/{api.team['A']}/fhir").status_code == 404
+
+    search = api.as_("clin_a").get("/api/v1/fhir/Patient", params={"identifier": f"{NHS_SYSTEM}|{su['nhs_number']}"})
+    assert search.status_code == 200, search.text
+    found = search.json()
+    assert (found["type"], found["total"]) == ("searchset", 1)
+    assert found["entry"][0]["resource"]["id"] == su["id"]
+    local = next(i["value"] for i in found["entry"][0]["resource"]["identifier"] if i["system"] != NHS_SYSTEM)
+    assert local != su["nhs_number"]
+    by_local = api.as_("clin_a").get("/api/v1/fhir/Patient", params={"identifier": local}).json()
+    assert by_local["total"] == 1
+    hidden = api.as_("clin_b").get("/api/v1/fhir/Patient", params={"identifier": su["nhs_number"]}).json()
+    assert hidden["total"] == 0
+    bad = api.as_("clin_a").get("/api/v1/fhir/Patient", params={"identifier": "http://elsewhere|1"})
+    assert bad.status_code == 422
+    assert bad.json()["issue"][0]["expression"] == ["Patient?identifier"]
+
+
+def test_observation_search_by_subject_and_code(api: Api) -> None:
+    su, _created = assessed(api)
+    honos_1 = "979641000000103"  # MHCT scale 1, HoNOS item 1
+    every = api.as_("clin_a").get("/api/v1/fhir/Observation", params={"subject": f"Patient/{su['id']}"})
+    assert every.status_code == 200, every.text
+    assert every.json()["total"] == 19  # 18 scales and the care cluster
+    found = (
+        api.as_("clin_a")
+        .get(
+            "/api/v1/fhir/Observation",
+            params={"subject": f"Patient/{su['id']}", "code": f"http://snomed.info/sct|{honos_1}"},
+        )
+        .json()
+    )
+    assert found["total"] == 1
+    resource = found["entry"][0]["resource"]
+    assert resource["subject"] == {"reference": f"Patient/{su['id']}"}
+    Bundle.model_validate(found)
+    Observation.model_validate(resource)
+    bare = api.as_("clin_a").get("/api/v1/fhir/Observation", params={"subject": f"Patient/{su['id']}", "code": honos_1})
+    assert bare.json()["total"] == 1
+    other = api.as_("clin_b").get("/api/v1/fhir/Observation", params={"subject": f"Patient/{su['id']}"})
+    assert other.status_code == 404
+    assert other.json()["resourceType"] == "OperationOutcome"
+    statement = api.anonymous().get("/api/v1/fhir/metadata").json()
+    types = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    assert [p["name"] for p in types["Observation"]["searchParam"]] == ["subject", "code"]
+
+
+def test_an_outcome_measure_as_fhir(api: Api) -> None:
+    su = api.service_user()
+    episode = api.as_("clin_a").post(f"/api/v1/service-users/{su['id']}/episodes", json={"referral_date": ON})
+    assert episode.status_code == 201, episode.text
+    answers = {str(i): 5 for i in range(1, 12)}
+    body = {"measure_id": "dialog", "administered_on": ON, "answers": answers}
+    stored = api.as_("clin_a").post(f"/api/v1/service-users/{su['id']}/outcomes", json=body)
+    assert stored.status_code == 201, stored.text
+    bundle = api.as_("clin_a").get(f"/api/v1/outcomes/{stored.json()['id']}/fhir")
+    assert bundle.status_code == 200, bundle.text
+    assert bundle.headers["content-type"].startswith(FHIR_JSON)
+    kinds = [e["resource"]["resourceType"] for e in bundle.json()["entry"]]
+    assert kinds == ["Patient", "QuestionnaireResponse"] + ["Observation"] * 12  # 11 items and the score
+    Bundle.model_validate(bundle.json())
+    assert api.as_("clin_b").get(f"/api/v1/outcomes/{stored.json()['id']}/fhir").status_code == 404

@@ -72,7 +72,8 @@ def test_not_known_is_a_data_absent_reason_never_a_value(record, reference) -> N
     assert "dataAbsentReason" not in by_scale["7"]
     snomed = [c for c in by_scale["1"]["code"]["coding"] if c["system"] == codes.SNOMED]
     assert snomed[0]["code"] == "979641000000103"
-    assert not [c for c in by_scale["13"]["code"]["coding"] if c["system"] == codes.SNOMED]
+    summary = [c["code"] for c in by_scale["13"]["code"]["coding"] if c["system"] == codes.SNOMED]
+    assert summary == ["985071000000105"]  # MHCT summary rating 13 (MHSDS code reference data)
     (component,) = by_scale["8"]["component"]
     assert component["valueCodeableConcept"] == {
         "coding": [{"system": codes.MHCT_PROBLEM_TYPE, "code": "J"}],

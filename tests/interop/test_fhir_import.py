@@ -259,3 +259,13 @@ def test_unknown_heading_is_an_interop_error(plain_record) -> None:
     with pytest.raises(InteropError) as caught:
         allocate_record(with_heading, REFERENCE)
     assert caught.value.issues[0].expression == "QuestionnaireResponse.item.where(linkId='heading')"
+
+
+def test_scales_named_by_snomed_code_alone_are_read(record, reference) -> None:
+    """Another system may code scales 13 and A-E by their SNOMED CT concepts only."""
+    data = json.loads(to_bundle(record, reference).model_dump_json(exclude_none=True))
+    for entry in data["entry"]:
+        coding = entry["resource"].get("code", {}).get("coding", [])
+        if any(c["system"] == codes.SNOMED for c in coding):
+            entry["resource"]["code"]["coding"] = [c for c in coding if c["system"] == codes.SNOMED]
+    assert from_bundle(data, reference).ratings == record.ratings

@@ -22,12 +22,12 @@ def test_questionnaire_validates_and_has_every_scale(reference) -> None:
     assert [i.linkId for i in questionnaire.item if i.linkId in SCALE_CODES] == list(SCALE_CODES)
 
 
-def test_only_honos_scales_carry_snomed_codes(reference) -> None:
+def test_every_scale_carries_its_snomed_code(reference) -> None:
     items = {item.linkId: item for item in mhct_questionnaire(reference).item}
     snomed = {scale: [c.code for c in items[scale].code if c.system == codes.SNOMED] for scale in SCALE_CODES}
     assert snomed["1"] == ["979641000000103"]
     assert snomed["12"] == ["979751000000109"]
-    assert all(snomed[s] == [] for s in ("13", "A", "B", "C", "D", "E"))
+    assert [snomed[s] for s in ("13", "A", "E")] == [["985071000000105"], ["985081000000107"], ["985141000000103"]]
     assert all(any(c.system == codes.MHCT_SCALE for c in items[s].code) for s in SCALE_CODES)
 
 

@@ -35,14 +35,19 @@ def _text(rows: list[dict[str, str]], table: str) -> str:
 
 def test_one_row_per_rated_scale_keyed_by_its_code(record, plain_record) -> None:
     rows = assessment_rows([record, plain_record])
-    assert len(rows) == 36
-    first = rows[:18]
+    assert len(rows) == 37  # 18 scales each, and scale 8's type J for the first
+    first = rows[:8] + rows[9:19]
     assert [r["cc_ScaleCode"] for r in first] == list(SCALE_CODES)
     assert [r["PersScore"] for r in first] == [str(v) for v in record.ratings.values]
     assert first[0]["CodedAssToolType"] == "979641000000103"
     assert first[11]["CodedAssToolType"] == "979751000000109"
-    assert all(r["CodedAssToolType"] == "" for r in first[12:])
-    assert (first[7]["cc_ProblemType"], first[7]["cc_ProblemDescription"]) == ("J", "hoarding, with a comma")
+    codes_13_to_e = ["985071000000105", "985081000000107", "985111000000104", "985121000000105",
+                     "985131000000107", "985141000000103"]  # fmt: skip
+    assert [r["CodedAssToolType"] for r in first[12:]] == codes_13_to_e
+    assert first[7]["cc_ProblemDescription"] == "hoarding, with a comma"
+    assert (rows[8]["cc_ScaleCode"], rows[8]["CodedAssToolType"], rows[8]["PersScore"]) == (
+        "8_TYPE", "979831000000108", "J",
+    )  # fmt: skip
     assert set(rows[0]) == set(fields.CLUSTER_ASSESS_COLUMNS)
 
 
@@ -170,15 +175,24 @@ def test_period_faults(record, periods, reference) -> None:
     ]
 
 
-def test_files_from_elsewhere_without_our_columns_still_load(record, reference) -> None:
-    """A provider's history with only MHSDS columns: scales by SNOMED code only cover 1-12."""
+def test_files_from_elsewhere_without_our_columns_still_load(record, plain_record, reference) -> None:
+    """A provider's history with only MHSDS columns: every scale and scale 8's type by its code."""
+    tables = export_tables([plain_record], [], reference)
+    national = {
+        table: _text([{k: v for k, v in r.items() if not k.startswith("cc_")} for r in _rows(text)], table)
+        for table, text in tables.items()
+    }
+    (back,) = import_tables(national, reference).records
+    assert back.ratings == plain_record.ratings
+    assert back.assessed_on == plain_record.assessed_on
+    # scale 8 type J needs its description, which only our own column carries: refused, by name
     tables = export_tables([record], [], reference)
     rows = [{k: v for k, v in r.items() if not k.startswith("cc_")} for r in _rows(tables[fields.CLUSTER_ASSESS])]
     tables[fields.CLUSTER_ASSESS] = _text(rows, fields.CLUSTER_ASSESS)
     with pytest.raises(NdsError) as caught:
         import_tables(tables, reference)
-    assert "the scale is not named (cc_ScaleCode or CodedAssToolType)" in str(caught.value.issues[0])
-    assert str(caught.value.issues[0]).startswith("MHS802ClusterAssess line 14, cc_ScaleCode")
+    assert "problem type J (other) needs a description" in str(caught.value.issues[0])
+    assert str(caught.value.issues[0]).startswith("MHS802ClusterAssess line 2")
 
 
 def test_a_formula_in_a_rater_name_is_written_inert_and_read_back_as_typed(record, reference) -> None:

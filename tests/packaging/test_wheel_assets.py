@@ -22,6 +22,8 @@ NEEDED = (
     "carecluster/web/static/vendor/swagger-ui/LICENSE",
     "carecluster/web/static/docs-init.js",
     "carecluster/web/templates/partials/shared.html",
+    "carecluster/interop/nds/data/mhsds_assessment_codes.csv",
+    "carecluster/reports/data/national_proms.json",
 )
 SERVE = """
 import sys

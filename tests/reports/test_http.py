@@ -65,6 +65,7 @@ def test_roles(site: tuple[TestClient, Population]) -> None:
         "transitions",
         "outcomes",
         "drift",
+        "national_proms",
     ]
     assert client.get("/api/v1/reports/nonsense", params=PERIOD, headers=auditor).status_code == 404
     assert (

@@ -28,7 +28,7 @@ from carecluster.interop.allocate import allocate_record
 from carecluster.interop.errors import InteropError
 from carecluster.interop.fhir import from_resource, mhct_questionnaire, to_bundle, to_questionnaire_response
 from carecluster.interop.nds import read_directory, write_directory
-from carecluster.interop.nds.fields import TABLES
+from carecluster.interop.nds.fields import MPI, TABLES
 from carecluster.interop.nds.files import file_name
 from carecluster.store.private import write_private
 
@@ -334,6 +334,50 @@ def nds_import(
     if periods is not None:
         write_private(periods, "".join(p.model_dump_json() + "\n" for p in data.periods))
     console.print(f"{len(data.records)} assessment(s), {len(data.periods)} assignment period(s): valid")
+
+
+@nds_app.command("export-v6")
+def nds_export_v6(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the CSV files.")],
+    database: DatabaseUrl = None,
+    as_user: AsUser = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Write MHSDS v6 coded scored assessments (MHS001MPI, MHS606CodedScoreAssessmentRefer) for every
+    MHCT rating and outcome measure the --as user may read, and rejects.csv: each rated item with no
+    public SNOMED CT code (or no valid score), named, with the reason; no code is ever invented."""
+    if database is None:
+        fail("give --database-url")
+    from carecluster.service.interop import nds6_export
+
+    export = _in_database(database, as_user, chosen_reference(ctx, reference), nds6_export)
+    output.mkdir(parents=True, exist_ok=True)
+    for table, text in export.tables.items():
+        write_private(output / file_name(table), text)
+        console.print(f"wrote {output / file_name(table)}", markup=False)
+    write_private(output / "rejects.csv", export.rejects_csv())
+    console.print(f"{len(export.items)} coded item(s) written; {len(export.rejects)} not written (see rejects.csv)")
+    for reject in export.rejects:
+        console.print(f"  not written: {reject.measure} item {reject.item} of {reject.assessment_id}: {reject.reason}",
+                      markup=False)  # fmt: skip
+
+
+@nds_app.command("check-v6")
+def nds_check_v6(
+    directory: Annotated[Path, typer.Argument(help="Directory holding MHS001MPI.csv and MHS606/MHS607 CSV files.")],
+) -> None:
+    """Check MHSDS v6 coded scored assessment files strictly (every fault: file, line, field)."""
+    from carecluster.interop.nds.scored import ACT, REFER, import_scored
+
+    if not directory.is_dir():
+        fail(f"{directory}: not a directory")
+    texts = {t: _read_text(directory / file_name(t)) for t in (MPI, REFER, ACT) if (directory / file_name(t)).exists()}
+    try:
+        items = import_scored(texts)
+    except InteropError as error:
+        _reject(error, outcome=False)
+    console.print(f"{len(items)} coded item(s): valid")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ definition (and one set of checks).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -111,6 +111,11 @@ class AssessmentRecord(Frozen):
     """The clinician's answer to the decision tree's first question, if given."""
     heading: str | None = None
     allocation: AllocationRecord | None = None
+    completed_time: time | None = None
+    """MHSDS AssToolCompTime, where a file gave one (carecluster records the date only)."""
+    assessment_reason: str | None = Field(default=None, pattern=r"^[0-9]{2}$")
+    """MHSDS ClustToolAssReason as a file gave it (an2); its national codes were not verified, so it
+    is kept as given and never derived from the clustering event."""
 
     @field_validator("id")
     @classmethod

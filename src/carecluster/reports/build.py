@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from carecluster.reference.models import ReferenceSet
-from carecluster.reports import accuracy, completeness, drift, outcomes, timeliness, transitions
+from carecluster.reports import accuracy, completeness, drift, national_proms, outcomes, timeliness, transitions
 from carecluster.reports.measures import Labels, MeasureSpec, compute_all, plan_for_reports
 from carecluster.reports.models import Filters, Measure, Report, Table, TableDrill
 from carecluster.reports.trends import monthly
@@ -270,6 +270,7 @@ REPORTS: dict[str, ReportSpec] = {
             _outcome_tables,
         ),
         ReportSpec("drift", "Local profile drift", (), _drift_tables, (drift.TEST_TEXT,)),
+        ReportSpec(national_proms.REPORT, national_proms.TITLE, (), national_proms.tables, (national_proms.NOTE,)),
     )
 }
 NOTES = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from carecluster.reports import national_proms
 from carecluster.reports.build import REPORTS, build_report, measure_spec
 from carecluster.reports.measures import Which, drill
 from carecluster.reports.models import Drill, Filters, Report
@@ -73,6 +74,8 @@ def drill_down(
     """The service users behind one number; their record ids go to the audit trail, like a caseload read."""
     _known(name)
     filters = filters_for(ctx, date_from, date_to, team_id, clinician_id)
+    if name == national_proms.REPORT:
+        return _national_drill(ctx, filters, measure, which, dimension, key)
     try:
         spec = measure_spec(name, measure)
     except KeyError as error:
@@ -101,5 +104,28 @@ def drill_down(
         entity="service_user",
         after={"record_ids": sorted({r.service_user_id for r in result.rows})},
         detail=f"{name}/{measure} {which} {dimension}={key} from={from_cluster} {filters.model_dump_json()}",
+    )
+    return result
+
+
+def _national_drill(
+    ctx: Context, filters: Filters, measure: str, which: Which, dimension: str | None, key: str | None
+) -> Drill:
+    """The national PROMs report's drill-down (by team or by month), audited like the others."""
+    if dimension == "month" and (key is None or len(key) != 7 or key[4] != "-"):
+        raise Invalid.field(("query", "key"), "a month as YYYY-MM")
+    if dimension == "team" and (key is None or not key.isdigit()):
+        raise Invalid.field(("query", "key"), "a team number")
+    try:
+        result = national_proms.drill(ctx.session, filters, measure, which, dimension, key)
+    except KeyError as error:
+        raise NotFound(str(error.args[0])) from None
+    except ValueError as error:
+        raise Invalid.field(("query", "dimension"), str(error)) from None
+    ctx.audit(
+        "read_report_drill",
+        entity="service_user",
+        after={"record_ids": sorted({r.service_user_id for r in result.rows})},
+        detail=f"{national_proms.REPORT}/{measure} {which} {dimension}={key} {filters.model_dump_json()}",
     )
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 from sqlalchemy import select
@@ -23,12 +24,15 @@ from carecluster.domain.schedule import ClusteringEvent
 from carecluster.interop import AllocationRecord, AssessmentRecord, ClusterAssignmentPeriod, Rater
 from carecluster.interop import ServiceUser as InteropPerson
 from carecluster.interop.errors import InteropError, Issue
-from carecluster.interop.fhir import from_resource, to_bundle
+from carecluster.interop.fhir import codes, from_resource, to_bundle
+from carecluster.interop.fhir.export import patient_resource, person_bundle
+from carecluster.interop.fhir.outcomes import outcome_bundle
 from carecluster.interop.nds import export_tables, import_tables
+from carecluster.interop.nds.scored import ScoredExport, coded_export, from_mhct, from_outcome
 from carecluster.service import permissions, records
 from carecluster.service.allocation_rules import reasons_required
 from carecluster.service.context import Context
-from carecluster.service.errors import Invalid
+from carecluster.service.errors import Invalid, NotFound
 from carecluster.service.schemas import AssessmentCreated, AssessmentIn, ServiceUserIn
 from carecluster.store import repository as repo
 from carecluster.store.db import now
@@ -38,6 +42,7 @@ from carecluster.store.models import (
     AssignmentPeriod,
     Episode,
     ExternalIdentifier,
+    OutcomeAdministration,
     ServiceUser,
     User,
 )
@@ -131,6 +136,52 @@ def _outside_raters(ctx: Context, record_ids: Sequence[str]) -> dict[str, Rater]
     return {rid: Rater(**parts) for rid, parts in found.items()}
 
 
+REASON_KIND = "areason:"
+TIME_KIND = "atime:"
+INITIAL_KIND = "ainit:"
+"""The initial cluster (AMHCareClustCodeInit) a file stated, kept where our engine, run on the
+same ratings, suggests another (a national-form file does not say which super class the
+clinician gave when the initial cluster is variance): the file's statement is exported as given,
+and the engine's own suggestion stays on the allocation."""
+"""`external_identifiers.kind` prefixes (followed by the assessment's record id) for the MHSDS
+ClustToolAssReason and AssToolCompTime an imported assessment arrived with: carecluster holds no
+columns for them, and an export must give them back as they came."""
+
+
+def _keep_nds_extras(ctx: Context, record_id: str, record: AssessmentRecord, suggested: int) -> None:
+    stated = record.allocation.suggested_cluster if record.allocation else None
+    for prefix, value in (
+        (REASON_KIND, record.assessment_reason),
+        (TIME_KIND, record.completed_time.isoformat() if record.completed_time else None),
+        (INITIAL_KIND, f"{stated:02d}" if stated is not None and stated != suggested else None),
+    ):
+        if value is not None:
+            ctx.session.add(
+                ExternalIdentifier(kind=prefix + record_id, value=value, record_id=record_id, created_at=now(),
+                                   created_by=ctx.actor.user_id)
+            )  # fmt: skip
+
+
+def _nds_extras(ctx: Context, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Assessment record id -> {"assessment_reason": .., "completed_time": ..} kept from an import."""
+    kinds = [prefix + rid for rid in record_ids for prefix in (REASON_KIND, TIME_KIND, INITIAL_KIND)]
+    found: dict[str, dict[str, Any]] = {}
+    if not kinds:
+        return found
+    for kind, value, record_id in ctx.session.execute(
+        select(ExternalIdentifier.kind, ExternalIdentifier.value, ExternalIdentifier.record_id).where(
+            ExternalIdentifier.kind.in_(kinds)
+        )
+    ):
+        if kind.startswith(REASON_KIND):
+            found.setdefault(record_id, {})["assessment_reason"] = value
+        elif kind.startswith(INITIAL_KIND):
+            found.setdefault(record_id, {})["stated_initial"] = int(value)
+        else:
+            found.setdefault(record_id, {})["completed_time"] = time.fromisoformat(value)
+    return found
+
+
 def _matched_rater(ctx: Context, rater: Rater | None) -> int | None:
     """The user whose username is the rater's id, if there is one."""
     if rater is None or not rater.id:
@@ -141,6 +192,56 @@ def _matched_rater(ctx: Context, rater: Rater | None) -> int | None:
 # --- rows -> shapes ---------------------------------------------------------------------------
 
 
+LOCAL_PATIENT_ID = "local_patient_id"
+"""`external_identifiers.kind` of the LocalPatientId a person arrived with from another system."""
+LOCAL_ID_LENGTH = 20
+"""MHSDS LocalPatientId holds up to 20 characters (an20)."""
+
+
+def local_patient_ids(ctx: Context, people: Mapping[str, ServiceUser]) -> dict[str, str]:
+    """Service user record id -> LocalPatientId: the id they arrived with, else the first 20
+    characters of their record id (a random 128-bit hex id, so stable and, at 80 bits, unique in
+    practice; the export refuses two people under one id). Never the NHS number."""
+    found = dict(
+        ctx.session.execute(
+            select(ExternalIdentifier.record_id, ExternalIdentifier.value).where(
+                ExternalIdentifier.kind == LOCAL_PATIENT_ID, ExternalIdentifier.record_id.in_(list(people) or ["-"])
+            )
+        ).all()
+    )
+    return {rid: found.get(rid, rid[:LOCAL_ID_LENGTH]) for rid in people}
+
+
+def _interop_person(ctx: Context, su: ServiceUser, local_id: str | None = None) -> InteropPerson:
+    local = local_id or local_patient_ids(ctx, {su.record_id: su})[su.record_id]
+    return InteropPerson(nhs_number=su.nhs_number, local_id=local, name=su.name, birth_date=su.date_of_birth)
+
+
+def _remember_local_id(ctx: Context, su: ServiceUser, person: InteropPerson) -> None:
+    """Keep the LocalPatientId a file gave a person, so our exports give it back unchanged."""
+    local = person.local_id
+    if not local or local == su.record_id[:LOCAL_ID_LENGTH]:
+        return
+    held = ctx.session.scalars(
+        select(ExternalIdentifier).where(
+            ExternalIdentifier.kind == LOCAL_PATIENT_ID, ExternalIdentifier.record_id == su.record_id
+        )
+    ).first()
+    if held is not None:
+        if held.value != local:
+            raise InteropError(
+                [Issue(f"LocalPatientId {local}: this person already arrived as {held.value}", None, "business-rule")]
+            )
+        return
+    if ctx.session.get(ExternalIdentifier, (LOCAL_PATIENT_ID, local)) is not None:
+        raise InteropError([Issue(f"LocalPatientId {local} already names another person", None, "business-rule")])
+    ctx.session.add(
+        ExternalIdentifier(kind=LOCAL_PATIENT_ID, value=local, record_id=su.record_id, created_at=now(),
+                           created_by=ctx.actor.user_id)
+    )  # fmt: skip
+    ctx.session.flush()
+
+
 def _raters(ctx: Context, user_ids: set[int]) -> dict[int, Rater]:
     if not user_ids:
         return {}
@@ -149,10 +250,13 @@ def _raters(ctx: Context, user_ids: set[int]) -> dict[int, Rater]:
 
 
 def assessment_records(
-    ctx: Context, assessments: Sequence[Assessment], people: Mapping[str, ServiceUser]
+    ctx: Context, assessments: Sequence[Assessment], people: Mapping[str, ServiceUser], local_ids: bool = False
 ) -> list[AssessmentRecord]:
-    """Stored assessments with their current allocations as interop records."""
+    """Stored assessments with their current allocations as interop records (`local_ids`: with
+    each person's LocalPatientId, for the national data set)."""
     ids = [a.record_id for a in assessments]
+    locals_ = local_patient_ids(ctx, people) if local_ids else {}
+    extras = _nds_extras(ctx, ids) if local_ids else {}
     outside = external_ids(ctx, ids)
     allocations = {
         a.assessment_id: a
@@ -165,11 +269,14 @@ def assessment_records(
     result = []
     for row in assessments:
         allocation = allocations.get(row.record_id)
+        extra = dict(extras.get(row.record_id, {}))
+        stated_initial = extra.pop("stated_initial", None)
         result.append(
             AssessmentRecord(
                 id=outside.get(row.record_id, row.record_id),
                 service_user=InteropPerson(
                     nhs_number=people[row.service_user_id].nhs_number,
+                    local_id=locals_.get(row.service_user_id),
                     name=people[row.service_user_id].name,
                     birth_date=people[row.service_user_id].date_of_birth,
                 ),
@@ -182,19 +289,20 @@ def assessment_records(
                 allocation=None
                 if allocation is None
                 else AllocationRecord(
-                    suggested_cluster=allocation.suggested_cluster,
+                    suggested_cluster=allocation.suggested_cluster if stated_initial is None else stated_initial,
                     chosen_cluster=allocation.chosen_cluster,
                     reason=allocation.reason,
                     reference_id=allocation.reference_id,
                     reference_version=allocation.reference_version,
                 ),
+                **extra,
             )
         )
     return result
 
 
 def period_records(
-    ctx: Context, periods: Sequence[AssignmentPeriod], people: Mapping[str, ServiceUser]
+    ctx: Context, periods: Sequence[AssignmentPeriod], people: Mapping[str, ServiceUser], local_ids: bool = False
 ) -> list[ClusterAssignmentPeriod]:
     """Stored assignment periods, each linked to its assessment by the id the assessment travels under."""
     allocation_ids = [p.allocation_id for p in periods]
@@ -206,9 +314,12 @@ def period_records(
         ).all()
     )
     outside = external_ids(ctx, list(assessment_of.values()))
+    locals_ = local_patient_ids(ctx, people) if local_ids else {}
     return [
         ClusterAssignmentPeriod(
-            service_user=InteropPerson(nhs_number=people[p.service_user_id].nhs_number),
+            service_user=InteropPerson(
+                nhs_number=people[p.service_user_id].nhs_number, local_id=locals_.get(p.service_user_id)
+            ),
             assessment_id=outside.get(assessment_of[p.allocation_id], assessment_of[p.allocation_id]),
             cluster=p.cluster,
             start=p.start_date,
@@ -262,9 +373,30 @@ def _new_person(ctx: Context, person: InteropPerson, where: str) -> ServiceUser:
     return found
 
 
+def _by_local_id(ctx: Context, local_id: str) -> ServiceUser | None:
+    """The person a LocalPatientId names: one they arrived with, or the start of our record id."""
+    held = ctx.session.get(ExternalIdentifier, (LOCAL_PATIENT_ID, local_id))
+    if held is not None:
+        return repo.current(ctx.session, ServiceUser, held.record_id)
+    if len(local_id) != LOCAL_ID_LENGTH:
+        return None
+    return ctx.session.scalars(
+        select(ServiceUser).where(
+            ServiceUser.record_id.startswith(local_id, autoescape=True), ServiceUser.superseded_at.is_(None)
+        )
+    ).first()
+
+
 def _person(ctx: Context, person: InteropPerson, where: str, create: bool = False) -> ServiceUser:
     """The current service user with the person's NHS number (a local id that is one counts too);
     with `create`, a person not yet held is added when the Patient gives name and birth date."""
+    by_local = _by_local_id(ctx, person.local_id) if person.local_id else None
+    if by_local is not None and permissions.can_read_team(ctx.actor, by_local.team_id):
+        if person.nhs_number and by_local.nhs_number != person.nhs_number:
+            raise InteropError(
+                [Issue(f"LocalPatientId {person.local_id} names a person with another NHS number", where, "value")]
+            )
+        return by_local
     numbers = [n for n in (person.nhs_number, person.local_id) if n]
     for number in numbers:
         found = ctx.session.scalars(
@@ -373,8 +505,8 @@ def nds_export(ctx: Context) -> dict[str, str]:
         )
     )
     # ordered by what travels (date, then id), so two databases holding the same history write the same files
-    exported = sorted(assessment_records(ctx, assessments, people), key=lambda r: (r.assessed_on, r.id))
-    spans = sorted(period_records(ctx, periods, people), key=lambda p: (p.start, p.assessment_id, p.cluster))
+    exported = sorted(assessment_records(ctx, assessments, people, True), key=lambda r: (r.assessed_on, r.id))
+    spans = sorted(period_records(ctx, periods, people, True), key=lambda p: (p.start, p.assessment_id, p.cluster))
     tables = export_tables(exported, spans, ctx.reference)
     ctx.audit(
         "export",
@@ -467,6 +599,7 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
             continue
         try:
             su = _person(ctx, record.service_user, where)
+            _remember_local_id(ctx, su, record.service_user)
             if su.team_id not in ctx.actor.team_ids:
                 raise InteropError([Issue("the service user is not on one of your teams", where, "business-rule")])
             assessment, allocation = _store_history(ctx, su, record, where)
@@ -475,6 +608,7 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
             continue
         if record.rater is not None and _matched_rater(ctx, record.rater) is None:
             _keep_outside_rater(ctx, assessment.record_id, record.rater, where)
+        _keep_nds_extras(ctx, assessment.record_id, record, allocation.suggested_cluster)
         _remember(ctx, record.id, assessment.record_id)
         allocation_of[record.id] = allocation.record_id
         summary.assessments_created += 1
@@ -513,3 +647,177 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
         raise InteropError(issues)
     ctx.audit("import", entity="nds", after=summary.__dict__, detail="MHSDS clustering tables")
     return summary
+
+
+# --- MHSDS v6 coded scored assessments ---------------------------------------------------------
+
+
+def nds6_export(ctx: Context) -> ScoredExport:
+    """MHS001MPI and MHS606 (CSV text) for every MHCT rating and outcome measure of the service
+    users you may read, with the items that have no public code listed as rejects."""
+    people = _readable_people(ctx)
+    ids = list(people) or ["-"]
+    local = local_patient_ids(ctx, people)
+    persons = {rid: _interop_person(ctx, su, local[rid]) for rid, su in people.items()}
+    assessments = list(
+        ctx.session.scalars(
+            select(Assessment).where(Assessment.service_user_id.in_(ids), Assessment.superseded_at.is_(None))
+        )
+    )
+    outside = external_ids(ctx, [a.record_id for a in assessments])
+    administrations = [
+        from_mhct(
+            outside.get(a.record_id, a.record_id),
+            persons[a.service_user_id],
+            a.episode_id,
+            a.assessed_on,
+            Ratings.of(list(a.ratings), a.problem_type, a.problem_description),
+        )
+        for a in assessments
+    ]
+    outcomes = list(
+        ctx.session.scalars(
+            select(OutcomeAdministration).where(
+                OutcomeAdministration.service_user_id.in_(ids), OutcomeAdministration.superseded_at.is_(None)
+            )
+        )
+    )
+    administrations += [
+        from_outcome(
+            o.record_id,
+            persons[o.service_user_id],
+            o.episode_id,
+            o.measure_id,
+            o.administered_on,
+            o.answers,
+            o.goals,
+            o.score,
+        )
+        for o in outcomes
+    ]
+    administrations.sort(key=lambda a: (a.completed_on, a.measure, a.id))
+    export = coded_export(administrations)
+    ctx.audit(
+        "export",
+        entity="nds",
+        after={"service_users": len(people), "items": len(export.items), "rejected": len(export.rejects)},
+        detail="MHSDS v6 coded scored assessments (MHS606)",
+    )
+    return export
+
+
+# --- FHIR per person, per team, and search -----------------------------------------------------
+
+
+def _person_records(ctx: Context, su: ServiceUser) -> list[AssessmentRecord]:
+    rows = list(
+        ctx.session.scalars(
+            select(Assessment)
+            .where(Assessment.service_user_id == su.record_id, Assessment.superseded_at.is_(None))
+            .order_by(Assessment.assessed_on, Assessment.row_id)
+        )
+    )
+    return assessment_records(ctx, rows, {su.record_id: su})
+
+
+def person_fhir(ctx: Context, service_user_id: str) -> dict[str, Any]:
+    """Every assessment of one person as one transaction Bundle (one Patient entry)."""
+    su = records._service_user(ctx, service_user_id)
+    held = _person_records(ctx, su)
+    if not held:
+        raise NotFound("this service user has no assessments to export")
+    ctx.audit("export", entity="service_user", record_id=su.record_id, service_user_id=su.record_id,
+              detail=f"FHIR Bundle, {len(held)} assessment(s)")  # fmt: skip
+    return person_bundle(held, ctx.reference).model_dump(mode="json", exclude_none=True)
+
+
+def team_fhir_ndjson(ctx: Context, team_id: int) -> str:
+    """Bulk: one person's Bundle a line (newline-delimited JSON) for every person of the team with assessments."""
+    permissions.require_clinical_reader(ctx.actor)
+    permissions.require_read(ctx.actor, team_id)
+    people = ctx.session.scalars(
+        select(ServiceUser)
+        .where(ServiceUser.team_id == team_id, ServiceUser.superseded_at.is_(None))
+        .order_by(ServiceUser.record_id)
+    )
+    lines = []
+    count = 0
+    for su in people:
+        held = _person_records(ctx, su)
+        if held:
+            count += 1
+            lines.append(person_bundle(held, ctx.reference).model_dump_json(exclude_none=True))
+    ctx.audit("export", entity="team", after={"team_id": team_id, "people": count}, detail="FHIR ndjson")
+    return "".join(line + "\n" for line in lines)
+
+
+def search_patients(ctx: Context, identifier: str) -> dict[str, Any]:
+    """FHIR Patient search by `identifier=system|value` (or a bare value): a searchset Bundle of the
+    people you may read with that NHS number or LocalPatientId."""
+    permissions.require_clinical_reader(ctx.actor)
+    system, _, value = identifier.rpartition("|")
+    if not value or system not in ("", codes.NHS_NUMBER, codes.LOCAL_PATIENT_ID):
+        raise InteropError(
+            [Issue(f"identifier: give {codes.NHS_NUMBER}|<NHS number> or {codes.LOCAL_PATIENT_ID}|<id>",
+                   "Patient?identifier", "not-supported")]
+        )  # fmt: skip
+    found: list[ServiceUser] = []
+    if system in ("", codes.NHS_NUMBER):
+        found += ctx.session.scalars(
+            select(ServiceUser).where(ServiceUser.nhs_number == value, ServiceUser.superseded_at.is_(None))
+        )
+    if system in ("", codes.LOCAL_PATIENT_ID):
+        by_local = _by_local_id(ctx, value)
+        if by_local is not None and by_local not in found:
+            found.append(by_local)
+    readable = [su for su in found if permissions.can_read_team(ctx.actor, su.team_id)]
+    local = local_patient_ids(ctx, {su.record_id: su for su in readable})
+    entries = []
+    for su in readable:
+        patient = {"id": su.record_id, **patient_resource(_interop_person(ctx, su, local[su.record_id]))}
+        entries.append({"fullUrl": f"{codes.CANONICAL_BASE}/Patient/{su.record_id}", "resource": patient,
+                        "search": {"mode": "match"}})  # fmt: skip
+    ctx.audit("search", entity="service_user", after={"record_ids": [su.record_id for su in readable]},
+              detail="FHIR Patient search by identifier")  # fmt: skip
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+
+
+def search_observations(ctx: Context, subject: str, code: str | None = None) -> dict[str, Any]:
+    """FHIR Observation search by `subject=Patient/<id>` and optionally `code=[system|]code`: the
+    person's scale and cluster Observations as a searchset. References that pointed inside the
+    person's Bundle become logical ones (Patient/<id>, the assessment's identifier)."""
+    patient_id = subject.removeprefix("Patient/")
+    if not patient_id or "/" in patient_id:
+        raise InteropError([Issue("subject: give Patient/<id>", "Observation?subject", "not-supported")])
+    su = records._service_user(ctx, patient_id)
+    held = _person_records(ctx, su)
+    system, _, wanted = (code or "").rpartition("|")
+    entries = []
+    if held:
+        bundle = person_bundle(held, ctx.reference).model_dump(mode="json", exclude_none=True)
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            if resource["resourceType"] != "Observation":
+                continue
+            codings = resource["code"].get("coding", [])
+            if code and not any(c.get("code") == wanted and (not system or c.get("system") == system) for c in codings):
+                continue
+            identifier = resource["identifier"][0]["value"]
+            assessment = identifier.rsplit(".", 1)[0]
+            resource = {**resource, "id": identifier, "subject": {"reference": f"Patient/{su.record_id}"},
+                        "derivedFrom": [{"type": "QuestionnaireResponse",
+                                         "identifier": {"system": codes.ASSESSMENT_ID, "value": assessment}}]}  # fmt: skip
+            entries.append({"fullUrl": f"{codes.CANONICAL_BASE}/Observation/{identifier}", "resource": resource,
+                            "search": {"mode": "match"}})  # fmt: skip
+    ctx.audit("search", entity="observation", service_user_id=su.record_id, detail=f"FHIR Observation code={code}")
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+
+
+def outcome_fhir(ctx: Context, record_id: str) -> dict[str, Any]:
+    """One outcome administration as a FHIR transaction Bundle (QuestionnaireResponse and Observations)."""
+    row, su = records._child(ctx, OutcomeAdministration, record_id)
+    person = _interop_person(ctx, su)
+    ctx.audit("export", entity="outcome", record_id=record_id, service_user_id=su.record_id, detail="FHIR Bundle")
+    bundle = outcome_bundle(row.record_id, person, row.measure_id, row.administered_on, row.answers, row.goals,
+                            row.score)  # fmt: skip
+    return bundle.model_dump(mode="json", exclude_none=True)

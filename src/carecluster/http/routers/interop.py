@@ -165,3 +165,99 @@ def nds_export(
         media_type="application/zip",
         headers={"Content-Disposition": 'attachment; filename="carecluster-mhsds.zip"'},
     )
+
+
+def _nds6(ctx: Context) -> dict[str, Any]:
+    export = interop.nds6_export(ctx)
+    return {
+        "tables": export.tables,
+        "rejects": [
+            {"assessment_id": r.assessment_id, "local_patient_id": r.local_patient_id, "measure": r.measure,
+             "item": r.item, "reason": r.reason}
+            for r in export.rejects
+        ],
+    }  # fmt: skip
+
+
+@router.get("/nds/v6/export", response_model=None)
+def nds6_export(
+    request: Request,
+    actor: CurrentActor,
+    format: Annotated[Literal["zip", "json"], Query(description="A zip of CSV files, or JSON.")] = "zip",
+) -> Response:
+    """MHSDS v6 coded scored assessments (MHS001MPI, MHS606CodedScoreAssessmentRefer) for every
+    MHCT rating and outcome measure you may read, with rejects.csv: each rated item not written
+    (no public SNOMED CT code, or no valid score) and why. No code is ever invented."""
+    response = run(request, actor, _nds6)
+    if format == "json":
+        return response
+    data = json.loads(response.body)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table, text in data["tables"].items():
+            archive.writestr(file_name(table), text)
+        archive.writestr("rejects.csv", _rejects_csv(data["rejects"]))
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="carecluster-mhsds-v6.zip"'},
+    )
+
+
+def _rejects_csv(rejects: list[dict[str, str]]) -> str:
+    from carecluster.interop.nds.scored import Reject, ScoredExport
+
+    return ScoredExport({}, [], [Reject(**r) for r in rejects]).rejects_csv()
+
+
+def _fhir_answer(request: Request, actor: Any, use_case: Any) -> Response:
+    try:
+        response = run(request, actor, use_case)
+    except (ServiceError, InteropError) as error:
+        return refused(error)
+    response.headers["content-type"] = FHIR_JSON
+    return response
+
+
+@router.get("/service-users/{record_id}/fhir", response_class=JSONResponse)
+def person_fhir(request: Request, actor: CurrentActor, record_id: str) -> Response:
+    """Every assessment of one person as one FHIR transaction Bundle (one Patient entry)."""
+    return _fhir_answer(request, actor, lambda ctx: interop.person_fhir(ctx, record_id))
+
+
+@router.get("/teams/{team_id}/fhir", response_model=None)
+def team_fhir(request: Request, actor: CurrentActor, team_id: int) -> Response:
+    """Bulk export: newline-delimited JSON, one person's Bundle a line, for the team's people."""
+    try:
+        response = run(request, actor, lambda ctx: interop.team_fhir_ndjson(ctx, team_id))
+    except (ServiceError, InteropError) as error:
+        return refused(error)
+    return Response(json.loads(response.body), media_type="application/fhir+ndjson")
+
+
+@router.get("/fhir/Patient", response_class=JSONResponse)
+def patient_search(
+    request: Request,
+    actor: CurrentActor,
+    identifier: Annotated[str, Query(description="system|value: the NHS number or LocalPatientId system")],
+) -> Response:
+    """FHIR Patient search by identifier: a searchset Bundle of the people you may read."""
+    return _fhir_answer(request, actor, lambda ctx: interop.search_patients(ctx, identifier))
+
+
+@router.get("/fhir/Observation", response_class=JSONResponse)
+def observation_search(
+    request: Request,
+    actor: CurrentActor,
+    subject: Annotated[str, Query(description="Patient/<id>")],
+    code: Annotated[str | None, Query(description="[system|]code, e.g. http://snomed.info/sct|979641000000103")] = None,
+) -> Response:
+    """FHIR Observation search by subject and code: a searchset Bundle."""
+    return _fhir_answer(request, actor, lambda ctx: interop.search_observations(ctx, subject, code))
+
+
+@router.get("/outcomes/{record_id}/fhir", response_class=JSONResponse)
+def outcome_fhir(request: Request, actor: CurrentActor, record_id: str) -> Response:
+    """One outcome measure as a FHIR transaction Bundle: Patient, QuestionnaireResponse (answers by
+    item id), and Observations of the item and total scores (SNOMED CT where a public code exists)."""
+    return _fhir_answer(request, actor, lambda ctx: interop.outcome_fhir(ctx, record_id))

@@ -79,7 +79,7 @@ def get_drill(
     team_id: int | None = None,
     clinician_id: int | None = None,
     which: Literal["numerator", "denominator", "rest"] = "numerator",
-    dimension: Literal["team", "clinician", "cluster"] | None = None,
+    dimension: Literal["team", "clinician", "cluster", "month"] | None = None,
     key: str | None = None,
     from_cluster: Annotated[
         int | None, Query(ge=0, le=21, description="Cluster changes: the cluster moved from")

@@ -30,6 +30,16 @@ def capability_statement() -> dict[str, Any]:
                 "resource": [
                     {"type": "Questionnaire", "interaction": [{"code": "read"}]},
                     {"type": "QuestionnaireResponse", "interaction": [{"code": "create"}]},
+                    {
+                        "type": "Patient",
+                        "interaction": [{"code": "search-type"}],
+                        "searchParam": [{"name": "identifier", "type": "token"}],
+                    },
+                    {
+                        "type": "Observation",
+                        "interaction": [{"code": "search-type"}],
+                        "searchParam": [{"name": "subject", "type": "reference"}, {"name": "code", "type": "token"}],
+                    },
                 ],
             }
         ],

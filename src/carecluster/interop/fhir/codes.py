@@ -13,8 +13,10 @@ SNOMED CT sources (checked 2026-11-23):
   (github.com/NHSDigital/mental-health-monthly-statistics, Mental_Health_Monthly_Statistics/
   menh_analysis/notebooks/01_Prepare/1.Main_monthly_prep.py), which counts the same twelve codes as CodedAssToolType values of
   MHS802ClusterAssess, i.e. as MHCT scales 1-12 in the national data set.
-- No SNOMED CT concepts for MHCT scales 13 and A-E, for the scale 8 problem types or for the
-  care cluster were found with their meanings; they use our code systems only.
+- MHCT scales 13 and A-E: the "Mental Health Clustering Tool Summary Assessments of Risk and
+  Need rating 13/A-E score" concepts of the MHSDS code reference data (see
+  `interop/nds/codes.py`). No SNOMED CT concepts for the scale 8 problem types or for the care
+  cluster were found with their meanings; they use our code systems only.
 """
 
 from __future__ import annotations
@@ -88,6 +90,21 @@ HONOS_SNOMED: Final[dict[str, tuple[str, str]]] = {
 }  # fmt: skip
 """MHCT scales 1-12 are the HoNOS items: scale code -> (SNOMED CT concept id, preferred term)."""
 
-SCALE_BY_SNOMED: Final = {concept: scale for scale, (concept, _) in HONOS_SNOMED.items()}
+
+def _summary_snomed() -> dict[str, tuple[str, str]]:
+    """MHCT scales 13 and A-E: the summary assessment concepts of the MHSDS code reference data
+    (`interop/nds/data/mhsds_assessment_codes.csv`, with their source)."""
+    from carecluster.interop.nds.codes import builtin_codes
+
+    table = builtin_codes()
+    found = {scale: table.code_for("mhct", scale) for scale in ("13", "A", "B", "C", "D", "E")}
+    return {scale: (code.concept_code, code.term) for scale, code in found.items() if code is not None}
+
+
+MHCT_SUMMARY_SNOMED: Final[dict[str, tuple[str, str]]] = _summary_snomed()
+"""MHCT scales 13 and A-E -> (SNOMED CT concept id, term), from the reference data."""
+SCALE_SNOMED: Final = {**HONOS_SNOMED, **MHCT_SUMMARY_SNOMED}
+"""Every MHCT scale with a SNOMED CT concept."""
+SCALE_BY_SNOMED: Final = {concept: scale for scale, (concept, _) in SCALE_SNOMED.items()}
 
 NOT_KNOWN_DISPLAY: Final = "Not known"

@@ -246,3 +246,34 @@ def to_bundle(record: AssessmentRecord, reference: ReferenceSet) -> Bundle:
         part = observation["identifier"][0]["value"].removeprefix(f"{record.id}.")
         entries.append(_entry(full_url(record.id, part), observation, observation["identifier"][0]))
     return Bundle.model_validate({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+
+
+def person_url(user: ServiceUser) -> str:
+    """The fullUrl of a person's Patient in a Bundle holding several of their assessments."""
+    return full_url(f"person/{user.nhs_number or user.local_id}", "patient")
+
+
+def person_bundle(records: list[AssessmentRecord], reference: ReferenceSet) -> Bundle:
+    """Every assessment of one person in one transaction Bundle, with one Patient entry that every
+    QuestionnaireResponse and Observation refers to (each assessment's entries as in `to_bundle`)."""
+    if not records:
+        raise ValueError("a person's Bundle needs at least one assessment")
+    people = {(r.service_user.nhs_number, r.service_user.local_id) for r in records}
+    if len(people) != 1:
+        raise ValueError("a person's Bundle holds the assessments of one person only")
+    user = records[0].service_user
+    patient = person_url(user)
+    entries: list[dict[str, Any]] = []
+    for record in records:
+        single = to_bundle(record, reference).model_dump(mode="json", exclude_none=True)
+        own_patient = full_url(record.id, "patient")
+        for entry in single["entry"]:
+            if entry["resource"]["resourceType"] == "Patient":
+                if not entries:
+                    entries.append({**entry, "fullUrl": patient})
+                continue
+            resource = entry["resource"]
+            if resource.get("subject", {}).get("reference") == own_patient:
+                resource["subject"]["reference"] = patient
+            entries.append(entry)
+    return Bundle.model_validate({"resourceType": "Bundle", "type": "transaction", "entry": entries})

@@ -31,10 +31,10 @@ def rating_display(rating: int, reference: ReferenceSet) -> str:
 
 
 def scale_codings(scale: str, name: str) -> list[dict[str, Any]]:
-    """Our scale code, and for scales 1-12 the SNOMED CT HoNOS item concept."""
+    """Our scale code, and the SNOMED CT concept: HoNOS items for 1-12, MHCT summary for 13 and A-E."""
     codings = []
-    if scale in codes.HONOS_SNOMED:
-        concept, term = codes.HONOS_SNOMED[scale]
+    if scale in codes.SCALE_SNOMED:
+        concept, term = codes.SCALE_SNOMED[scale]
         codings.append({"system": codes.SNOMED, "code": concept, "display": term})
     codings.append({"system": codes.MHCT_SCALE, "code": scale, "display": name})
     return codings

@@ -22,8 +22,10 @@ MENTAL HEALTH CARE CLUSTER CODE (FINAL)); MHCareClusterSuperClass A/B/C/Z (the p
 tree notes, after krisjb/MHDataLearn and NHS Digital). ClustCat "01" is what NHS Digital's
 fixtures pair with adult cluster codes; the archived Data Dictionary page lists codes 02-06 as
 other tools and its description of 01 did not survive, so "01" = adult MHCT is inferred.
-Not verified, so not used: the national codes of ClustToolAssReason (the clustering event
-travels in our own column instead) and SNOMED CT concepts for MHCT scales 13 and A-E.
+Not verified: the national codes of ClustToolAssReason (the clustering event travels in our own
+column; a reason a file gives is kept as given). MHCT scales 13 and A-E and scale 8's problem
+type now carry the SNOMED CT concepts of the reference data (`codes.py`, listed there for MHSDS
+4.1 and 5.0); MHCareClusterSuperClass is the super class of the initial (suggested) cluster.
 
 Columns starting `cc_` are carecluster's own: what MHSDS does not carry (or carries in tables
 we do not produce) but a round trip needs. They come after the MHSDS columns and may be dropped
@@ -46,6 +48,8 @@ CLUSTER_TOOL_COLUMNS: Final = (
     "LocalPatientId",
     "ClustCat",
     "AssToolCompDate",
+    "AssToolCompTime",
+    "ClustToolAssReason",
     "MHCareClusterSuperClass",
     "AMHCareClustCodeInit",
     "cc_ClusteringEvent",

@@ -44,15 +44,23 @@ def to_csv(table: str, rows: Iterable[Row]) -> str:
     return out.getvalue()
 
 
-def from_csv(table: str, text: str, source: str | None = None) -> list[Row]:
-    """Rows of one table's CSV text; the header is checked against the table's fields."""
+def from_csv(
+    table: str,
+    text: str,
+    source: str | None = None,
+    columns: Sequence[str] | None = None,
+    required: Sequence[str] | None = None,
+) -> list[Row]:
+    """Rows of one table's CSV text; the header is checked against the table's fields (those of
+    `fields` unless `columns` and `required` are given)."""
     source = source or file_name(table)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as error:
         raise NdsError([Issue(f"not readable as CSV: {error}", f"{source} line 1", "structure")]) from None
-    known, required = fields.COLUMNS[table], fields.REQUIRED[table]
+    known = fields.COLUMNS[table] if columns is None else columns
+    required = fields.REQUIRED[table] if required is None else required
     issues = [
         Issue(f"unknown field {name!r}", f"{source} line 1, {name}", "structure")
         for name in header
@@ -120,7 +128,29 @@ def import_tables(texts: dict[str, str], reference: ReferenceSet) -> NdsData:
         issues += [i for i in error.issues if not (i.expression or "").startswith(fields.MPI)]
     if issues:
         raise NdsError(issues)
+    if tools and "cc_ChosenCluster" not in tools[0]:
+        records = _chosen_from_periods(records, periods)
     return NdsData(records, periods)
+
+
+def _chosen_from_periods(
+    records: list[AssessmentRecord], periods: list[ClusterAssignmentPeriod]
+) -> list[AssessmentRecord]:
+    """The national form has no chosen cluster in MHS801: where MHS803 assigns a cluster other
+    than the initial one under the same ClustId, that was the clinician's choice."""
+    first_period: dict[str, ClusterAssignmentPeriod] = {}
+    for period in sorted(periods, key=lambda p: p.start):
+        first_period.setdefault(period.assessment_id, period)
+    result = []
+    for record in records:
+        period = first_period.get(record.id)
+        allocation = record.allocation
+        if allocation is not None and period is not None and period.cluster != allocation.suggested_cluster:
+            record = record.model_copy(
+                update={"allocation": allocation.model_copy(update={"chosen_cluster": period.cluster})}
+            )
+        result.append(record)
+    return result
 
 
 def write_directory(

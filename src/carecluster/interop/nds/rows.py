@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from pydantic import ValidationError
 
-from carecluster.domain.ratings import RatingError, Ratings
+from carecluster.domain.ratings import PROBLEM_TYPES, RatingError, Ratings
 from carecluster.domain.schedule import ClusteringEvent
 from carecluster.interop.errors import InteropError, Issue
-from carecluster.interop.fhir import codes
 from carecluster.interop.nds import fields
+from carecluster.interop.nds.codes import builtin_codes
 from carecluster.interop.records import (
     AllocationRecord,
     AssessmentRecord,
@@ -31,6 +31,24 @@ from carecluster.interop.records import (
 from carecluster.reference.models import SCALE_CODES, ReferenceSet
 
 Row = dict[str, str]
+
+PROBLEM_TYPE_ROW = "8_TYPE"
+"""cc_ScaleCode of the row carrying scale 8's problem type (HoNOS item 8 type)."""
+
+
+def _scale_concepts() -> dict[str, str]:
+    table = builtin_codes()
+    found = {scale: table.code_for("mhct", scale) for scale in SCALE_CODES}
+    found[PROBLEM_TYPE_ROW] = table.code_for("mhct", "8_type")
+    missing = [scale for scale, code in found.items() if code is None]
+    if missing:
+        raise RuntimeError(f"the MHSDS assessment code reference data has no code for MHCT scale(s) {missing}")
+    return {scale: code.concept_code for scale, code in found.items() if code is not None}
+
+
+SCALE_CONCEPT: dict[str, str] = _scale_concepts()
+"""MHCT scale (and 8_TYPE) -> the SNOMED CT concept written as CodedAssToolType."""
+SCALE_BY_CONCEPT: dict[str, str] = {concept: scale for scale, concept in SCALE_CONCEPT.items()}
 
 
 class NdsError(InteropError):
@@ -68,7 +86,7 @@ def cluster_tool_rows(records: Iterable[AssessmentRecord], reference: ReferenceS
     for record in records:
         allocation = record.allocation
         if allocation is not None:
-            super_class = super_class_code(allocation.final_cluster, reference)
+            super_class = super_class_code(allocation.suggested_cluster, reference)
         elif record.super_class_given:
             super_class = reference.decision_tree.super_class(record.super_class_given).code
         else:
@@ -80,6 +98,8 @@ def cluster_tool_rows(records: Iterable[AssessmentRecord], reference: ReferenceS
                 "LocalPatientId": local_patient_id(record.service_user),
                 "ClustCat": fields.ADULT_MHCT,
                 "AssToolCompDate": record.assessed_on.isoformat(),
+                "AssToolCompTime": record.completed_time.isoformat() if record.completed_time else "",
+                "ClustToolAssReason": record.assessment_reason or "",
                 "MHCareClusterSuperClass": super_class,
                 "AMHCareClustCodeInit": cluster_code(allocation.suggested_cluster) if allocation else "",
                 "cc_ClusteringEvent": record.event.value if record.event else "",
@@ -101,11 +121,12 @@ def cluster_tool_rows(records: Iterable[AssessmentRecord], reference: ReferenceS
 
 
 def assessment_rows(records: Iterable[AssessmentRecord]) -> list[Row]:
-    """MHS802ClusterAssess: one row per rated scale, keyed by its code.
+    """MHS802ClusterAssess: one row per rated scale, then scale 8's problem type as its own row.
 
-    CodedAssToolType is the SNOMED CT concept where one was found (scales 1-12, the HoNOS items)
-    and empty otherwise; cc_ScaleCode always names the scale. PersScore is the rating as recorded,
-    9 for not known (national analyses count 0-4 as valid scores).
+    CodedAssToolType is the SNOMED CT concept of the reference data (`codes.py`): HoNOS items for
+    scales 1-12, the MHCT summary codes for 13 and A-E, the HoNOS item 8 type (PersScore = the
+    letter). cc_ScaleCode always names the scale. PersScore is the rating as recorded, 9 for not
+    known (national analyses count 0-4 as valid scores).
     """
     rows = []
     for record in records:
@@ -114,13 +135,24 @@ def assessment_rows(records: Iterable[AssessmentRecord]) -> list[Row]:
             rows.append(
                 {
                     "ClustId": record.id,
-                    "CodedAssToolType": codes.HONOS_SNOMED[scale][0] if scale in codes.HONOS_SNOMED else "",
+                    "CodedAssToolType": SCALE_CONCEPT[scale],
                     "PersScore": str(value),
                     "cc_ScaleCode": scale,
-                    "cc_ProblemType": (ratings.problem_type or "") if scale == "8" else "",
+                    "cc_ProblemType": "",
                     "cc_ProblemDescription": (ratings.problem_description or "") if scale == "8" else "",
                 }
             )
+            if scale == "8" and ratings.problem_type:
+                rows.append(
+                    {
+                        "ClustId": record.id,
+                        "CodedAssToolType": SCALE_CONCEPT[PROBLEM_TYPE_ROW],
+                        "PersScore": ratings.problem_type,
+                        "cc_ScaleCode": PROBLEM_TYPE_ROW,
+                        "cc_ProblemType": "",
+                        "cc_ProblemDescription": "",
+                    }
+                )
     return rows
 
 
@@ -161,6 +193,16 @@ class _Checker:
             return date.fromisoformat(text)
         except ValueError:
             self.add(line, field, f"{text!r} is not a date (YYYY-MM-DD)")
+            return None
+
+    def time(self, row: Mapping[str, str], line: int, field: str) -> time | None:
+        text = (row.get(field) or "").strip()
+        if not text:
+            return None
+        try:
+            return time.fromisoformat(text)
+        except ValueError:
+            self.add(line, field, f"{text!r} is not a time (HH:MM:SS)")
             return None
 
     def cluster(self, row: Mapping[str, str], line: int, field: str, required: bool = True) -> int | None:
@@ -212,11 +254,11 @@ def _person(users: Mapping[str, ServiceUser], key: str, check: _Checker, line: i
 def _scale_of(row: Mapping[str, str], check: _Checker, line: int) -> str | None:
     scale = (row.get("cc_ScaleCode") or "").strip().upper()
     concept = (row.get("CodedAssToolType") or "").strip()
-    by_concept = codes.SCALE_BY_SNOMED.get(concept) if concept else None
+    by_concept = SCALE_BY_CONCEPT.get(concept) if concept else None
     if concept and by_concept is None:
         check.add(line, "CodedAssToolType", f"{concept} is not a known MHCT scale concept")
         return None
-    if scale and scale not in SCALE_CODES:
+    if scale and scale not in SCALE_CODES and scale != PROBLEM_TYPE_ROW:
         check.add(line, "cc_ScaleCode", f"{scale!r} is not an MHCT scale ({', '.join(SCALE_CODES)})")
         return None
     if scale and by_concept and scale != by_concept:
@@ -240,6 +282,14 @@ def _assess_by_tool(rows: Sequence[Mapping[str, str]], issues: list[Issue]) -> d
         scale = _scale_of(row, check, line)
         score = (row.get("PersScore") or "").strip()
         scores = grouped.setdefault(clust, (line, {}))[1]
+        if scale == PROBLEM_TYPE_ROW:
+            if score not in PROBLEM_TYPES:
+                check.add(line, "PersScore", f"{score!r} is not a scale 8 problem type (A-J)")
+            elif scores.get(PROBLEM_TYPE_ROW, score) != score:
+                check.add(line, "PersScore", f"scale 8 of {clust} has two problem types")
+            else:
+                scores[PROBLEM_TYPE_ROW] = score
+            continue
         if score not in ("0", "1", "2", "3", "4", "9"):
             check.add(line, "PersScore", f"{score!r} is not a rating (0-4, or 9 for not known)")
             if scale is not None:
@@ -255,18 +305,23 @@ def _assess_by_tool(rows: Sequence[Mapping[str, str]], issues: list[Issue]) -> d
             value = (row.get(field) or "").strip()
             if value and scale != "8":
                 check.add(line, field, "only the scale 8 row carries a problem type or description")
+            elif value and scores.get(key, value) != value:
+                check.add(line, field, f"scale 8 of {clust} has two problem types")
             elif value:
                 scores[key] = value
     return grouped
 
 
-def _allocation(row: Mapping[str, str], check: _Checker, line: int) -> AllocationRecord | None:
+def _allocation(row: Mapping[str, str], check: _Checker, line: int, reference: ReferenceSet) -> AllocationRecord | None:
+    """The allocation a row records. The national form (no cc_ReferenceSetId column) names no
+    reference set: its suggestion is taken as made with the one in force for the import."""
     suggested = check.cluster(row, line, "AMHCareClustCodeInit", required=False)
     chosen = check.cluster(row, line, "cc_ChosenCluster", required=False)
-    ref_id = (row.get("cc_ReferenceSetId") or "").strip()
-    ref_version = (row.get("cc_ReferenceSetVersion") or "").strip()
+    national = "cc_ReferenceSetId" not in row
+    ref_id = reference.id if national else (row.get("cc_ReferenceSetId") or "").strip()
+    ref_version = reference.version if national else (row.get("cc_ReferenceSetVersion") or "").strip()
     if suggested is None:
-        if chosen is not None or ref_id:
+        if chosen is not None or (ref_id and not national):
             check.add(line, "AMHCareClustCodeInit", "a chosen cluster or reference set without the suggested cluster")
         return None
     if not ref_id or not ref_version:
@@ -317,7 +372,11 @@ def records_from_rows(
         event = (row.get("cc_ClusteringEvent") or "").strip()
         if event and event not in events:
             check.add(line, "cc_ClusteringEvent", f"{event!r} is not one of {', '.join(sorted(events))}")
-        allocation = _allocation(row, check, line)
+        allocation = _allocation(row, check, line, reference)
+        completed_time = check.time(row, line, "AssToolCompTime")
+        reason_code = (row.get("ClustToolAssReason") or "").strip() or None
+        if reason_code is not None and (len(reason_code) != 2 or not reason_code.isdigit()):
+            check.add(line, "ClustToolAssReason", f"{reason_code!r} is not a two-digit code")
         if clust not in scores_by_tool:
             check.add(line, "ClustId", f"no {fields.CLUSTER_ASSESS} rows for {clust}")
             continue
@@ -353,6 +412,8 @@ def records_from_rows(
                     super_class_given=given,
                     heading=(row.get("cc_Heading") or "").strip() or None,
                     allocation=allocation,
+                    completed_time=completed_time,
+                    assessment_reason=reason_code,
                 )
             )
         except ValidationError as error:
