@@ -150,6 +150,7 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("POST", "/api/v1/service-users"): (WRITERS, post("/api/v1/service-users", _su_body)),
     ("GET", "/api/v1/service-users/{record_id}"): (READERS, get("/api/v1/service-users/{w.su}")),
     ("GET", "/api/v1/service-users/{record_id}/history"): (READERS, get("/api/v1/service-users/{w.su}/history")),
+    ("GET", "/api/v1/service-users/{record_id}/currency"): (READERS, get("/api/v1/service-users/{w.su}/currency")),
     ("POST", "/api/v1/service-users/{record_id}/amendments"): (
         WRITERS,
         post("/api/v1/service-users/{w.su}/amendments", lambda w, api: {"name": "Renamed", "amend_reason": "matrix"}),
@@ -238,6 +239,10 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("POST", "/api/v1/teams"): (
         ADMIN,
         post("/api/v1/teams", lambda w, api: {"code": f"M{next(_serial)}x{nhs_number()}", "name": "Matrix"}),
+    ),
+    ("PATCH", "/api/v1/teams/{team_id}"): (
+        ADMIN,
+        lambda w, api: (f"/api/v1/teams/{api.team['A']}", {"json": {"team_type": "A06"}}),
     ),
     ("GET", "/api/v1/users"): (ADMIN, get("/api/v1/users")),
     ("POST", "/api/v1/users"): (ADMIN, post("/api/v1/users", _new_user)),
@@ -351,6 +356,13 @@ PAGES: dict[
     ("POST", "/sign-out"): (EVERYONE, lambda w, api: "/sign-out", lambda w, api: {}),
     ("GET", "/caseload"): (OWN_LISTS, lambda w, api: "/caseload", None),
     ("GET", "/worklists"): (OWN_LISTS, lambda w, api: "/worklists", None),
+    ("GET", "/currency/worklist"): (OWN_LISTS, lambda w, api: "/currency/worklist", None),
+    ("GET", "/currency/episodes/{episode_id}"): (WRITERS, lambda w, api: f"/currency/episodes/{w.episode}", None),
+    ("POST", "/currency/episodes/{episode_id}"): (
+        WRITERS,
+        lambda w, api: f"/currency/episodes/{w.episode}",
+        lambda w, api: {"primary_diagnosis": "F32.1", "referral_reason_code": "04", "amend_reason": "matrix"},
+    ),
     ("GET", "/audit"): (AUDIT_READERS, lambda w, api: "/audit", None),
     ("GET", "/audit.csv"): (AUDIT_READERS, lambda w, api: "/audit.csv", None),
     ("GET", "/service-users"): (OWN_LISTS, lambda w, api: "/service-users", None),
@@ -464,6 +476,11 @@ PAGES: dict[
     ),
     ("GET", "/admin/teams"): (ADMIN, lambda w, api: "/admin/teams", None),
     ("GET", "/admin/changes"): (ADMIN, lambda w, api: "/admin/changes", None),
+    ("POST", "/admin/teams/{team_id}/type"): (
+        ADMIN,
+        lambda w, api: f"/admin/teams/{api.team['A']}/type",
+        lambda w, api: {"team_type": "A06"},
+    ),
     ("POST", "/admin/teams"): (
         ADMIN,
         lambda w, api: "/admin/teams",
@@ -479,6 +496,7 @@ FRESH = frozenset(
         ("POST", "/allocations/{allocation_id}/choice"),
         ("POST", "/api/v1/episodes/{record_id}/discharge"),
         ("POST", "/episodes/{episode_id}/{action}"),
+        ("POST", "/currency/episodes/{episode_id}"),
     }
 )
 _worlds: dict[str, World] = {}

@@ -56,6 +56,17 @@ TEAMS: tuple[tuple[str, str], ...] = (
     ("CRHT", "Crisis Resolution and Home Treatment"),
     ("PCMH", "Primary Care Mental Health"),
 )
+TEAM_TYPES = {"CMHT-N": "A06", "CMHT-S": "A06", "EIP": "A14", "OACMHT": "A07", "CRHT": "A02", "PCMH": "A05"}
+"""Each demo team's service team type (ServTeamTypeRefToMH), which the currency's team tier reads."""
+CURRENCY_INPUTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "non-psychotic": (("F32.1", "04"), ("F41.1", "05"), ("F60.3", "14"), ("F43.1", "11")),
+    "psychotic": (("F20.0", "02"), ("F31.2", "03"), ("F23.1", "01")),
+    "organic": (("F01.9", "08"), ("F00.1", "08")),
+}
+"""(primary diagnosis, referral reason code) pairs a demo episode draws from, by super class."""
+CURRENCY_GAPS = 0.25
+"""About this share of demo episodes lack the diagnosis or the coded reason (the ICBs report about a
+quarter of activity ungrouped), so the data-quality worklist has something to show."""
 GIVEN = [
     "Alex",
     "Sam",
@@ -189,7 +200,7 @@ def _ensure_staff(db: Database, password: str, rng: random.Random) -> dict[str, 
             raise RuntimeError("demo data exists already in this database")
         teams: dict[str, Team] = {}
         for code, name in TEAMS:
-            team = Team(code=code, name=name, created_at=now())
+            team = Team(code=code, name=name, team_type=TEAM_TYPES.get(code), created_at=now())
             session.add(team)
             teams[code] = team
         session.flush()
@@ -240,6 +251,18 @@ def _team_for(reference: ReferenceSet, cluster: int, rng: random.Random) -> str:
     return rng.choice(TEAM_FOR_SUPER_CLASS.get(sc, ("CMHT-N",)))
 
 
+def _episode_in(referral: date, super_class: str, rng: random.Random) -> EpisodeIn:
+    """A demo referral with the currency inputs, or (about a quarter of the time) without one of them.
+    Its own random stream, so the rest of the demo data does not change with it."""
+    diagnosis, reason = rng.choice(CURRENCY_INPUTS.get(super_class, CURRENCY_INPUTS["non-psychotic"]))
+    gap = rng.random()
+    if gap < CURRENCY_GAPS / 2:
+        diagnosis = None  # type: ignore[assignment]
+    elif gap < CURRENCY_GAPS:
+        diagnosis, reason = None, None  # type: ignore[assignment]
+    return EpisodeIn(referral_date=referral, primary_diagnosis=diagnosis, referral_reason_code=reason)
+
+
 def _answer_all(questions: list[str], rng: random.Random) -> dict[str, bool | None]:
     return {q: rng.random() < 0.5 for q in questions}
 
@@ -281,7 +304,7 @@ def create_demo_data(
                     clinician_id=actor.user_id,
                 ),
             )
-            episode = records.create_episode(ctx, su.id, EpisodeIn(referral_date=referral))
+            episode = records.create_episode(ctx, su.id, _episode_in(referral, sc, random.Random(seed + index)))
             assessed = min(today, referral + timedelta(days=rng.randint(3, 21)))
             ratings = prototype(reference, target, rng, noise=0.15)
             suggestion = api_allocate(ratings, sc, reference)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Forbidden, Invalid, NotFound
-from carecluster.service.schemas import AuditOut, Page, TeamIn, TeamOut, UserIn, UserOut, UserUpdate
+from carecluster.service.schemas import AuditOut, Page, TeamIn, TeamOut, TeamUpdate, UserIn, UserOut, UserUpdate
 from carecluster.service.security import forget_user, hash_password
 from carecluster.store.db import now
 from carecluster.store.models import AuditEvent, AuthToken, Team, User, UserTeam
@@ -26,11 +26,25 @@ def create_team(ctx: Context, data: TeamIn) -> TeamOut:
     permissions.require_admin(ctx.actor)
     if ctx.session.scalar(select(Team.id).where(Team.code == data.code)) is not None:
         raise Conflict(f"a team with code {data.code} exists")
-    team = Team(code=data.code, name=data.name, created_at=now())
+    team = Team(code=data.code, name=data.name, team_type=data.team_type, created_at=now())
     ctx.session.add(team)
     ctx.session.flush()
     out = TeamOut.model_validate(team)
     ctx.audit("create", entity="team", record_id=str(team.id), after=out.model_dump(mode="json"))
+    return out
+
+
+def update_team(ctx: Context, team_id: int, data: TeamUpdate) -> TeamOut:
+    """Set or clear a team's service team type; the audit log keeps before and after."""
+    permissions.require_admin(ctx.actor)
+    team = ctx.session.get(Team, team_id)
+    if team is None:
+        raise NotFound(f"team {team_id} not found")
+    before = TeamOut.model_validate(team).model_dump(mode="json")
+    team.team_type = data.team_type
+    ctx.session.flush()
+    out = TeamOut.model_validate(team)
+    ctx.audit("update", entity="team", record_id=str(team.id), before=before, after=out.model_dump(mode="json"))
     return out
 
 

@@ -281,6 +281,7 @@ def create_episode(ctx: Context, service_user_id: str, data: EpisodeIn) -> Episo
         referral_date=data.referral_date,
         referral_source=data.referral_source,
         referral_reason=data.referral_reason,
+        referral_reason_code=data.referral_reason_code,
         primary_diagnosis=data.primary_diagnosis,
     )
     _created(ctx, row, service_user_id)

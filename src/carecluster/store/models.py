@@ -64,6 +64,8 @@ class Team(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str]
     created_at: Mapped[datetime]
+    team_type: Mapped[str | None] = mapped_column(String(3))
+    """The national data set's service team type (ServTeamTypeRefToMH), e.g. A06; the currency needs it."""
 
 
 class User(Base):
@@ -247,6 +249,8 @@ class Episode(Versioned, Base):
     referral_reason: Mapped[str | None] = mapped_column(Text)
     primary_diagnosis: Mapped[str | None] = mapped_column(String(8))
     """ICD-10 code, e.g. F32.1 (optional)."""
+    referral_reason_code: Mapped[str | None] = mapped_column(String(2))
+    """The data set's primary reason for referral (PrimReasonReferralMH), beside the free text."""
 
 
 class Assessment(Versioned, Base):
