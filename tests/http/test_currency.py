@@ -108,3 +108,40 @@ def test_a_child_with_an_adults_only_diagnosis_takes_the_children_s_group(api: A
 def test_another_team_s_person_s_group_is_not_found(api: Api) -> None:
     su = api.service_user()
     assert api.as_("clin_b").get(f"/api/v1/service-users/{su['id']}/currency").status_code == 404
+
+
+def test_each_grouping_travels_as_a_fhir_observation_and_as_mhs013_periods(api: Api) -> None:
+    assert api.as_("admin").patch(f"/api/v1/teams/{api.team['A']}", json={"team_type": "A06"}).status_code == 200
+    su = api.service_user(date_of_birth="1970-01-01")
+    clin = api.as_("clin_a")
+    referral = TODAY - timedelta(days=40)
+    episode = clin.post(
+        f"/api/v1/service-users/{su['id']}/episodes",
+        json={"referral_date": str(referral), "referral_reason_code": "04"},
+    ).json()
+    clin.post(
+        f"/api/v1/episodes/{episode['id']}/amendments",
+        json={"primary_diagnosis": "F20.0", "amend_reason": "diagnosis made"},
+    )
+    bundle = clin.get(f"/api/v1/service-users/{su['id']}/currency/fhir")
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"].startswith("application/fhir+json")
+    observations = [e["resource"] for e in bundle.json()["entry"]]
+    assert [o["valueCodeableConcept"]["coding"][0]["code"] for o in observations] == ["MAA96A", "MAB96A"]
+    newest = observations[0]
+    assert newest["resourceType"] == "Observation"
+    assert newest["subject"]["identifier"] == {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": su["nhs_number"]}
+    assert newest["method"]["coding"][0]["code"] == "diagnosis"
+    assert newest["identifier"][0]["value"] == f"{episode['id']}.2"
+    assert observations[1]["method"]["coding"][0]["code"] == "referral_reason"
+
+    table = clin.get("/api/v1/currency/mhs013")
+    assert table.status_code == 200
+    body = table.json()
+    assert body["table"] == "MHS013MHCurrencyModel"
+    mine = [line.split(",") for line in body["csv"].splitlines()[1:] if line.startswith(su["nhs_number"])]
+    assert [(row[1], row[2], row[3], row[4]) for row in mine] == [
+        ("MAB", str(referral), str(TODAY - timedelta(days=1)), "MAB96A"),
+        ("MAA", str(TODAY), "", "MAA96A"),
+    ]
+    assert api.as_("clin_b").get("/api/v1/currency/mhs013").json()["csv"].count(su["nhs_number"]) == 0

@@ -151,6 +151,11 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("GET", "/api/v1/service-users/{record_id}"): (READERS, get("/api/v1/service-users/{w.su}")),
     ("GET", "/api/v1/service-users/{record_id}/history"): (READERS, get("/api/v1/service-users/{w.su}/history")),
     ("GET", "/api/v1/service-users/{record_id}/currency"): (READERS, get("/api/v1/service-users/{w.su}/currency")),
+    ("GET", "/api/v1/service-users/{record_id}/currency/fhir"): (
+        READERS,
+        get("/api/v1/service-users/{w.su}/currency/fhir"),
+    ),
+    ("GET", "/api/v1/currency/mhs013"): (OWN_LISTS, get("/api/v1/currency/mhs013")),
     ("POST", "/api/v1/service-users/{record_id}/amendments"): (
         WRITERS,
         post("/api/v1/service-users/{w.su}/amendments", lambda w, api: {"name": "Renamed", "amend_reason": "matrix"}),

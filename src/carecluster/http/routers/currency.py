@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from carecluster.currency.mhs013 import TABLE
 from carecluster.http.runtime import CurrentActor, run
-from carecluster.service import currency_grouping
+from carecluster.service import currency_export, currency_grouping
 from carecluster.service.context import Context
 from carecluster.service.currency_grouping import EpisodeGroup
 
@@ -93,3 +96,44 @@ def _currency(ctx: Context, service_user_id: str) -> CurrencyOut:
 def get_currency(request: Request, actor: CurrentActor, record_id: str):
     """The person's mental health currency group now (open episode) and its history."""
     return run(request, actor, lambda ctx: _currency(ctx, record_id))
+
+
+@router.get("/service-users/{record_id}/currency/fhir", response_model=None)
+def get_currency_fhir(request: Request, actor: CurrentActor, record_id: str) -> JSONResponse:
+    """The person's groupings (one per episode version) as FHIR Observations in a collection Bundle."""
+    answer = run(request, actor, lambda ctx: currency_export.fhir_observations(ctx, record_id))
+    answer.headers["content-type"] = "application/fhir+json"
+    return answer
+
+
+class UngroupedOut(BaseModel):
+    local_patient_id: str
+    start: date
+    reason: str
+
+
+class Mhs013Out(BaseModel):
+    """MHS013MHCurrencyModel as CSV text, with the spans that could not be written and why."""
+
+    table: str
+    csv: str
+    periods: int
+    ungrouped: list[UngroupedOut]
+
+
+def _mhs013(ctx: Context) -> dict[str, Any]:
+    found = currency_export.mhs013_export(ctx)
+    return Mhs013Out(
+        table=TABLE,
+        csv=found.csv,
+        periods=found.periods,
+        ungrouped=[
+            UngroupedOut(local_patient_id=u.local_patient_id, start=u.start, reason=u.reason) for u in found.ungrouped
+        ],
+    ).model_dump(mode="json")
+
+
+@router.get("/currency/mhs013", response_model=Mhs013Out)
+def get_mhs013(request: Request, actor: CurrentActor):
+    """Resource group periods for everyone you may read, in the national data set's currency model table."""
+    return run(request, actor, _mhs013)
