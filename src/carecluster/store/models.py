@@ -253,6 +253,20 @@ class Episode(Versioned, Base):
     """The data set's primary reason for referral (PrimReasonReferralMH), beside the free text."""
 
 
+class InpatientSpell(Versioned, Base):
+    """A hospital provider spell on a mental health ward (admission to discharge) and the ward's bed
+    type (MHAdmittedPatientClass), which the currency's spell grouping reads."""
+
+    __tablename__ = "inpatient_spells"
+    KIND = "inpatient_spell"
+
+    service_user_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    episode_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("records.id"))
+    admitted_on: Mapped[date]
+    discharged_on: Mapped[date | None]
+    bed_type: Mapped[str | None] = mapped_column(String(3))
+
+
 class Assessment(Versioned, Base):
     """One MHCT v3.1 rating: one small-integer column per scale (`SCALE_COLUMNS`), each checked by
     the database to be 0-4 or 9, with scale 8's problem type and description beside them.
