@@ -145,3 +145,50 @@ def test_each_grouping_travels_as_a_fhir_observation_and_as_mhs013_periods(api: 
         ("MAA", str(TODAY), "", "MAA96A"),
     ]
     assert api.as_("clin_b").get("/api/v1/currency/mhs013").json()["csv"].count(su["nhs_number"]) == 0
+
+
+def test_an_open_inpatient_spell_is_grouped_as_a_spell_with_the_ward_bed_type(api: Api) -> None:
+    su = api.service_user(date_of_birth="1975-03-03")
+    clin = api.as_("clin_a")
+    clin.post(
+        f"/api/v1/service-users/{su['id']}/episodes",
+        json={"referral_date": str(TODAY - timedelta(days=20)), "referral_reason_code": "04"},
+    )
+    spells = f"/api/v1/service-users/{su['id']}/inpatient-spells"
+    bad = clin.post(spells, json={"admitted_on": str(TODAY - timedelta(days=3)), "bed_type": "10"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "bed_type"]
+    backwards = clin.post(
+        spells, json={"admitted_on": str(TODAY - timedelta(days=3)), "discharged_on": str(TODAY - timedelta(days=4))}
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["detail"][0]["loc"] == ["body", "discharged_on"]
+    assert clin.get(spells).json()["total"] == 0, "refused spells store nothing"
+
+    spell = clin.post(spells, json={"admitted_on": str(TODAY - timedelta(days=3))})
+    assert spell.status_code == 201, spell.text
+    again = clin.post(spells, json={"admitted_on": str(TODAY - timedelta(days=1))})
+    assert again.status_code == 409
+    now = clin.get(f"/api/v1/service-users/{su['id']}/currency").json()["current"]
+    expected = group_activity(
+        Activity(kind="spell", age=now["age"], diagnosis=None, bed_type=None, referral_reason="04"),
+        currency_reference(),
+    )
+    assert now["spell_id"] == spell.json()["id"]
+    assert (now["code"], now["family"], now["tier"]) == (expected.code, "98", "referral_reason")
+    assert now["code"] == "MAB98Z"
+
+    moved = clin.post(
+        f"/api/v1/inpatient-spells/{spell.json()['id']}/amendments",
+        json={"bed_type": "202", "amend_reason": "moved to the PICU"},
+    )
+    assert moved.status_code == 201, moved.text
+    now = clin.get(f"/api/v1/service-users/{su['id']}/currency").json()["current"]
+    assert (now["code"], now["bed_type"]) == ("MAB98A", "202")
+    clin.post(
+        f"/api/v1/inpatient-spells/{spell.json()['id']}/amendments",
+        json={"discharged_on": str(TODAY), "amend_reason": "discharged home"},
+    )
+    after = clin.get(f"/api/v1/service-users/{su['id']}/currency").json()["current"]
+    assert after["spell_id"] is None
+    assert after["family"] in ("96", "97")

@@ -108,6 +108,22 @@ def _today() -> str:
     return str(date.today())
 
 
+def _spell_body(_w: World, _api: Api) -> dict[str, Any]:
+    """A spell already over, so recording one more never meets the one-open-spell rule."""
+    return {
+        "admitted_on": str(date.fromordinal(date.today().toordinal() - 9)),
+        "discharged_on": _today(),
+        "bed_type": "200",
+    }
+
+
+def _spell(w: World, api: Api) -> str:
+    """A spell of the world's person, made by clin_a for the cell that reads or changes it."""
+    response = api.as_("clin_a").post(f"/api/v1/service-users/{w.su}/inpatient-spells", json=_spell_body(w, api))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 def _new_user(_w: World, _api: Api) -> dict[str, Any]:
     return {
         "username": f"matrix.{next(_serial)}.{nhs_number()}",
@@ -156,6 +172,25 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         get("/api/v1/service-users/{w.su}/currency/fhir"),
     ),
     ("GET", "/api/v1/currency/mhs013"): (OWN_LISTS, get("/api/v1/currency/mhs013")),
+    ("POST", "/api/v1/service-users/{record_id}/inpatient-spells"): (
+        WRITERS,
+        post("/api/v1/service-users/{w.su}/inpatient-spells", _spell_body),
+    ),
+    ("GET", "/api/v1/service-users/{record_id}/inpatient-spells"): (
+        READERS,
+        get("/api/v1/service-users/{w.su}/inpatient-spells"),
+    ),
+    ("GET", "/api/v1/inpatient-spells/{record_id}"): (
+        READERS,
+        lambda w, api: (f"/api/v1/inpatient-spells/{_spell(w, api)}", {}),
+    ),
+    ("POST", "/api/v1/inpatient-spells/{record_id}/amendments"): (
+        WRITERS,
+        lambda w, api: (
+            f"/api/v1/inpatient-spells/{_spell(w, api)}/amendments",
+            {"json": {"bed_type": "201", "amend_reason": "matrix"}},
+        ),
+    ),
     ("POST", "/api/v1/service-users/{record_id}/amendments"): (
         WRITERS,
         post("/api/v1/service-users/{w.su}/amendments", lambda w, api: {"name": "Renamed", "amend_reason": "matrix"}),
@@ -362,6 +397,34 @@ PAGES: dict[
     ("GET", "/caseload"): (OWN_LISTS, lambda w, api: "/caseload", None),
     ("GET", "/worklists"): (OWN_LISTS, lambda w, api: "/worklists", None),
     ("GET", "/currency/worklist"): (OWN_LISTS, lambda w, api: "/currency/worklist", None),
+    ("GET", "/currency/service-users/{record_id}/spells/new"): (
+        WRITERS,
+        lambda w, api: f"/currency/service-users/{w.su}/spells/new",
+        None,
+    ),
+    ("POST", "/currency/service-users/{record_id}/spells/new"): (
+        WRITERS,
+        lambda w, api: f"/currency/service-users/{w.su}/spells/new",
+        lambda w, api: {
+            **{f"admitted-{k}": str(getattr(date.today(), k)) for k in ("day", "month", "year")},
+            **{f"discharged-{k}": str(getattr(date.today(), k)) for k in ("day", "month", "year")},
+            "bed_type": "200",
+        },
+    ),
+    ("GET", "/currency/spells/{spell_id}"): (WRITERS, lambda w, api: f"/currency/spells/{_spell(w, api)}", None),
+    ("POST", "/currency/spells/{spell_id}"): (
+        WRITERS,
+        lambda w, api: f"/currency/spells/{_spell(w, api)}",
+        lambda w, api: {
+            **{
+                f"admitted-{k}": str(getattr(date.fromordinal(date.today().toordinal() - 9), k))
+                for k in ("day", "month", "year")
+            },
+            **{f"discharged-{k}": str(getattr(date.today(), k)) for k in ("day", "month", "year")},
+            "bed_type": "202",
+            "amend_reason": "matrix",
+        },
+    ),
     ("GET", "/currency/episodes/{episode_id}"): (WRITERS, lambda w, api: f"/currency/episodes/{w.episode}", None),
     ("POST", "/currency/episodes/{episode_id}"): (
         WRITERS,

@@ -135,3 +135,35 @@ def test_an_admin_sets_a_team_s_type_from_the_tables_list(page: Page, record_sit
     page.locator('#teams tr[data-team="PCMH"] select').select_option(before or "")
     page.locator('#teams tr[data-team="PCMH"] button').click()
     expect(page.locator('#teams tr[data-team="PCMH"] select')).to_have_value(before or "")
+
+
+def test_an_inpatient_admission_without_a_bed_type_is_listed_and_fixed_on_the_spell_page(
+    page: Page, record_site: RecordSite
+) -> None:
+    base = record_site.url
+    su, _episode, _team = ungrouped_person(record_site, "Currency Ward Person")
+    watch = JourneyWatch(page)
+    sign_in(page, base, "demo.clinician")
+    page.goto(f"{base}/service-users/{su}")
+    page.click("#actions >> text=Record an inpatient admission")
+    watch.check(about_person=True)
+    page.click("button:has-text('Save')")
+    assert page.url.endswith(f"/service-users/{su}?saved=spell")
+    expect(page.locator("#currency-group [data-currency-code]")).to_have_text("MBU98Z")
+    expect(page.locator("#currency-spell")).to_be_visible()
+
+    page.goto(f"{base}/currency/worklist")
+    fix = page.locator(f'#currency-worklist tr[data-person="{su}"] [data-missing="MHAdmittedPatientClass"] a')
+    expect(fix).to_contain_text("Record the ward bed type")
+    fix.click()
+    assert "/currency/spells/" in page.url
+    watch.check(about_person=True)
+    page.select_option("#bed_type", "203")
+    page.click("button:has-text('Save')")
+    expect(page.locator("#amend_reason-error")).to_be_visible()
+    answered_422(watch)
+    page.fill("#amend_reason", "bed type recorded")
+    page.click("button:has-text('Save')")
+    assert page.url.endswith(f"/service-users/{su}?saved=spell")
+    watch.check(about_person=True)
+    expect(page.locator("#currency-group [data-currency-code]")).to_have_text("MBC98C")

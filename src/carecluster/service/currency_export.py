@@ -76,7 +76,7 @@ def fhir_observations(ctx: Context, service_user_id: str) -> dict[str, Any]:
             "resource": group_observation(
                 g.result,
                 nhs_number=su.nhs_number,
-                identifier=f"{g.episode_id}.{g.episode_version}",
+                identifier=g.record_key,
                 effective=g.grouped_on,
             )
         }

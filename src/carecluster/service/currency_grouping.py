@@ -3,7 +3,8 @@
 The cascade is the package's (`carecluster.currency.group_activity`); this module only gathers its
 inputs from the record: the episode's primary diagnosis and coded referral reason, the team's
 service team type, and the age in whole years on the day grouped. An episode is grouped as a
-community contact (family 96/97): inpatient spells and their ward bed type are not recorded yet.
+community contact (family 96/97); while the person has an open inpatient spell, they are grouped
+as that spell (family 98) with the ward's bed type in place of the team type.
 
 Nothing is stored: the group is worked out when read, so it always follows the record and the
 current year's tables. The history groups every version of every episode, each with the age on
@@ -20,17 +21,22 @@ from datetime import date
 from sqlalchemy import select
 
 from carecluster.currency import Activity, GroupResult, currency_reference, group_activity
-from carecluster.currency.rules import DIAGNOSIS, REFERRAL_REASON, TEAM_TYPE
+from carecluster.currency.rules import BED_TYPE, DIAGNOSIS, REFERRAL_REASON, TEAM_TYPE
 from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.errors import NotFound
 from carecluster.store import repository as repo
-from carecluster.store.models import Episode, ServiceUser, Team
+from carecluster.store.models import Episode, InpatientSpell, ServiceUser, Team
 
 INPUTS: dict[str, str] = {
     DIAGNOSIS: "primary diagnosis (ICD-10)",
     TEAM_TYPE: "service team type of the team",
     REFERRAL_REASON: "primary reason for referral (national code)",
+}
+SPELL_INPUTS: dict[str, str] = {
+    DIAGNOSIS: INPUTS[DIAGNOSIS],
+    BED_TYPE: "ward bed type of the inpatient spell",
+    REFERRAL_REASON: INPUTS[REFERRAL_REASON],
 }
 """The inputs a person can record, by data set field, in words for the worklist."""
 
@@ -61,6 +67,17 @@ class EpisodeGroup:
     referral_reason_code: str | None
     result: GroupResult
     missing: tuple[Missing, ...]
+    spell_id: str | None = None
+    """Set when grouped as an inpatient spell (family 98), with its version and bed type."""
+    spell_version: int | None = None
+    bed_type: str | None = None
+
+    @property
+    def record_key(self) -> str:
+        """The grouped record and version: episode id.version, or spell id.version for a spell."""
+        if self.spell_id is not None:
+            return f"{self.spell_id}.{self.spell_version}"
+        return f"{self.episode_id}.{self.episode_version}"
 
     @property
     def needs_attention(self) -> bool:
@@ -73,7 +90,9 @@ def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _missing(episode: Episode, team: Team | None, result: GroupResult) -> tuple[Missing, ...]:
+def _missing(
+    episode: Episode, team: Team | None, result: GroupResult, spell: InpatientSpell | None = None
+) -> tuple[Missing, ...]:
     """What to record for a group to be decided: inputs not given (when nothing decided) and every
     input the tables refused (when rejected); each with the form that fixes it."""
     if result.status == "grouped":
@@ -84,16 +103,19 @@ def _missing(episode: Episode, team: Team | None, result: GroupResult) -> tuple[
         DIAGNOSIS: (episode_form, "Record the diagnosis"),
         REFERRAL_REASON: (episode_form, "Record the referral reason"),
         TEAM_TYPE: (team_form, f"Set the team type of {team.code if team else 'the team'} (admin)"),
+        BED_TYPE: (f"/currency/spells/{spell.record_id}" if spell else episode_form, "Record the ward bed type"),
     }
     given = {DIAGNOSIS: episode.primary_diagnosis, TEAM_TYPE: team.team_type if team else None}
     given[REFERRAL_REASON] = episode.referral_reason_code
+    given[BED_TYPE] = spell.bed_type if spell else None
+    inputs = SPELL_INPUTS if spell is not None else INPUTS
     found: list[Missing] = []
     if result.status == "rejected":
         for problem in result.problems:
             fix, label = links.get(problem.field, (episode_form, "Check the episode"))
             found.append(Missing(problem.field, problem.reason, fix, label))
         return tuple(found)
-    for fld, what in INPUTS.items():
+    for fld, what in inputs.items():
         if given[fld] is None:
             found.append(Missing(fld, f"No {what}", *links[fld]))
     if not found:
@@ -133,6 +155,38 @@ def group_episode(episode: Episode, born: date, team: Team | None, on: date) -> 
     )
 
 
+def group_spell(spell: InpatientSpell, episode: Episode, born: date, team: Team | None, on: date) -> EpisodeGroup:
+    """An inpatient spell grouped on day `on`: the episode's diagnosis and coded reason, the ward's bed type."""
+    age = age_on(born, on)
+    result = group_activity(
+        Activity(
+            kind="spell",
+            age=age,
+            diagnosis=episode.primary_diagnosis,
+            bed_type=spell.bed_type,
+            referral_reason=episode.referral_reason_code,
+        ),
+        currency_reference(),
+    )
+    return EpisodeGroup(
+        service_user_id=episode.service_user_id,
+        episode_id=episode.record_id,
+        episode_version=episode.version,
+        team_id=episode.team_id,
+        referral_date=episode.referral_date,
+        grouped_on=on,
+        age=age,
+        diagnosis=episode.primary_diagnosis,
+        team_type=team.team_type if team else None,
+        referral_reason_code=episode.referral_reason_code,
+        result=result,
+        missing=_missing(episode, team, result, spell),
+        spell_id=spell.record_id,
+        spell_version=spell.version,
+        bed_type=spell.bed_type,
+    )
+
+
 def _person(ctx: Context, service_user_id: str) -> ServiceUser:
     permissions.require_clinical_reader(ctx.actor)
     su = repo.current(ctx.session, ServiceUser, service_user_id)
@@ -158,7 +212,8 @@ def current_group(ctx: Context, service_user_id: str) -> EpisodeGroup | None:
 
 
 def group_history(ctx: Context, service_user_id: str) -> list[EpisodeGroup]:
-    """Every version of every episode, grouped as it stood when recorded; newest first."""
+    """Every version of every episode, grouped as it stood when recorded, and every version of every
+    inpatient spell with its episode as it stands now; newest first."""
     su = _person(ctx, service_user_id)
     rows = list(
         ctx.session.scalars(
@@ -166,8 +221,17 @@ def group_history(ctx: Context, service_user_id: str) -> list[EpisodeGroup]:
         )
     )
     teams = _teams(ctx, (r.team_id for r in rows))
+    found = [group_episode(r, su.date_of_birth, teams.get(r.team_id), r.recorded_at.date()) for r in rows]
+    current_episodes = {r.record_id: r for r in rows if r.superseded_at is None}
+    spells = ctx.session.scalars(select(InpatientSpell).where(InpatientSpell.service_user_id == service_user_id)).all()
+    for spell in spells:  # grouped with its episode as the episode stands now
+        episode = current_episodes.get(spell.episode_id or "")
+        if episode is not None:
+            on = spell.recorded_at.date()
+            found.append(group_spell(spell, episode, su.date_of_birth, teams.get(episode.team_id), on))
+    found.sort(key=lambda g: g.grouped_on, reverse=True)  # stable: same-day episode versions stay newest first
     ctx.audit("read_currency_history", entity="episode", service_user_id=service_user_id)
-    return [group_episode(r, su.date_of_birth, teams.get(r.team_id), r.recorded_at.date()) for r in rows]
+    return found
 
 
 def groups_for(ctx: Context, service_user_ids: Sequence[str]) -> dict[str, EpisodeGroup]:
@@ -197,9 +261,25 @@ def open_groups(ctx: Context, born: dict[str, date]) -> dict[str, EpisodeGroup]:
         .order_by(Episode.referral_date, Episode.row_id)
     ).all()
     teams = _teams(ctx, (e.team_id for e in episodes))
-    found: dict[str, EpisodeGroup] = {}
+    latest: dict[str, Episode] = {}
     for episode in episodes:  # the latest referral wins, as `records.open_episode` chooses
-        found[episode.service_user_id] = group_episode(
-            episode, born[episode.service_user_id], teams.get(episode.team_id), ctx.today
+        latest[episode.service_user_id] = episode
+    spells = ctx.session.scalars(
+        select(InpatientSpell)
+        .where(
+            InpatientSpell.service_user_id.in_(list(latest)),
+            InpatientSpell.superseded_at.is_(None),
+            InpatientSpell.discharged_on.is_(None),
         )
+        .order_by(InpatientSpell.admitted_on, InpatientSpell.row_id)
+    ).all()
+    in_hospital = {s.service_user_id: s for s in spells}
+    found: dict[str, EpisodeGroup] = {}
+    for sid, episode in latest.items():
+        team = teams.get(episode.team_id)
+        spell = in_hospital.get(sid)
+        if spell is not None:
+            found[sid] = group_spell(spell, episode, born[sid], team, ctx.today)
+        else:
+            found[sid] = group_episode(episode, born[sid], team, ctx.today)
     return found

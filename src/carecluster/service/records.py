@@ -45,12 +45,14 @@ from carecluster.service.schemas import (
     ServiceUserIn,
     ServiceUserOut,
 )
+from carecluster.service.spell_schemas import SpellOut
 from carecluster.store import repository as repo
 from carecluster.store.models import (
     Allocation,
     Assessment,
     AssignmentPeriod,
     Episode,
+    InpatientSpell,
     Record,
     Review,
     ServiceUser,
@@ -69,6 +71,7 @@ OUT: dict[type[Versioned], type[BaseModel]] = {
     Allocation: AllocationOut,
     AssignmentPeriod: PeriodOut,
     Review: ReviewOut,
+    InpatientSpell: SpellOut,
 }
 
 

@@ -1,4 +1,5 @@
-"""The 2026/27 mental health currency group of a person's episode of care (read only)."""
+"""The 2026/27 mental health currency: a person's group (now, history, FHIR), the MHS013 export, and
+inpatient spells (a hospital stay and the ward's bed type, which the spell grouping reads)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from carecluster.currency.mhs013 import TABLE
-from carecluster.http.runtime import CurrentActor, run
-from carecluster.service import currency_export, currency_grouping
+from carecluster.http.runtime import CurrentActor, IfMatch, PageParams, run
+from carecluster.service import currency_export, currency_grouping, records, spells
 from carecluster.service.context import Context
 from carecluster.service.currency_grouping import EpisodeGroup
+from carecluster.service.schemas import Page
+from carecluster.service.spell_schemas import SpellAmend, SpellIn, SpellOut
+from carecluster.store.models import InpatientSpell
 
 router = APIRouter(tags=["currency"])
 
@@ -48,6 +52,10 @@ class CurrencyGroupOut(BaseModel):
     reason: str
     reference_version: str
     missing: list[MissingOut]
+    spell_id: str | None = None
+    """Set when grouped as an open inpatient spell (family 98)."""
+    spell_version: int | None = None
+    bed_type: str | None = None
 
     @classmethod
     def of(cls, g: EpisodeGroup) -> CurrencyGroupOut:
@@ -73,6 +81,9 @@ class CurrencyGroupOut(BaseModel):
             reason=r.reason,
             reference_version=r.reference_version,
             missing=[MissingOut(field=m.field, what=m.what, fix=m.fix, fix_label=m.fix_label) for m in g.missing],
+            spell_id=g.spell_id,
+            spell_version=g.spell_version,
+            bed_type=g.bed_type,
         )
 
 
@@ -137,3 +148,29 @@ def _mhs013(ctx: Context) -> dict[str, Any]:
 def get_mhs013(request: Request, actor: CurrentActor):
     """Resource group periods for everyone you may read, in the national data set's currency model table."""
     return run(request, actor, _mhs013)
+
+
+@router.post("/service-users/{record_id}/inpatient-spells", response_model=SpellOut, status_code=201)
+def create_spell(request: Request, actor: CurrentActor, record_id: str, body: SpellIn):
+    """Record an admission to a mental health ward (and its discharge, if over) with the bed type."""
+    return run(request, actor, lambda ctx: spells.create_spell(ctx, record_id, body), body=body, status_code=201)
+
+
+@router.get("/service-users/{record_id}/inpatient-spells", response_model=Page[SpellOut])
+def list_spells(request: Request, actor: CurrentActor, record_id: str, page: PageParams):
+    return run(
+        request, actor, lambda ctx: records.list_children(ctx, InpatientSpell, record_id, page.limit, page.offset)
+    )
+
+
+@router.get("/inpatient-spells/{record_id}", response_model=SpellOut)
+def get_spell(request: Request, actor: CurrentActor, record_id: str):
+    return run(request, actor, lambda ctx: records.get_child(ctx, InpatientSpell, record_id))
+
+
+@router.post("/inpatient-spells/{record_id}/amendments", response_model=SpellOut, status_code=201)
+def amend_spell(request: Request, actor: CurrentActor, record_id: str, body: SpellAmend, _if_match: IfMatch = None):
+    """Amend a spell: the bed type when the person moves ward, or the discharge date."""
+    return run(
+        request, actor, lambda ctx: spells.amend_spell(ctx, record_id, body), body=body, status_code=201, amendment=True
+    )

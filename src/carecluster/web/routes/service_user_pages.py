@@ -41,6 +41,7 @@ BANNERS = {
     "transferred": "Episode of care transferred.",
     "discharged": "Episode of care ended at discharge.",
     "currency": "Currency inputs saved.",
+    "spell": "Inpatient spell saved.",
 }
 EPISODE_FIELDS = {
     "referral_date": "referral-day",
