@@ -29,8 +29,7 @@ from carecluster.web.session import check_csrf, require_user, use_case
 from carecluster.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-FIELDS = {"primary_diagnosis": "primary_diagnosis", "referral_reason_code": "referral_reason_code"}
-FIELDS["amend_reason"] = "amend_reason"
+FIELDS = {name: name for name in ("primary_diagnosis", "referral_reason_code", "amend_reason")}
 MESSAGES = {
     "primary_diagnosis": "Enter the diagnosis as an ICD-10 code, for example F32.1, or leave it empty",
     "referral_reason_code": "Choose the primary reason for referral from the list, or leave it as not recorded",
@@ -137,8 +136,12 @@ def worklist(request: Request) -> HTMLResponse:
     )
 
 
-SPELL_FIELDS = {"admitted_on": "admitted-day", "discharged_on": "discharged-day", "bed_type": "bed_type"}
-SPELL_FIELDS["amend_reason"] = "amend_reason"
+SPELL_FIELDS = {
+    "admitted_on": "admitted-day",
+    "discharged_on": "discharged-day",
+    "bed_type": "bed_type",
+    "amend_reason": "amend_reason",
+}
 BED_TYPE_MESSAGE = "Choose the ward's bed type from the list, or leave it as not recorded"
 
 
