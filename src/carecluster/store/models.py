@@ -500,5 +500,6 @@ VERSIONED: tuple[type[Versioned], ...] = (
     AssignmentPeriod,
     Review,
     OutcomeAdministration,
+    InpatientSpell,
 )
 BY_KIND: dict[str, type[Versioned]] = {m.KIND: m for m in VERSIONED}  # type: ignore[attr-defined]
