@@ -108,6 +108,22 @@ def _today() -> str:
     return str(date.today())
 
 
+def _spell_body(_w: World, _api: Api) -> dict[str, Any]:
+    """A spell already over, so recording one more never meets the one-open-spell rule."""
+    return {
+        "admitted_on": str(date.fromordinal(date.today().toordinal() - 9)),
+        "discharged_on": _today(),
+        "bed_type": "200",
+    }
+
+
+def _spell(w: World, api: Api) -> str:
+    """A spell of the world's person, made by clin_a for the cell that reads or changes it."""
+    response = api.as_("clin_a").post(f"/api/v1/service-users/{w.su}/inpatient-spells", json=_spell_body(w, api))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 def _new_user(_w: World, _api: Api) -> dict[str, Any]:
     return {
         "username": f"matrix.{next(_serial)}.{nhs_number()}",
@@ -150,6 +166,31 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("POST", "/api/v1/service-users"): (WRITERS, post("/api/v1/service-users", _su_body)),
     ("GET", "/api/v1/service-users/{record_id}"): (READERS, get("/api/v1/service-users/{w.su}")),
     ("GET", "/api/v1/service-users/{record_id}/history"): (READERS, get("/api/v1/service-users/{w.su}/history")),
+    ("GET", "/api/v1/service-users/{record_id}/currency"): (READERS, get("/api/v1/service-users/{w.su}/currency")),
+    ("GET", "/api/v1/service-users/{record_id}/currency/fhir"): (
+        READERS,
+        get("/api/v1/service-users/{w.su}/currency/fhir"),
+    ),
+    ("GET", "/api/v1/currency/mhs013"): (OWN_LISTS, get("/api/v1/currency/mhs013")),
+    ("POST", "/api/v1/service-users/{record_id}/inpatient-spells"): (
+        WRITERS,
+        post("/api/v1/service-users/{w.su}/inpatient-spells", _spell_body),
+    ),
+    ("GET", "/api/v1/service-users/{record_id}/inpatient-spells"): (
+        READERS,
+        get("/api/v1/service-users/{w.su}/inpatient-spells"),
+    ),
+    ("GET", "/api/v1/inpatient-spells/{record_id}"): (
+        READERS,
+        lambda w, api: (f"/api/v1/inpatient-spells/{_spell(w, api)}", {}),
+    ),
+    ("POST", "/api/v1/inpatient-spells/{record_id}/amendments"): (
+        WRITERS,
+        lambda w, api: (
+            f"/api/v1/inpatient-spells/{_spell(w, api)}/amendments",
+            {"json": {"bed_type": "201", "amend_reason": "matrix"}},
+        ),
+    ),
     ("POST", "/api/v1/service-users/{record_id}/amendments"): (
         WRITERS,
         post("/api/v1/service-users/{w.su}/amendments", lambda w, api: {"name": "Renamed", "amend_reason": "matrix"}),
@@ -238,6 +279,10 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("POST", "/api/v1/teams"): (
         ADMIN,
         post("/api/v1/teams", lambda w, api: {"code": f"M{next(_serial)}x{nhs_number()}", "name": "Matrix"}),
+    ),
+    ("PATCH", "/api/v1/teams/{team_id}"): (
+        ADMIN,
+        lambda w, api: (f"/api/v1/teams/{api.team['A']}", {"json": {"team_type": "A06"}}),
     ),
     ("GET", "/api/v1/users"): (ADMIN, get("/api/v1/users")),
     ("POST", "/api/v1/users"): (ADMIN, post("/api/v1/users", _new_user)),
@@ -351,6 +396,41 @@ PAGES: dict[
     ("POST", "/sign-out"): (EVERYONE, lambda w, api: "/sign-out", lambda w, api: {}),
     ("GET", "/caseload"): (OWN_LISTS, lambda w, api: "/caseload", None),
     ("GET", "/worklists"): (OWN_LISTS, lambda w, api: "/worklists", None),
+    ("GET", "/currency/worklist"): (OWN_LISTS, lambda w, api: "/currency/worklist", None),
+    ("GET", "/currency/service-users/{record_id}/spells/new"): (
+        WRITERS,
+        lambda w, api: f"/currency/service-users/{w.su}/spells/new",
+        None,
+    ),
+    ("POST", "/currency/service-users/{record_id}/spells/new"): (
+        WRITERS,
+        lambda w, api: f"/currency/service-users/{w.su}/spells/new",
+        lambda w, api: {
+            **{f"admitted-{k}": str(getattr(date.today(), k)) for k in ("day", "month", "year")},
+            **{f"discharged-{k}": str(getattr(date.today(), k)) for k in ("day", "month", "year")},
+            "bed_type": "200",
+        },
+    ),
+    ("GET", "/currency/spells/{spell_id}"): (WRITERS, lambda w, api: f"/currency/spells/{_spell(w, api)}", None),
+    ("POST", "/currency/spells/{spell_id}"): (
+        WRITERS,
+        lambda w, api: f"/currency/spells/{_spell(w, api)}",
+        lambda w, api: {
+            **{
+                f"admitted-{k}": str(getattr(date.fromordinal(date.today().toordinal() - 9), k))
+                for k in ("day", "month", "year")
+            },
+            **{f"discharged-{k}": str(getattr(date.today(), k)) for k in ("day", "month", "year")},
+            "bed_type": "202",
+            "amend_reason": "matrix",
+        },
+    ),
+    ("GET", "/currency/episodes/{episode_id}"): (WRITERS, lambda w, api: f"/currency/episodes/{w.episode}", None),
+    ("POST", "/currency/episodes/{episode_id}"): (
+        WRITERS,
+        lambda w, api: f"/currency/episodes/{w.episode}",
+        lambda w, api: {"primary_diagnosis": "F32.1", "referral_reason_code": "04", "amend_reason": "matrix"},
+    ),
     ("GET", "/audit"): (AUDIT_READERS, lambda w, api: "/audit", None),
     ("GET", "/audit.csv"): (AUDIT_READERS, lambda w, api: "/audit.csv", None),
     ("GET", "/service-users"): (OWN_LISTS, lambda w, api: "/service-users", None),
@@ -464,6 +544,11 @@ PAGES: dict[
     ),
     ("GET", "/admin/teams"): (ADMIN, lambda w, api: "/admin/teams", None),
     ("GET", "/admin/changes"): (ADMIN, lambda w, api: "/admin/changes", None),
+    ("POST", "/admin/teams/{team_id}/type"): (
+        ADMIN,
+        lambda w, api: f"/admin/teams/{api.team['A']}/type",
+        lambda w, api: {"team_type": "A06"},
+    ),
     ("POST", "/admin/teams"): (
         ADMIN,
         lambda w, api: "/admin/teams",
@@ -479,6 +564,7 @@ FRESH = frozenset(
         ("POST", "/allocations/{allocation_id}/choice"),
         ("POST", "/api/v1/episodes/{record_id}/discharge"),
         ("POST", "/episodes/{episode_id}/{action}"),
+        ("POST", "/currency/episodes/{episode_id}"),
     }
 )
 _worlds: dict[str, World] = {}

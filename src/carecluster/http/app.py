@@ -121,9 +121,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Outermost, so the sign-in throttle, the audit trail and HSTS see the real client and scheme.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
 
-    from carecluster.http.routers import admin, auth, clinical, engines, interop, outcomes, oversight, reports
+    from carecluster.http.routers import (
+        admin,
+        auth,
+        clinical,
+        currency,
+        engines,
+        interop,
+        outcomes,
+        oversight,
+        reports,
+    )
 
-    for module in (auth, admin, clinical, engines, oversight, outcomes, interop, reports):
+    for module in (auth, admin, clinical, engines, oversight, outcomes, interop, reports, currency):
         app.include_router(module.router, prefix="/api/v1")
 
     from carecluster.web import mount_web

@@ -20,7 +20,7 @@ from carecluster.domain.protocols import review as engine_review
 from carecluster.domain.results import AllocationResult
 from carecluster.domain.schedule import ClusteringEvent, add_duration
 from carecluster.reference.models import SCALE_CODES, ReferenceSet
-from carecluster.service import records
+from carecluster.service import records, spells
 from carecluster.service.context import Context
 from carecluster.service.errors import Invalid
 from carecluster.service.nhs import synthetic_nhs_numbers
@@ -35,6 +35,7 @@ from carecluster.service.schemas import (
     ServiceUserIn,
 )
 from carecluster.service.security import Actor, hash_password
+from carecluster.service.spell_schemas import SpellIn
 from carecluster.store.db import Database, now
 from carecluster.store.models import ServiceUser, Team, User, UserTeam
 from carecluster.store.repository import append_audit
@@ -56,6 +57,19 @@ TEAMS: tuple[tuple[str, str], ...] = (
     ("CRHT", "Crisis Resolution and Home Treatment"),
     ("PCMH", "Primary Care Mental Health"),
 )
+TEAM_TYPES = {"CMHT-N": "A06", "CMHT-S": "A06", "EIP": "A14", "OACMHT": "A07", "CRHT": "A02", "PCMH": "A05"}
+"""Each demo team's service team type (ServTeamTypeRefToMH), which the currency's team tier reads."""
+CURRENCY_INPUTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "non-psychotic": (("F32.1", "04"), ("F41.1", "05"), ("F60.3", "14"), ("F43.1", "11")),
+    "psychotic": (("F20.0", "02"), ("F31.2", "03"), ("F23.1", "01")),
+    "organic": (("F01.9", "08"), ("F00.1", "08")),
+}
+"""(primary diagnosis, referral reason code) pairs a demo episode draws from, by super class."""
+SPELL_EVERY = 5
+"""Every fifth demo person, when in the psychotic super class, has an inpatient spell."""
+CURRENCY_GAPS = 0.25
+"""About this share of demo episodes lack the diagnosis or the coded reason (the ICBs report about a
+quarter of activity ungrouped), so the data-quality worklist has something to show."""
 GIVEN = [
     "Alex",
     "Sam",
@@ -189,7 +203,7 @@ def _ensure_staff(db: Database, password: str, rng: random.Random) -> dict[str, 
             raise RuntimeError("demo data exists already in this database")
         teams: dict[str, Team] = {}
         for code, name in TEAMS:
-            team = Team(code=code, name=name, created_at=now())
+            team = Team(code=code, name=name, team_type=TEAM_TYPES.get(code), created_at=now())
             session.add(team)
             teams[code] = team
         session.flush()
@@ -240,6 +254,35 @@ def _team_for(reference: ReferenceSet, cluster: int, rng: random.Random) -> str:
     return rng.choice(TEAM_FOR_SUPER_CLASS.get(sc, ("CMHT-N",)))
 
 
+def _episode_in(referral: date, super_class: str, rng: random.Random) -> EpisodeIn:
+    """A demo referral with the currency inputs, or (about a quarter of the time) without one of them.
+    Its own random stream, so the rest of the demo data does not change with it."""
+    diagnosis, reason = rng.choice(CURRENCY_INPUTS.get(super_class, CURRENCY_INPUTS["non-psychotic"]))
+    gap = rng.random()
+    if gap < CURRENCY_GAPS / 2:
+        diagnosis = None  # type: ignore[assignment]
+    elif gap < CURRENCY_GAPS:
+        diagnosis, reason = None, None  # type: ignore[assignment]
+    return EpisodeIn(referral_date=referral, primary_diagnosis=diagnosis, referral_reason_code=reason)
+
+
+def _demo_spell(ctx: Context, service_user_id: str, referral: date, today: date, index: int) -> None:
+    """An admission a few days after referral: over after four weeks, unless it began in the last
+    90 days (then still open, so the record and caseload show an inpatient group); bed types
+    alternate acute and PICU."""
+    admitted = min(today, referral + timedelta(days=3))
+    discharged = admitted + timedelta(days=28) if admitted < today - timedelta(days=90) else today
+    spells.create_spell(
+        ctx,
+        service_user_id,
+        SpellIn(
+            admitted_on=admitted,
+            discharged_on=discharged if discharged < today else None,
+            bed_type="200" if (index // SPELL_EVERY) % 2 == 0 else "202",
+        ),
+    )
+
+
 def _answer_all(questions: list[str], rng: random.Random) -> dict[str, bool | None]:
     return {q: rng.random() < 0.5 for q in questions}
 
@@ -281,7 +324,9 @@ def create_demo_data(
                     clinician_id=actor.user_id,
                 ),
             )
-            episode = records.create_episode(ctx, su.id, EpisodeIn(referral_date=referral))
+            episode = records.create_episode(ctx, su.id, _episode_in(referral, sc, random.Random(seed + index)))
+            if sc == "psychotic" and index % SPELL_EVERY == 0:
+                _demo_spell(ctx, su.id, referral, today, index)
             assessed = min(today, referral + timedelta(days=rng.randint(3, 21)))
             ratings = prototype(reference, target, rng, noise=0.15)
             suggestion = api_allocate(ratings, sc, reference)

@@ -12,7 +12,7 @@ from carecluster.domain.roles import Role
 from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Forbidden, Invalid, NotFound
-from carecluster.service.schemas import AuditOut, Page, TeamIn, TeamOut, UserIn, UserOut, UserUpdate
+from carecluster.service.schemas import AuditOut, Page, TeamIn, TeamOut, TeamUpdate, UserIn, UserOut, UserUpdate
 from carecluster.service.security import forget_user, hash_password
 from carecluster.store.db import now
 from carecluster.store.models import Team, User
@@ -27,9 +27,22 @@ def create_team(ctx: Context, data: TeamIn) -> TeamOut:
     permissions.require_admin(ctx.actor)
     if ctx.uow.teams.by_code(data.code) is not None:
         raise Conflict(f"a team with code {data.code} exists")
-    team = ctx.uow.teams.add(Team(code=data.code, name=data.name, created_at=now()))
+    team = ctx.uow.teams.add(Team(code=data.code, name=data.name, team_type=data.team_type, created_at=now()))
     out = TeamOut.model_validate(team)
     ctx.audit("create", entity="team", record_id=str(team.id), after=out.model_dump(mode="json"))
+    return out
+
+
+def update_team(ctx: Context, team_id: int, data: TeamUpdate) -> TeamOut:
+    """Set or clear a team's service team type; the audit log keeps before and after."""
+    permissions.require_admin(ctx.actor)
+    team = ctx.uow.teams.get(team_id)
+    if team is None:
+        raise NotFound(f"team {team_id} not found")
+    before = TeamOut.model_validate(team).model_dump(mode="json")
+    team.team_type = data.team_type
+    out = TeamOut.model_validate(team)
+    ctx.audit("update", entity="team", record_id=str(team.id), before=before, after=out.model_dump(mode="json"))
     return out
 
 

@@ -45,12 +45,14 @@ from carecluster.service.schemas import (
     ServiceUserIn,
     ServiceUserOut,
 )
+from carecluster.service.spell_schemas import SpellOut
 from carecluster.store import repository as repo
 from carecluster.store.models import (
     Allocation,
     Assessment,
     AssignmentPeriod,
     Episode,
+    InpatientSpell,
     Record,
     Review,
     ServiceUser,
@@ -69,6 +71,7 @@ OUT: dict[type[Versioned], type[BaseModel]] = {
     Allocation: AllocationOut,
     AssignmentPeriod: PeriodOut,
     Review: ReviewOut,
+    InpatientSpell: SpellOut,
 }
 
 
@@ -281,6 +284,7 @@ def create_episode(ctx: Context, service_user_id: str, data: EpisodeIn) -> Episo
         referral_date=data.referral_date,
         referral_source=data.referral_source,
         referral_reason=data.referral_reason,
+        referral_reason_code=data.referral_reason_code,
         primary_diagnosis=data.primary_diagnosis,
     )
     _created(ctx, row, service_user_id)

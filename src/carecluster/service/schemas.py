@@ -11,6 +11,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.domain.schedule import ClusteringEvent
+from carecluster.service import currency_codes
 from carecluster.service.icd10 import normalise_icd10
 from carecluster.service.nhs import nhs_number_problem, normalise_nhs_number
 
@@ -48,15 +49,41 @@ class Page(BaseModel, Generic[T]):
 # --- teams and users --------------------------------------------------------------------------
 
 
+def _team_type(value: str | None) -> str | None:
+    return currency_codes.check_team_type(value)
+
+
+def _reason_code(value: str | None) -> str | None:
+    return currency_codes.check_referral_reason(value)
+
+
+TeamType = Annotated[
+    str | None,
+    Field(default=None, description="Service team type (ServTeamTypeRefToMH), e.g. A06; the currency needs it."),
+]
+
+
 class TeamIn(In):
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
     name: Annotated[str, Field(min_length=1, max_length=200)]
+    team_type: TeamType = None
+
+    _check_team_type = field_validator("team_type")(_team_type)
+
+
+class TeamUpdate(In):
+    """Set or correct a team's service team type (teams are not clinical records: changed in place, audited)."""
+
+    team_type: TeamType = None
+
+    _check_team_type = field_validator("team_type")(_team_type)
 
 
 class TeamOut(Out):
     id: int
     code: str
     name: str
+    team_type: str | None = None
 
 
 class UserIn(In):
@@ -170,6 +197,12 @@ Diagnosis = Annotated[
     str | None,
     Field(default=None, description="Primary diagnosis as an ICD-10 code, for example F32.1 (optional)."),
 ]
+ReferralReasonCode = Annotated[
+    str | None,
+    Field(
+        default=None, description="Primary reason for referral as the data set's code (PrimReasonReferralMH), e.g. 04."
+    ),
+]
 ReferralSource = Annotated[str, Field(min_length=2, max_length=80, description="Who referred, e.g. GP, self.")]
 
 
@@ -178,9 +211,11 @@ class EpisodeIn(In):
     team_id: int | None = Field(default=None, description="Defaults to the service user's team.")
     referral_source: ReferralSource | None = None
     referral_reason: Annotated[str, Field(max_length=4000)] | None = None
+    referral_reason_code: ReferralReasonCode = None
     primary_diagnosis: Diagnosis = None
 
     _check_diagnosis = field_validator("primary_diagnosis")(_diagnosis)
+    _check_reason_code = field_validator("referral_reason_code")(_reason_code)
 
 
 class EpisodeAmend(Amendment):
@@ -189,9 +224,11 @@ class EpisodeAmend(Amendment):
     discharge_reason: Annotated[str, Field(max_length=2000)] | None = None
     referral_source: ReferralSource | None = None
     referral_reason: Annotated[str, Field(max_length=4000)] | None = None
+    referral_reason_code: ReferralReasonCode = None
     primary_diagnosis: Diagnosis = None
 
     _check_diagnosis = field_validator("primary_diagnosis")(_diagnosis)
+    _check_reason_code = field_validator("referral_reason_code")(_reason_code)
 
 
 class EpisodeTransferIn(In):
@@ -217,6 +254,7 @@ class EpisodeOut(VersionOut):
     discharge_reason: str | None
     referral_source: str | None = None
     referral_reason: str | None = None
+    referral_reason_code: str | None = None
     primary_diagnosis: str | None = None
 
 

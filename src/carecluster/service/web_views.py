@@ -19,6 +19,7 @@ from carecluster.domain.schedule import schedule as engine_schedule
 from carecluster.service import caseload as caseload_use_case
 from carecluster.service import permissions
 from carecluster.service.context import Context
+from carecluster.service.currency_grouping import EpisodeGroup, groups_for
 from carecluster.service.records import current_cluster, last_reviews
 from carecluster.service.schemas import CaseloadRow, Page
 from carecluster.store.models import Allocation, AssignmentPeriod, ServiceUser, Team, User, UserTeam
@@ -32,6 +33,8 @@ class CaseloadEntry:
     row: CaseloadRow
     never_clustered: bool = False
     red_rule_broken: bool = False
+    currency: EpisodeGroup | None = None
+    """The open episode's mental health currency group today (None: no open episode)."""
 
 
 @dataclass
@@ -94,7 +97,10 @@ def caseload_view(
     sort: Sort,
     limit: int,
     offset: int,
+    group: str | None = None,
 ) -> CaseloadView:
+    """`group`: keep people whose open episode is in that population group (e.g. MAA), or
+    `ungrouped` for those with no group (no open episode, or the grouping refused an input)."""
     quiet = _QuietContext(
         session=ctx.session, actor=ctx.actor, reference=ctx.reference, client=ctx.client, today=ctx.today
     )
@@ -109,12 +115,18 @@ def caseload_view(
     )
     ids = [r.service_user_id for r in page.items]
     clustered, red = _flags(ctx, ids)
+    groups = groups_for(ctx, ids)
     entries = [
         CaseloadEntry(
-            row=r, never_clustered=r.service_user_id not in clustered, red_rule_broken=r.service_user_id in red
+            row=r,
+            never_clustered=r.service_user_id not in clustered,
+            red_rule_broken=r.service_user_id in red,
+            currency=groups.get(r.service_user_id),
         )
         for r in page.items
     ]
+    if group:
+        entries = [e for e in entries if _group_of(e) == group]
     entries.sort(key=_sort_key(sort))
     shown = entries[offset : offset + limit]
     counts = {
@@ -127,9 +139,15 @@ def caseload_view(
         entity="service_user",
         after={"record_ids": [e.row.service_user_id for e in shown]},
         detail=f"web: team={team_id} clinician={clinician_id} overdue={overdue} cluster={cluster} sort={sort} "
-        f"offset={offset}",
+        f"group={group} offset={offset}",
     )
     return CaseloadView(entries=shown, total=len(entries), limit=limit, offset=offset, counts=counts)
+
+
+def _group_of(entry: CaseloadEntry) -> str:
+    """The entry's population group code, or `ungrouped`."""
+    found = entry.currency.result.population_group if entry.currency else None
+    return found or "ungrouped"
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ class Team(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str]
     created_at: Mapped[datetime]
+    team_type: Mapped[str | None] = mapped_column(String(3))
+    """The national data set's service team type (ServTeamTypeRefToMH), e.g. A06; the currency needs it."""
 
 
 class User(Base):
@@ -247,6 +249,22 @@ class Episode(Versioned, Base):
     referral_reason: Mapped[str | None] = mapped_column(Text)
     primary_diagnosis: Mapped[str | None] = mapped_column(String(8))
     """ICD-10 code, e.g. F32.1 (optional)."""
+    referral_reason_code: Mapped[str | None] = mapped_column(String(2))
+    """The data set's primary reason for referral (PrimReasonReferralMH), beside the free text."""
+
+
+class InpatientSpell(Versioned, Base):
+    """A hospital provider spell on a mental health ward (admission to discharge) and the ward's bed
+    type (MHAdmittedPatientClass), which the currency's spell grouping reads."""
+
+    __tablename__ = "inpatient_spells"
+    KIND = "inpatient_spell"
+
+    service_user_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
+    episode_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("records.id"))
+    admitted_on: Mapped[date]
+    discharged_on: Mapped[date | None]
+    bed_type: Mapped[str | None] = mapped_column(String(3))
 
 
 class Assessment(Versioned, Base):
@@ -482,5 +500,6 @@ VERSIONED: tuple[type[Versioned], ...] = (
     AssignmentPeriod,
     Review,
     OutcomeAdministration,
+    InpatientSpell,
 )
 BY_KIND: dict[str, type[Versioned]] = {m.KIND: m for m in VERSIONED}  # type: ignore[attr-defined]

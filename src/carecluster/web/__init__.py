@@ -27,6 +27,7 @@ def mount_web(app: FastAPI) -> None:
         audit_pages,
         auth_pages,
         caseload_pages,
+        currency_pages,
         engine_pages,
         outcome_pages,
         report_pages,
@@ -52,6 +53,7 @@ def mount_web(app: FastAPI) -> None:
         report_pages,
         worklist_pages,
         audit_pages,
+        currency_pages,
     ):
         app.include_router(module.router)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from carecluster.http.runtime import CurrentActor, PageParams, run
 from carecluster.service import people
-from carecluster.service.schemas import Page, Role, TeamIn, TeamOut, UserIn, UserOut, UserUpdate
+from carecluster.service.schemas import Page, Role, TeamIn, TeamOut, TeamUpdate, UserIn, UserOut, UserUpdate
 
 router = APIRouter(tags=["teams and users"])
 
@@ -19,6 +19,12 @@ def list_teams(request: Request, actor: CurrentActor, page: PageParams):
 @router.post("/teams", response_model=TeamOut, status_code=201)
 def create_team(request: Request, actor: CurrentActor, body: TeamIn):
     return run(request, actor, lambda ctx: people.create_team(ctx, body), body=body, status_code=201)
+
+
+@router.patch("/teams/{team_id}", response_model=TeamOut)
+def update_team(request: Request, actor: CurrentActor, team_id: int, body: TeamUpdate):
+    """Set or clear the team's service team type (ServTeamTypeRefToMH); null clears it."""
+    return run(request, actor, lambda ctx: people.update_team(ctx, team_id, body), body=body)
 
 
 @router.get("/users", response_model=Page[UserOut])

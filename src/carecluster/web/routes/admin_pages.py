@@ -1,4 +1,5 @@
-"""Admin pages: users (list, add with role and teams, deactivate or reactivate) and teams (list, add).
+"""Admin pages: users (list, add with role and teams, deactivate or reactivate) and teams (list, add,
+set the service team type the currency needs).
 
 Admins only; the service refuses anyone else (`people.*` check the role), and the pages say so.
 """
@@ -11,9 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from carecluster.service import people
+from carecluster.service import currency_codes, people
 from carecluster.service.errors import Conflict, Invalid
-from carecluster.service.schemas import TeamIn, UserIn, UserUpdate
+from carecluster.service.schemas import TeamIn, TeamUpdate, UserIn, UserUpdate
 from carecluster.web.forms import field_errors, pydantic_faults, sentence
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.session import PageError, check_csrf, require_user, use_case
@@ -27,10 +28,12 @@ ROLES = (
     ("admin", "Admin"),
 )
 USER_FIELDS = {"username": "username", "full_name": "full_name", "role": "role", "password": "password"}
-TEAM_FIELDS = {"code": "code", "name": "team_name"}
+TEAM_FIELDS = {"code": "code", "name": "team_name", "team_type": "team_type"}
+TEAM_TYPE_MESSAGE = "Choose a service team type from the list"
 BANNERS = {
     "user": "User added.",
     "team": "Team added.",
+    "team_type": "Team type saved.",
     "deactivated": "User deactivated: they can no longer sign in.",
     "activated": "User reactivated.",
 }
@@ -171,6 +174,8 @@ def _teams_page(
         status_code=status,
         active="/admin/users",
         teams=teams,
+        team_types=currency_codes.team_types(),
+        team_type_names=dict(currency_codes.team_types()),
         values=values or {},
         errors=errors or {},
         banner=BANNERS.get(request.query_params.get("saved", "")),
@@ -187,15 +192,17 @@ def teams(request: Request) -> HTMLResponse:
 def create_team(request: Request, form: Form) -> HTMLResponse:
     _admin(request)
     check_csrf(request, form)
-    values = {k: str(form.get(k, "")).strip() for k in ("code", "name")}
+    values = {k: str(form.get(k, "")).strip() for k in ("code", "name", "team_type")}
     try:
-        data = TeamIn(code=values["code"], name=values["name"])
+        data = TeamIn(code=values["code"], name=values["name"], team_type=values["team_type"] or None)
     except ValidationError as error:
         errors = field_errors(pydantic_faults(error), TEAM_FIELDS, "code")
         if "code" in errors:
             errors["code"] = "Enter a team code of letters, digits, hyphens or underscores, for example CMHT-N"
         if "team_name" in errors:
             errors["team_name"] = "Enter the team's name"
+        if "team_type" in errors:
+            errors["team_type"] = TEAM_TYPE_MESSAGE
         return _teams_page(request, values, errors, 422)
     try:
         with use_case(request) as ctx:
@@ -203,3 +210,18 @@ def create_team(request: Request, form: Form) -> HTMLResponse:
     except Conflict as error:
         return _teams_page(request, values, {"code": sentence(error.message)}, 409)
     return RedirectResponse("/admin/teams?saved=team", status_code=303)  # type: ignore[return-value]
+
+
+@router.post("/admin/teams/{team_id}/type", response_class=HTMLResponse)
+def set_team_type(request: Request, team_id: int, form: Form) -> HTMLResponse:
+    """Set or clear one team's service team type (the currency's team-type tier reads it)."""
+    _admin(request)
+    check_csrf(request, form)
+    chosen = str(form.get("team_type", "")).strip()
+    try:
+        data = TeamUpdate(team_type=chosen or None)
+    except ValidationError:
+        return _teams_page(request, {}, {f"team_type_{team_id}": TEAM_TYPE_MESSAGE}, 422)
+    with use_case(request) as ctx:
+        people.update_team(ctx, team_id, data)
+    return RedirectResponse("/admin/teams?saved=team_type", status_code=303)  # type: ignore[return-value]

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from carecluster.currency import currency_reference
 from carecluster.service import web_views
 from carecluster.web.session import require_user, use_case
 from carecluster.web.templating import render
@@ -19,6 +20,12 @@ from carecluster.web.templating import render
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 SORTS = {"name": "Name", "due": "Next review due", "cluster": "Cluster"}
+
+
+def currency_groups() -> list[tuple[str, str]]:
+    """The caseload's group filter: every population group in the current tables, then `ungrouped`."""
+    rows = currency_reference().population_groups
+    return [(g.group_code, f"{g.group_code}: {g.name}") for g in rows] + [("ungrouped", "No group (not grouped)")]
 
 
 def _int(value: str | None) -> int | None:
@@ -35,6 +42,9 @@ def caseload(request: Request) -> HTMLResponse:
     sort = sort if sort in SORTS else "name"
     cluster = _int(params.get("cluster"))
     overdue = params.get("overdue") == "1"
+    groups = currency_groups()
+    group = params.get("group") or None
+    group = group if group in dict(groups) else None
     page_number = max(_int(params.get("page")) or 1, 1)
     with use_case(request) as ctx:
         teams = web_views.teams_readable(ctx)
@@ -58,6 +68,7 @@ def caseload(request: Request) -> HTMLResponse:
             sort=sort,  # type: ignore[arg-type]
             limit=PAGE_SIZE,
             offset=(page_number - 1) * PAGE_SIZE,
+            group=group,
         )
         names = {p.id: p.name for p in people}
         names.update(web_views.user_names(ctx, {e.row.clinician_id for e in view.entries if e.row.clinician_id}))
@@ -67,7 +78,7 @@ def caseload(request: Request) -> HTMLResponse:
     choices += [(f"team:{t.id}", f"Team {t.code}: {t.name}") for t in teams]
     if user.actor.role == "team_lead":
         choices += [(f"clinician:{p.id}", f"Clinician {p.name}") for p in people if p.id != user.actor.user_id]
-    base = {"whose": whose, "sort": sort, "cluster": "" if cluster is None else str(cluster)}
+    base = {"whose": whose, "sort": sort, "cluster": "" if cluster is None else str(cluster), "group": group or ""}
     if overdue:
         base["overdue"] = "1"
     pages = max((view.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
@@ -83,6 +94,8 @@ def caseload(request: Request) -> HTMLResponse:
         sorts=SORTS,
         cluster=cluster,
         overdue=overdue,
+        group=group,
+        groups=groups,
         team_codes={t.id: t.code for t in teams},
         names=names,
         page_number=page_number,

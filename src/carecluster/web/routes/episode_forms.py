@@ -33,6 +33,7 @@ FIELD_MESSAGES = {
     "reason": f"Enter a reason for the transfer: at least 3 and at most {REASON_LIMIT:,} characters",
     "discharge_reason": f"Enter the reason for discharge: at least 3 and at most {DISCHARGE_LIMIT:,} characters",
     "team_id": "Choose the team",
+    "referral_reason_code": "Choose the primary reason for referral from the list, or leave it as not recorded",
 }
 
 
@@ -53,7 +54,7 @@ def read_episode(
     values: dict[str, str], today: dt.date, *, team_required: bool
 ) -> tuple[EpisodeIn | None, dict[str, str]]:
     """An episode from the referral fields (`referral-*`, `referral_source`, `referral_reason`,
-    `primary_diagnosis`, `episode_team_id`)."""
+    `referral_reason_code`, `primary_diagnosis`, `episode_team_id`)."""
     errors: dict[str, str] = {}
     on = read_date(values, "referral", "the referral date", errors, not_after=today)
     team = values.get("episode_team_id", "")
@@ -67,6 +68,7 @@ def read_episode(
             team_id=int(team) if team.isdigit() else None,
             referral_source=values.get("referral_source") or None,
             referral_reason=values.get("referral_reason") or None,
+            referral_reason_code=values.get("referral_reason_code") or None,
             primary_diagnosis=values.get("primary_diagnosis") or None,
         )
     except ValidationError as error:

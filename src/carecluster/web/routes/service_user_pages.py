@@ -11,10 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from carecluster.currency.labels import described
+from carecluster.currency.rules import REFERRAL_REASON
 from carecluster.domain.ratings import Ratings
 from carecluster.domain.schedule import ClusteringEvent
 from carecluster.reference.models import SCALE_CODES, ReferenceSet
-from carecluster.service import records, web_views
+from carecluster.service import currency_codes, currency_grouping, records, web_views
 from carecluster.service.allocation_rules import today_differs
 from carecluster.service.errors import Conflict, Invalid
 from carecluster.service.schemas import ServiceUserIn
@@ -38,12 +40,15 @@ BANNERS = {
     "episode": "Episode of care opened.",
     "transferred": "Episode of care transferred.",
     "discharged": "Episode of care ended at discharge.",
+    "currency": "Currency inputs saved.",
+    "spell": "Inpatient spell saved.",
 }
 EPISODE_FIELDS = {
     "referral_date": "referral-day",
     "team_id": "episode_team_id",
     "referral_source": "referral_source",
     "referral_reason": "referral_reason",
+    "referral_reason_code": "referral_reason_code",
     "primary_diagnosis": "primary_diagnosis",
     "transferred_on": "transferred-day",
     "discharge_date": "discharged-day",
@@ -128,6 +133,7 @@ def _new_page(request: Request, values: dict[str, str], errors: dict[str, str], 
         sources=episode_forms.REFERRAL_SOURCES,
         reason_limit=episode_forms.REASON_LIMIT,
         diagnosis_hint=episode_forms.DIAGNOSIS_HINT,
+        reason_codes=currency_codes.referral_reasons(),
     )
 
 
@@ -181,7 +187,7 @@ def create_service_user(request: Request, form: Form) -> HTMLResponse:
         errors["nhs_number"] = "The NHS number must be 10 digits, for example 999 000 0018"
     episode = None
     if any(values.get(k) for k in ("referral-day", "referral-month", "referral-year", "referral_source")) or any(
-        values.get(k) for k in ("referral_reason", "primary_diagnosis")
+        values.get(k) for k in ("referral_reason", "referral_reason_code", "primary_diagnosis")
     ):
         episode, episode_errors = episode_forms.read_episode(values, dt.date.today(), team_required=False)
         errors.update(episode_errors)
@@ -210,6 +216,8 @@ def _episode_events(episodes: list[Any], team_names: dict[int, str]) -> list[dic
             lines.append(f"Referred by {e.referral_source}")
         if e.referral_reason:
             lines.append(f"Reason for referral: {e.referral_reason}")
+        if e.referral_reason_code:
+            lines.append(f"Primary reason for referral {described(REFERRAL_REASON, e.referral_reason_code)}")
         if e.primary_diagnosis:
             lines.append(f"Primary diagnosis (ICD-10) {e.primary_diagnosis}")
         events.append(
@@ -338,6 +346,8 @@ def record(request: Request, record_id: str) -> HTMLResponse:
         ids = {a.rater_id for a in assessments} | {al.chosen_by for al in allocations if al.chosen_by}
         names = web_views.user_names(ctx, ids | ({su.clinician_id} if su.clinician_id else set()))
         teams = {t.id: t for t in web_views.teams_readable(ctx)}
+        currency = currency_grouping.current_group(ctx, record_id)
+        currency_history = currency_grouping.group_history(ctx, record_id)
     reference = reference_of(request)
     chart = honos_chart([(a.assessed_on, a.ratings, a.problem_type, a.problem_description) for a in assessments])
     pending = next((al for al in allocations if al.chosen_cluster is None), None)
@@ -366,6 +376,8 @@ def record(request: Request, record_id: str) -> HTMLResponse:
             {tid: f"{t.code}: {t.name}" for tid, t in teams.items()},
         ),
         open_episode=next((e for e in episodes if e.discharge_date is None), None),
+        currency=currency,
+        currency_history=currency_history,
         periods=periods,
         chart=chart,
         pending=pending,
@@ -406,6 +418,7 @@ def _episode_page(
         reason_limit=episode_forms.REASON_LIMIT,
         discharge_limit=episode_forms.DISCHARGE_LIMIT,
         diagnosis_hint=episode_forms.DIAGNOSIS_HINT,
+        reason_codes=currency_codes.referral_reasons(),
     )
 
 
