@@ -296,6 +296,20 @@ API: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("POST", "/api/v1/fhir"): (WRITERS, post("/api/v1/fhir", _fhir_bundle)),
     ("GET", "/api/v1/assessments/{record_id}/fhir"): (READERS, get("/api/v1/assessments/{w.assessment}/fhir")),
     ("GET", "/api/v1/nds/export"): (OWN_LISTS, get("/api/v1/nds/export")),
+    ("GET", "/api/v1/nds/v6/export"): (OWN_LISTS, get("/api/v1/nds/v6/export")),
+    ("GET", "/api/v1/service-users/{record_id}/fhir"): (READERS, get("/api/v1/service-users/{w.su}/fhir")),
+    ("GET", "/api/v1/outcomes/{record_id}/fhir"): (READERS, get("/api/v1/outcomes/{w.outcome}/fhir")),
+    ("GET", "/api/v1/teams/{team_id}/fhir"): (READERS, get("/api/v1/teams/{api.team[A]}/fhir")),
+    # a Patient search answers only the people the role may read (an empty searchset for another
+    # team's clinician); an Observation search names one subject, so it is that person's record
+    ("GET", "/api/v1/fhir/Patient"): (
+        OWN_LISTS,
+        get("/api/v1/fhir/Patient", identifier=lambda w, api: "https://fhir.nhs.uk/Id/nhs-number|9990000018"),
+    ),
+    ("GET", "/api/v1/fhir/Observation"): (
+        READERS,
+        get("/api/v1/fhir/Observation", subject=lambda w, api: f"Patient/{w.su}"),
+    ),
     ("POST", "/api/v1/service-users/{record_id}/outcomes"): (
         WRITERS,
         post("/api/v1/service-users/{w.su}/outcomes", _outcome_body),
