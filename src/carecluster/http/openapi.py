@@ -49,10 +49,13 @@ FILE_TYPES = {
     },
     "/api/v1/reports/{name}/drill/{measure}": {"text/csv": {"schema": {"type": "string"}}},
     "/api/v1/nds/export": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+    "/api/v1/nds/v6/export": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
 }
 SIGN_IN = ("/api/v1/token", "/api/v1/session")
 SIGNED_IN_WITHOUT_DEPENDENCY = {("post", "/api/v1/fhir")}
 """Operations that check the token themselves (to answer in FHIR), so FastAPI does not mark them."""
+FINDS_A_NAMED_RECORD = {("get", "/api/v1/fhir/Observation")}
+"""Operations without a path id that still name one record (the `subject`), so can answer 404."""
 
 
 def _error(status: int, fhir: bool) -> dict[str, Any]:
@@ -69,7 +72,7 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     statuses: set[int] = set()
     if signed_in:
         statuses |= {401, 403}
-    if "{" in path:
+    if "{" in path or (method, path) in FINDS_A_NAMED_RECORD:
         statuses.add(404)
     if has_body:
         statuses |= {400, 413, 422}
@@ -99,6 +102,8 @@ def document_statuses(schema: dict[str, Any]) -> dict[str, Any]:
                 if str(status) == "422" and "422" in responses and not fhir:
                     continue  # FastAPI's own, with the field errors' schema
                 responses[str(status)] = _error(status, fhir)
+            if fhir and "422" in responses:  # FastAPI's for query parameters: FHIR routes answer in FHIR
+                responses["422"] = _error(422, fhir)
             success = next((responses[s] for s in ("200", "201") if s in responses), None)
             if success is None:
                 continue
