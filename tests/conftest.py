@@ -18,6 +18,16 @@ settings.load_profile("carecluster")
 ALLOCATABLE = tuple(n for n in range(1, 22) if n != 9)
 
 
+@pytest.fixture(autouse=True)
+def _settings_read_afresh() -> Iterator[None]:
+    """Each test starts with no settings loaded, so the environment it sets is the one read."""
+    from carecluster.settings import use_settings
+
+    use_settings(None)
+    yield
+    use_settings(None)
+
+
 @pytest.fixture(scope="session")
 def reference() -> ReferenceSet:
     return builtin_reference()

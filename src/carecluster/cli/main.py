@@ -43,6 +43,13 @@ class SuperClassChoice(StrEnum):
 
 @app.callback()
 def main(ctx: typer.Context, reference: ReferenceOption = None) -> None:
+    """Start-up: the settings are read from the environment once, here; a bad one is one line and exit 2."""
+    from carecluster.settings import SettingsError, load_settings
+
+    try:
+        load_settings()
+    except SettingsError as error:
+        fail(str(error))
     ctx.obj = {"reference": reference}
 
 

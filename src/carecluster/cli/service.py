@@ -30,19 +30,29 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database: DatabaseOption = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL; SQLite is best served by one).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (PostgreSQL; SQLite is best served by one); default $CARECLUSTER_WORKERS, else 1.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the REST API (OpenAPI at /docs); the database schema is migrated first."""
     import uvicorn
 
+    from carecluster.settings import current_settings
     from carecluster.store.migrate import ensure_schema
 
+    settings = current_settings()
+    workers = workers or settings.workers
     url = _url(database)
     ensure_schema(url)
     typer.echo(f"carecluster: serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     typer.echo(f"carecluster: database {url if is_sqlite(url) else url.split('@')[-1]}")
     if workers > 1:
-        os.environ["CARECLUSTER_DATABASE_URL"] = url
+        os.environ["CARECLUSTER_DATABASE_URL"] = url  # each worker process reads its settings at start-up
         uvicorn.run(
             "carecluster.http.asgi:app",
             host=host,
@@ -52,9 +62,9 @@ def serve(
             proxy_headers=False,  # the app believes only $CARECLUSTER_TRUSTED_PROXIES (Settings)
         )
         return
-    from carecluster.http import Settings, create_app
+    from carecluster.http import create_app
 
-    app = create_app(Settings(database_url=url, migrate=False))
+    app = create_app(settings.model_copy(update={"database_url": url, "migrate": False}))
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 

@@ -153,7 +153,11 @@ def read_reference_file(path: Path) -> ReferenceFile:
 
 def load_reference(path: str | os.PathLike[str] | None = None) -> ReferenceSet:
     """The reference set to use: `path`, else `$CARECLUSTER_REFERENCE`, else the built-in set."""
-    chosen = path if path is not None else os.environ.get(ENV_VAR) or None
+    if path is None:
+        from carecluster.settings import current_settings
+
+        path = current_settings().reference
+    chosen = path
     if chosen is None:
         return builtin_reference()
     resolved = Path(chosen).resolve()
