@@ -283,6 +283,8 @@ def nds_export(
             write_private(output / file_name(table), text)
             console.print(f"wrote {output / file_name(table)}", markup=False)
         return
+    if records is None and periods is None:
+        fail("nothing to export: give --records and/or --periods, or --database-url with --as")
     assessments = _json_lines(records, AssessmentRecord) if records else []
     assignment = _json_lines(periods, ClusterAssignmentPeriod) if periods else []
     try:
