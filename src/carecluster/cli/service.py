@@ -57,10 +57,12 @@ def serve(
     """Run the REST API (OpenAPI at /docs); the database schema is migrated first."""
     import uvicorn
 
+    from carecluster.logs import configure_logging
     from carecluster.settings import current_settings
     from carecluster.store.migrate import ensure_schema
 
     settings = current_settings()
+    configure_logging(settings)
     workers = workers or settings.workers
     url = _url(database)
     ensure_schema(url)
@@ -74,13 +76,14 @@ def serve(
             port=port,
             workers=workers,
             log_level="warning",
+            access_log=False,  # its lines carry paths and query strings; carecluster logs each request itself
             proxy_headers=False,  # the app believes only $CARECLUSTER_TRUSTED_PROXIES (Settings)
         )
         return
     from carecluster.http import create_app
 
     app = create_app(settings.model_copy(update={"database_url": url, "migrate": False}))
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
 
 
 def demo_data(

@@ -90,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from carecluster.http.runtime import SESSION_COOKIE
 
     app.add_middleware(SecurityHeaders, session_cookie=SESSION_COOKIE)
+    from carecluster.http.request_log import RequestLog
+
+    app.add_middleware(RequestLog)  # outside the others: every answer, 413s and 500s included, is logged
     if settings.trusted_proxies:
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 

@@ -5,6 +5,7 @@ worker with one line naming the variable.
 """
 
 from carecluster.http.app import create_app
+from carecluster.logs import configure_logging
 from carecluster.settings import SettingsError, load_settings
 
 try:
@@ -12,4 +13,5 @@ try:
 except SettingsError as error:
     raise SystemExit(f"carecluster: {error}") from None
 
+configure_logging(_settings)
 app = create_app(_settings.model_copy(update={"migrate": False}))

@@ -102,6 +102,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     resolved = normalise_url(database_url(url))
+    # A database error's text (and so a logged traceback) must not carry the bound values: they
+    # are names, NHS numbers and ratings.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(resolved):
         kwargs.setdefault("pool_size", 64)
         kwargs.setdefault("max_overflow", 16)
