@@ -85,6 +85,12 @@ else
         mount --bind /dev/pts "$ROOTFS/dev/pts"
         mount -t sysfs sys "$ROOTFS/sys"
         cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+        # A site's own certificate authorities (a TLS-inspecting proxy between this machine and
+        # PyPI, say) are trusted there as here: network plumbing, not something carecluster needs.
+        if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+            cp /usr/local/share/ca-certificates/*.crt "$ROOTFS/usr/local/share/ca-certificates/"
+            chroot "$ROOTFS" update-ca-certificates >/dev/null 2>&1
+        fi
         mkdir -p "$ROOTFS/src/carecluster"
         git -C "$REPO" archive HEAD | tar -x -C "$ROOTFS/src/carecluster"
         cat >"$ROOTFS/tmp/inside.sh" <<EOF
@@ -125,7 +131,8 @@ kill \$(cat /tmp/serve.pid)
 command -v node >/dev/null && { say "FAILED: Node.js is in the root"; exit 1; }
 say "no Node.js in this root: nothing above used it"
 EOF
-        if chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root bash /tmp/inside.sh; then
+        if chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+            PIP_CERT=/etc/ssl/certs/ca-certificates.crt ${https_proxy:+https_proxy=$https_proxy} bash /tmp/inside.sh; then
             say "PROVED in a clean Debian $SUITE root: install from the lock, a wheel that serves styled pages without Node.js"
         else
             say "FAILED inside the clean root (see the lines above)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -105,7 +106,7 @@ COPIED_INFERRED = (
 )
 
 
-def _copied_inferred(base: ReferenceSet, number: int, cells: dict, provenance: Provenance) -> str | None:
+def _copied_inferred(base: ReferenceSet, number: int, cells: Mapping[str, Any], provenance: Provenance) -> str | None:
     """Why a provider grid claiming confirmation is still the built-in inferred one (None if it is not)."""
     inferred = base.grids.get(number)
     if inferred is None or provenance.confidence not in CONFIRMED:
