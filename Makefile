@@ -8,7 +8,7 @@ DEMO_SERVICE_USERS ?= 1000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint lock bench bench-quick bench-api install clean
+.PHONY: run test lint typecheck lock bench bench-quick bench-api install clean
 
 ## Exact versions, checked by hash, from requirements-lock.txt (see `make lock`); then carecluster itself.
 $(STAMP): pyproject.toml requirements-lock.txt
@@ -46,11 +46,16 @@ test: $(STAMP) node_modules/.package-lock.json
 	scripts/ensure-postgres.sh
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 	$(BIN)/ruff format src tests benchmarks scripts
+
+## Type check (also part of `make test`): the packages listed under [tool.mypy] in pyproject.toml.
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python scripts/write_performance_doc.py
