@@ -63,13 +63,28 @@ else
     fi
     ROOTFS="$WORK/rootfs"
     cleanup() {
-        pkill_server=$(cat "$ROOTFS/tmp/serve.pid" 2>/dev/null || true)
-        [ -n "$pkill_server" ] && kill "$pkill_server" 2>/dev/null || true
-        for m in proc dev/pts dev sys; do umount "$ROOTFS/$m" 2>/dev/null || true; done
-        [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"
+        local server
+        server=$(cat "$ROOTFS/tmp/serve.pid" 2>/dev/null || true)
+        if [ -n "$server" ]; then
+            kill "$server" 2>/dev/null || true
+            for _ in $(seq 20); do kill -0 "$server" 2>/dev/null || break; sleep 0.5; done
+        fi
+        # Only /proc is mounted in the root (its /dev holds device nodes of its own, never a bind
+        # of this machine's /dev); detach it, lazily if it is busy, and delete nothing while
+        # anything is still mounted below $WORK.
+        umount "$ROOTFS/proc" 2>/dev/null || umount -l "$ROOTFS/proc" 2>/dev/null || true
+        if grep -q " $WORK/" /proc/mounts; then
+            say "something is still mounted under $WORK: left in place for you to unmount and remove"
+            return
+        fi
+        [ "${KEEP:-0}" = 1 ] || rm -rf --one-file-system "$WORK"
     }
     trap cleanup EXIT
-    rm -rf "$WORK" && mkdir -p "$WORK"
+    if grep -q " $WORK/" /proc/mounts; then
+        say "something is mounted under $WORK (an earlier run?): unmount it first; nothing done"
+        exit 1
+    fi
+    rm -rf --one-file-system "$WORK" && mkdir -p "$WORK"
     start=$(date +%s)
     say "debootstrap --variant=minbase $SUITE (a root with nothing but Debian's essentials)"
     if ! debootstrap --variant=minbase --include=python3,python3-venv,make,ca-certificates,curl \
@@ -81,9 +96,12 @@ else
     else
         say "root ready in $(($(date +%s) - start)) s"
         mount -t proc proc "$ROOTFS/proc"
-        mount --bind /dev "$ROOTFS/dev"
-        mount --bind /dev/pts "$ROOTFS/dev/pts"
-        mount -t sysfs sys "$ROOTFS/sys"
+        # The few device nodes a Python install needs, made in the root itself (debootstrap
+        # usually has): binding this machine's /dev there would put it in reach of the clean-up.
+        for node in "null c 1 3" "zero c 1 5" "full c 1 7" "random c 1 8" "urandom c 1 9" "tty c 5 0"; do
+            set -- $node
+            [ -e "$ROOTFS/dev/$1" ] || mknod -m 666 "$ROOTFS/dev/$1" "$2" "$3" "$4"
+        done
         cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
         # A site's own certificate authorities (a TLS-inspecting proxy between this machine and
         # PyPI, say) are trusted there as here: network plumbing, not something carecluster needs.
