@@ -8,13 +8,23 @@ DEMO_SERVICE_USERS ?= 1000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-quick bench-api install clean
+.PHONY: run test lint typecheck lock bench bench-quick bench-api install clean
 
-$(STAMP): pyproject.toml
+## Exact versions, checked by hash, from requirements-lock.txt (see `make lock`); then carecluster itself.
+$(STAMP): pyproject.toml requirements-lock.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-lock.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## Refresh the lock after changing a dependency in pyproject.toml: every package pinned with its
+## hashes, for Python 3.11 on any platform; pins already in the lock are kept where they still fit.
+## `make lock LOCK_FLAGS=--upgrade` takes the newest releases instead. Review the diff, commit it.
+LOCK_FLAGS ?=
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+		--no-header --quiet $(LOCK_FLAGS) -o requirements-lock.txt
 
 ## The NHS.UK frontend, Swagger UI (and axe-core for the accessibility tests), from the npm registry;
 ## then the files the app serves are copied into the package (committed: a wheel needs no Node.js).
@@ -37,11 +47,16 @@ test: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 	$(BIN)/ruff format src tests benchmarks scripts
+
+## Type check (also part of `make test`): the packages listed under [tool.mypy] in pyproject.toml.
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python scripts/write_performance_doc.py

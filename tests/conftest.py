@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from hypothesis import settings
-from playwright.sync_api import Browser, Page, sync_playwright
+from hypothesis import HealthCheck, settings
 
 from carecluster.reference import SCALE_CODES, ReferenceSet, builtin_reference
 
 # Examples are timed on a shared 2-core machine: a deadline would fail on load, not on a defect.
-settings.register_profile("carecluster", deadline=None)
-settings.load_profile("carecluster")
+# "ci" (the default) also prints the blob that reproduces a failure; HYPOTHESIS_PROFILE=dev
+# tries more examples when looking for trouble on purpose.
+settings.register_profile("ci", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ALLOCATABLE = tuple(n for n in range(1, 22) if n != 9)
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh() -> Iterator[None]:
+    """Each test starts with no settings loaded, so the environment it sets is the one read."""
+    from carecluster.settings import use_settings
+
+    use_settings(None)
+    yield
+    use_settings(None)
 
 
 @pytest.fixture(scope="session")
@@ -63,37 +75,3 @@ def prototype(reference: ReferenceSet, cluster: int) -> list[int]:
         else:
             values.append(0)
     return values
-
-
-# --- one browser for every browser test (tests/web, tests/reports) ------------------------------
-# Defined here, once: a second sync Playwright started while the first is alive fails with
-# "Sync API inside the asyncio loop", so each directory must not start its own.
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run `make test`, which installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()

@@ -66,6 +66,7 @@ def test_create_admin_then_sign_in_and_list(url: str) -> None:
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(url: str, args: tuple[str, ...], input: str | None, message: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0  # only create-admin makes one
     result = users(url, *args, input=input)
     assert result.exit_code == 2
     last = result.output.strip().splitlines()[-1]

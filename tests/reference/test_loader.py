@@ -10,6 +10,7 @@ import pytest
 from carecluster.reference import ReferenceError, ReferenceSet, builtin_reference, diff_reference, load_reference
 from carecluster.reference.csv_grids import grids_to_csv
 from carecluster.reference.loader import ENV_VAR, overlay, read_reference_file
+from carecluster.settings import load_settings
 
 META = {"id": "trust-x", "version": "2016-17", "name": "Trust X grids", "source": "booklet p.20", "confidence": "high"}
 
@@ -180,8 +181,10 @@ def test_a_grid_for_cluster_9_or_0_is_refused(tmp_path: Path, reference: Referen
 def test_environment_variable_selects_the_set(tmp_path: Path, reference, monkeypatch) -> None:
     path = write_csv(tmp_path, reference)
     monkeypatch.setenv(ENV_VAR, str(path))
+    load_settings()  # the environment is read once, at start-up
     assert load_reference().id == "trust-x"
     monkeypatch.delenv(ENV_VAR)
+    load_settings()
     assert load_reference() is builtin_reference()
 
 

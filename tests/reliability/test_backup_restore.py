@@ -80,7 +80,7 @@ def test_restore_never_silently_replaces_records(kind: str, tmp_path: Path) -> N
     again = runner.invoke(app, ["backup", str(backup_file), "--database-url", source])
     assert again.exit_code == 1
     assert "already exists" in again.output
-    forced = runner.invoke(app, ["restore", str(backup_file), "--database-url", source, "--force"])
+    forced = runner.invoke(app, ["restore", str(backup_file), "--database-url", source, "--force", "--yes"])
     assert forced.exit_code == 0, forced.output
 
 

@@ -35,7 +35,7 @@ def test_demo_data_seeds_an_empty_database_once(tmp_path: Path) -> None:
 def test_db_upgrade_and_downgrade(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'schema.db'}"
     assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
-    down = runner.invoke(app, ["db", "downgrade", "base", "--database-url", url])
+    down = runner.invoke(app, ["db", "downgrade", "base", "--database-url", url, "--yes"])
     assert down.exit_code == 0
     assert "base" in down.output
     path = runner.invoke(app, ["db", "path", "--database-url", url])

@@ -102,6 +102,7 @@ def batch(
     task = progress.add_task("allocating", total=None, records=0)
 
     def on_start(job: BatchJob, done: int) -> None:
+        progress.start()  # only once the input and output are known good: a refusal stays one line
         progress.update(task, total=max(job.source.total_weight, 1), completed=done)
         if done and not quiet:
             err_console.print(f"resuming an interrupted run: {done:,} of {job.source.total_weight:,} already done")
@@ -113,7 +114,7 @@ def batch(
     try:
         if scheduler or dask_local:
             client, cluster = _dask_client(scheduler, dask_local)
-        with progress:
+        try:
             run = run_batch(
                 input_path,
                 output,
@@ -130,6 +131,8 @@ def batch(
                 on_start=on_start,
                 on_progress=on_progress,
             )
+        finally:
+            progress.stop()
     except (SourceError, AllocationError) as error:
         fail(str(error))
     except OSError as error:

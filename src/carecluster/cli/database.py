@@ -13,7 +13,7 @@ from carecluster.reference.models import ReferenceSet
 from carecluster.service.context import Context
 from carecluster.service.errors import Invalid, ServiceError
 from carecluster.service.security import Actor
-from carecluster.store.db import Database, database_url
+from carecluster.store.db import Database
 from carecluster.store.migrate import ensure_schema
 from carecluster.store.models import User, UserTeam
 
@@ -32,7 +32,9 @@ def actor_named(db: Database, username: str) -> Actor:
 
 def unit_of_work(url: str | None, username: str, reference: ReferenceSet, work: Callable[[Context], T]) -> T:
     """`work(ctx)` in one transaction; a refusal is one line on stderr and exit 2 (invalid) or 1."""
-    resolved = database_url(url)
+    from carecluster.cli.service import existing_database
+
+    resolved = existing_database(url)
     ensure_schema(resolved)
     db = Database(resolved)
     try:

@@ -162,7 +162,7 @@ def fhir_export(
             ratings=rated,
             event=event,
             rater=Rater(id=rater_id, name=rater_name) if rater_id or rater_name else None,
-            super_class_given=super_class,
+            super_class_given=super_class,  # type: ignore[arg-type]  # the model validates the word
             heading=heading,
         )
         result = api_allocate(rated, super_class, ref, heading=heading)
@@ -205,15 +205,15 @@ def fhir_import(
         text = _read_text(file)
 
         def store(c: Context) -> tuple[FhirImport, AssessmentCreated]:
-            result = import_fhir(c, text)
-            return result, stored_assessment(c, result.assessment_id)
+            done = import_fhir(c, text)
+            return done, stored_assessment(c, done.assessment_id)
 
         try:
-            result, stored = _in_database(database, as_user, ref, store)
+            done, stored = _in_database(database, as_user, ref, store)
         except InteropError as error:
             _reject(error)
-        word = "stored" if result.created else "already held"
-        err_console.print(f"assessment {result.assessment_id}: {word}", markup=False)
+        word = "stored" if done.created else "already held"
+        err_console.print(f"assessment {done.assessment_id}: {word}", markup=False)
         sys.stdout.write(stored.model_dump_json(indent=2) + "\n")
         return
     try:
@@ -283,6 +283,8 @@ def nds_export(
             write_private(output / file_name(table), text)
             console.print(f"wrote {output / file_name(table)}", markup=False)
         return
+    if records is None and periods is None:
+        fail("nothing to export: give --records and/or --periods, or --database-url with --as")
     assessments = _json_lines(records, AssessmentRecord) if records else []
     assignment = _json_lines(periods, ClusterAssignmentPeriod) if periods else []
     try:

@@ -18,6 +18,7 @@ from carecluster.api import allocate as api_allocate
 from carecluster.cli import render
 from carecluster.cli.common import ReferenceOption, chosen_reference, console, err_console, fail
 from carecluster.cli.demo import DEMO_PROFILES
+from carecluster.cli.errors import OneLineGroup
 from carecluster.domain.allocation import AllocationError
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.reference import ReferenceError, builtin_reference, diff_reference
@@ -30,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineGroup,
 )
 reference_app = typer.Typer(help="Check, show and export reference sets (grids, clusters, decision tree).")
 app.add_typer(reference_app, name="reference")
@@ -43,6 +45,13 @@ class SuperClassChoice(StrEnum):
 
 @app.callback()
 def main(ctx: typer.Context, reference: ReferenceOption = None) -> None:
+    """Start-up: the settings are read from the environment once, here; a bad one is one line and exit 2."""
+    from carecluster.settings import SettingsError, load_settings
+
+    try:
+        load_settings()
+    except SettingsError as error:
+        fail(str(error))
     ctx.obj = {"reference": reference}
 
 
@@ -202,6 +211,8 @@ def reference_check(
     limit: Annotated[int, typer.Option(help="Show at most this many changed cells.")] = 400,
 ) -> None:
     """Validate a reference file and show how it differs from the built-in set, cell by cell."""
+    if not file.is_file():
+        fail(f"{file}: no such file")
     try:
         provider = read_reference_file(file)
         candidate = overlay(builtin_reference(), provider, str(file))

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from carecluster.cli.service import DatabaseOption
+from carecluster.cli.common import fail
+from carecluster.cli.service import DatabaseOption, YesOption, existing_database
 
 
 def _summary(url: str | None) -> str:
@@ -33,6 +34,7 @@ def backup(
     from carecluster.store.backup import BackupError, default_backup_name
     from carecluster.store.backup import backup as do_backup
 
+    existing_database(database)  # a backup of nothing would create an empty database first
     target = target or Path(default_backup_name(database))
     try:
         written = do_backup(database, target)
@@ -49,10 +51,18 @@ def restore(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a database that already holds clinical records.")
     ] = False,
+    yes: YesOption = False,
 ) -> None:
-    """Replace the database with a backup (stop the service first). All or nothing."""
+    """Replace the database with a backup (stop the service first). All or nothing.
+    With --force it asks before replacing records, unless --yes."""
+    from carecluster.cli.errors import confirm_or_stop
     from carecluster.store.backup import BackupError
     from carecluster.store.backup import restore as do_restore
+
+    if not source.is_file():
+        fail(f"{source}: no such backup file")
+    if force:
+        confirm_or_stop("--force replaces every record in the database with the backup's.", yes)
 
     try:
         do_restore(database, source, overwrite=force)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -129,7 +129,7 @@ def result_view(result: AllocationResult, reference: ReferenceSet, all_candidate
     )
     if result.super_class:
         head.append(f"\nSuper class: {result.super_class}")
-    parts: list[object] = [Panel(head, expand=False), Text(result.explanation)]
+    parts: list[RenderableType] = [Panel(head, expand=False), Text(result.explanation)]
     if result.questions:
         parts.append(questions_view(result.questions))
     if result.warnings:
@@ -200,7 +200,7 @@ def cluster_view(reference: ReferenceSet, cluster: Cluster) -> Group:
             f"rare {listed(t.rare)}; discharge {'possible' if t.discharge else 'not listed'}\n"
         )
         lines.append(f"({t.provenance.note})\n", style="dim")
-    parts: list[object] = [lines]
+    parts: list[RenderableType] = [lines]
     grid = reference.grids.get(cluster.number)
     if grid is not None:
         parts.append(grid_table(reference, cluster.number, grid))

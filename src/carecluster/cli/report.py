@@ -15,9 +15,11 @@ import typer
 from sqlalchemy import select
 
 from carecluster.api import resolve_reference
+from carecluster.cli.common import fail
+from carecluster.cli.service import existing_database
 from carecluster.reports import REPORTS, Filters, build_report
 from carecluster.reports.render import FORMATS, render
-from carecluster.store.db import Database, database_url
+from carecluster.store.db import Database
 from carecluster.store.models import Team
 from carecluster.store.private import write_private
 
@@ -26,8 +28,7 @@ def _day(value: str, option: str) -> date:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        typer.echo(f"{option}: {value!r} is not a date (YYYY-MM-DD)", err=True)
-        raise typer.Exit(2) from None
+        fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
 
 
 def report(
@@ -46,17 +47,14 @@ def report(
 ) -> None:
     """Compute an audit report for a period (and teams) and write it as CSV, XLSX or HTML."""
     if name not in REPORTS:
-        typer.echo(f"no report {name!r}: one of {', '.join(REPORTS)}", err=True)
-        raise typer.Exit(2)
+        fail(f"no report {name!r}: one of {', '.join(REPORTS)}")
     if fmt not in FORMATS:
-        typer.echo(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}", err=True)
-        raise typer.Exit(2)
+        fail(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     start, end = _day(date_from, "--from"), _day(date_to, "--to")
     if end < start:
-        typer.echo(f"--to: {end} is before --from {start}", err=True)
-        raise typer.Exit(2)
+        fail(f"--to: {end} is before --from {start}")
     ref = resolve_reference(reference)
-    db = Database(database_url(database))
+    db = Database(existing_database(database))
     try:
         with db.transaction(write=False) as session:
             team_ids: tuple[int, ...] | None = None
@@ -67,8 +65,7 @@ def report(
                 for item in team:
                     tid = known.get(item) or (int(item) if item.isdigit() and int(item) in ids else None)
                     if tid is None:
-                        typer.echo(f"--team: no team {item!r}", err=True)
-                        raise typer.Exit(2)
+                        fail(f"--team: no team {item!r}")
                     team_ids += (tid,)
             result = build_report(session, name, Filters(date_from=start, date_to=end, team_ids=team_ids), ref)
     finally:
@@ -76,8 +73,7 @@ def report(
     data = render(result, fmt)
     if output is None:
         if fmt == "xlsx" and sys.stdout.isatty():
-            typer.echo("--format xlsx writes a binary workbook: give --output FILE", err=True)
-            raise typer.Exit(2)
+            fail("--format xlsx writes a binary workbook: give --output FILE")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:

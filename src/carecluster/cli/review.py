@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -99,7 +99,7 @@ def review_view(result: ReviewResult) -> Group:
                 Text(part.status.replace("_", " "), style=STATUS_STYLE[part.status]),
                 part.reason,
             )
-    parts: list[object] = []
+    parts: list[RenderableType] = []
     if result.engine_check is not None:
         # first and boxed: the protocol's answer must never be read without it
         parts.append(

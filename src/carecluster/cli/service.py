@@ -16,6 +16,21 @@ def _url(url: str | None) -> str:
     return database_url(url)
 
 
+def existing_database(url: str | None) -> str:
+    """The URL of a database that already exists: reading or changing records never creates one
+    (a mistyped path or data dir must not leave an empty database file behind)."""
+    from carecluster.cli.common import fail
+
+    resolved = database_url(url)
+    path = sqlite_path(resolved)
+    if path is not None and not path.is_file():
+        fail(f"no database at {path}: create it with `carecluster db upgrade`, or set CARECLUSTER_DATABASE_URL")
+    return resolved
+
+
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
+
+
 DatabaseOption = Annotated[
     str | None,
     typer.Option(
@@ -30,32 +45,45 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database: DatabaseOption = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL; SQLite is best served by one).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (PostgreSQL; SQLite is best served by one); default $CARECLUSTER_WORKERS, else 1.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the REST API (OpenAPI at /docs); the database schema is migrated first."""
     import uvicorn
 
+    from carecluster.logs import configure_logging
+    from carecluster.settings import current_settings
     from carecluster.store.migrate import ensure_schema
 
+    settings = current_settings()
+    configure_logging(settings)
+    workers = workers or settings.workers
     url = _url(database)
     ensure_schema(url)
     typer.echo(f"carecluster: serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     typer.echo(f"carecluster: database {url if is_sqlite(url) else url.split('@')[-1]}")
     if workers > 1:
-        os.environ["CARECLUSTER_DATABASE_URL"] = url
+        os.environ["CARECLUSTER_DATABASE_URL"] = url  # each worker process reads its settings at start-up
         uvicorn.run(
             "carecluster.http.asgi:app",
             host=host,
             port=port,
             workers=workers,
             log_level="warning",
+            access_log=False,  # its lines carry paths and query strings; carecluster logs each request itself
             proxy_headers=False,  # the app believes only $CARECLUSTER_TRUSTED_PROXIES (Settings)
         )
         return
-    from carecluster.http import Settings, create_app
+    from carecluster.http import create_app
 
-    app = create_app(Settings(database_url=url, migrate=False))
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    app = create_app(settings.model_copy(update={"database_url": url, "migrate": False}))
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
 
 
 def demo_data(
@@ -114,19 +142,51 @@ def demo_data(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head", database: DatabaseOption = None) -> None:
     """Migrate the schema up (default: to the newest revision)."""
-    from carecluster.store.migrate import upgrade
+    from carecluster.store.migrate import check_revision, upgrade
 
+    check_revision(revision)  # before anything is created: a mistyped revision leaves no empty file behind
     upgrade(_url(database), revision)
     typer.echo(f"carecluster: database at {revision}")
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument()], database: DatabaseOption = None) -> None:
-    """Migrate the schema down to REVISION ('base' removes every table: all data is lost)."""
-    from carecluster.store.migrate import downgrade
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="A revision from `carecluster db history`, or 'base'.")],
+    database: DatabaseOption = None,
+    yes: YesOption = False,
+) -> None:
+    """Migrate the schema down to REVISION: the columns and tables of later revisions, and the data
+    in them, are dropped ('base' removes every table). Asks first unless --yes."""
+    from carecluster.cli.errors import confirm_or_stop
+    from carecluster.store.migrate import check_revision, downgrade
 
-    downgrade(_url(database), revision)
+    url = existing_database(database)
+    check_revision(revision)
+    where = url if is_sqlite(url) else url.split("@")[-1]
+    confirm_or_stop(f"Downgrading {where} to {revision} drops the data of every later revision.", yes)
+    downgrade(url, revision)
     typer.echo(f"carecluster: database at {revision}")
+
+
+@db_app.command("history")
+def db_history(database: DatabaseOption = None) -> None:
+    """The migrations, oldest first, with the one the database is at marked (current)."""
+    from carecluster.store.db import make_engine
+    from carecluster.store.migrate import current_revision, revisions
+
+    current = None
+    path = sqlite_path(_url(database))
+    if path is None or path.is_file():
+        engine = make_engine(_url(database))
+        try:
+            current = current_revision(engine)
+        finally:
+            engine.dispose()
+    for revision, doc in revisions():
+        mark = "  (current)" if revision == current else ""
+        typer.echo(f"{revision}  {doc}{mark}")
+    if current is None:
+        typer.echo("carecluster: the database has no schema yet (`carecluster db upgrade` creates it)")
 
 
 @db_app.command("rebuild-report-facts")
@@ -141,7 +201,7 @@ def db_rebuild_report_facts(database: DatabaseOption = None) -> None:
     from carecluster.store import report_facts
     from carecluster.store.db import Database
 
-    db = Database(_url(database))
+    db = Database(existing_database(database))
     try:
         start = time.perf_counter()
         with db.engine.begin() as conn:

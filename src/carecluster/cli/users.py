@@ -9,12 +9,14 @@ stderr and exit 2; every command is in the audit trail.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 
 from carecluster.cli.common import fail
 from carecluster.cli.service import DatabaseOption
+from carecluster.store.db import Database
 
 T = TypeVar("T")
 users_app = typer.Typer(help="Accounts at the server's console: first admin, password reset, unlock, list.")
@@ -30,24 +32,40 @@ PasswordOption = Annotated[
 ]
 
 
-def _run(database: str | None, what: str, work: Callable[..., T]) -> T:
+def _run(database: str | None, what: str, work: Callable[..., T], *, create: bool = False) -> T:
+    """`work(uow)` in one unit of work; only `create` (the first admin) may create the database."""
+    from carecluster.cli.service import existing_database
     from carecluster.service.errors import Invalid, ServiceError
     from carecluster.service_layer.unit_of_work import SqlAlchemyUnitOfWork
-    from carecluster.store.db import Database, database_url
+    from carecluster.store.db import Database, database_url, sqlite_path
     from carecluster.store.migrate import ensure_schema
 
-    url = database_url(database)
+    url = database_url(database) if create else existing_database(database)
+    new_file = sqlite_path(url)
+    if new_file is not None and new_file.exists():
+        new_file = None
     ensure_schema(url)
     db = Database(url)
     try:
         with SqlAlchemyUnitOfWork(db) as uow:  # commits if the use case succeeds
             return work(uow)
     except Invalid as error:
+        _forget(db, new_file)
         fail(f"users {what}: " + "; ".join(f"{loc[-1] if loc else 'input'}: {msg}" for loc, msg in error.errors))
     except ServiceError as error:
+        _forget(db, new_file)
         fail(f"users {what}: {error.message}")
     finally:
         db.dispose()
+
+
+def _forget(db: Database, created: Path | None) -> None:
+    """Refused input stores nothing: a SQLite file this command created for it goes again."""
+    if created is None:
+        return
+    db.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        created.with_name(created.name + suffix).unlink(missing_ok=True)
 
 
 @users_app.command("create-admin")
@@ -60,7 +78,9 @@ def create_admin(
     """Create an admin account (the first one, or a new one when none is left)."""
     from carecluster.service import operator
 
-    user = _run(database, "create-admin", lambda s: operator.create_admin(s, username, full_name, password))
+    user = _run(
+        database, "create-admin", lambda s: operator.create_admin(s, username, full_name, password), create=True
+    )
     typer.echo(f"carecluster: admin {user.username} created (id {user.id})")
 
 

@@ -273,8 +273,12 @@ def currency_reference(version: str | None = None, folder: str | os.PathLike[str
     """A folder's tables, else $CARECLUSTER_CURRENCY_TABLES, else the built-in year (default 2026-27)."""
     if folder is not None:
         return load_tables(folder)
-    if version is None and os.environ.get(ENV_VAR):
-        return load_tables(os.environ[ENV_VAR])
+    if version is None:
+        from carecluster.settings import current_settings
+
+        configured = current_settings().currency_tables
+        if configured:
+            return load_tables(configured)
     version = version or DEFAULT_VERSION
     if version not in available_versions():
         raise CurrencyReferenceError(f"no built-in currency tables for {version!r}; have {available_versions()}")

@@ -28,7 +28,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -437,7 +437,7 @@ def _coverage(ctx: _Context, months: int, start: dt.date | None, used: list[_Poi
     dated = [p.on for p in used if p.on is not None]
     gaps = list(pairwise(dated))
     longest = max(gaps, key=lambda g: (g[1] - g[0]).days, default=None)
-    base = {
+    base: dict[str, Any] = {
         "months": months,
         "ratings": len(used),
         "first_rating": dated[0] if dated else None,
@@ -730,8 +730,8 @@ def _decide(results: Sequence[CriterionResult]) -> tuple[Outcome, Step | None]:
         if not criteria or any(r.status == "not_met" for r in criteria):
             continue
         if all(r.status == "met" for r in criteria):
-            return step, step  # type: ignore[return-value]
-        return "needs_answers", step  # type: ignore[return-value]
+            return step, step
+        return "needs_answers", step
     return "no_change", None
 
 

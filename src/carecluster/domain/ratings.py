@@ -8,7 +8,7 @@ that the person who typed it can correct it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -122,7 +122,7 @@ class Ratings(BaseModel):
         if len(values) != len(SCALE_CODES):
             raise RatingError(f"expected {len(SCALE_CODES)} ratings (scales 1-13 then A-E), got {len(values)}")
         if all(value.__class__ is int and value in VALID_RATINGS for value in values):
-            parsed = tuple(values)  # the common case, from a form or a file: plain valid ints
+            parsed = cast(tuple[int, ...], tuple(values))  # the common case, from a form or a file: plain valid ints
         else:
             parsed = tuple(_rating(code, value) for code, value in zip(SCALE_CODES, values, strict=True))
         return cls._build(parsed, problem_type, problem_description)

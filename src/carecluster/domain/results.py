@@ -173,7 +173,9 @@ class AllocationResult(Result):
     def attach_detail(self, source: CandidateSource) -> None:
         """Findings and wording are built on first read: a form that only shows the suggestion
         on each keystroke does not pay for twenty explanations it never displays."""
-        self.__pydantic_private__["_detail"] = source  # what pydantic's own private setattr does, minus its checks
+        private = self.__pydantic_private__
+        assert private is not None  # set by pydantic for every model with private attributes
+        private["_detail"] = source  # what pydantic's own private setattr does, minus its checks
 
     def _source(self) -> CandidateSource:
         if self._detail is None:

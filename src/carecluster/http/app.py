@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,37 +15,12 @@ from sqlalchemy.exc import DataError
 from carecluster import __version__
 from carecluster.api import resolve_reference
 from carecluster.service.errors import Invalid, RateLimited, ServiceError
+from carecluster.settings import Settings, current_settings
 from carecluster.store.db import Database, database_url
 from carecluster.store.migrate import ensure_schema
 
 SECURE_COOKIES_ENV = "CARECLUSTER_SECURE_COOKIES"
 TRUSTED_PROXIES_ENV = "CARECLUSTER_TRUSTED_PROXIES"
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _addresses(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-@dataclass
-class Settings:
-    """How the service runs. `database_url` None means `$CARECLUSTER_DATABASE_URL`, else SQLite in the data dir."""
-
-    database_url: str | None = None
-    reference: str | None = field(default_factory=lambda: os.environ.get("CARECLUSTER_REFERENCE"))
-    migrate: bool = True
-    """Bring the schema to the newest migration at start-up."""
-    secure_cookies: bool = field(default_factory=lambda: _flag(os.environ.get(SECURE_COOKIES_ENV)))
-    """Mark the session cookie Secure (set whenever served over HTTPS); `$CARECLUSTER_SECURE_COOKIES=1`."""
-    trusted_proxies: tuple[str, ...] = field(
-        default_factory=lambda: _addresses(os.environ.get(TRUSTED_PROXIES_ENV, ""))
-    )
-    """Addresses (or networks) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
-    believed; none by default, so a client cannot forge its address into the audit trail or the
-    sign-in throttle. `$CARECLUSTER_TRUSTED_PROXIES`, comma-separated."""
 
 
 def _errors(app: FastAPI) -> None:
@@ -83,7 +56,8 @@ def _errors(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    """The web app and API; `settings` default to those read at start-up (carecluster.settings)."""
+    settings = settings or current_settings()
     url = database_url(settings.database_url)
     if settings.migrate:
         ensure_schema(url)
@@ -110,11 +84,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _errors(app)
     from carecluster.http.limits import BodySizeLimit
 
-    app.add_middleware(BodySizeLimit)  # oversize bodies get 413 before they are read into memory
+    # oversize bodies get 413 before they are read into memory
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     from carecluster.http.headers import SecurityHeaders
     from carecluster.http.runtime import SESSION_COOKIE
 
     app.add_middleware(SecurityHeaders, session_cookie=SESSION_COOKIE)
+    from carecluster.http.request_log import RequestLog
+
+    app.add_middleware(RequestLog)  # outside the others: every answer, 413s and 500s included, is logged
     if settings.trusted_proxies:
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 

@@ -1,8 +1,17 @@
 """An importable app for `uvicorn carecluster.http.asgi:app` (and multi-worker serving).
 
-Settings come from the environment (CARECLUSTER_DATABASE_URL, CARECLUSTER_DATA_DIR, CARECLUSTER_REFERENCE).
+Settings are read from the environment once, here (see carecluster.settings); a bad value stops the
+worker with one line naming the variable.
 """
 
-from carecluster.http.app import Settings, create_app
+from carecluster.http.app import create_app
+from carecluster.logs import configure_logging
+from carecluster.settings import SettingsError, load_settings
 
-app = create_app(Settings(migrate=False))
+try:
+    _settings = load_settings()
+except SettingsError as error:
+    raise SystemExit(f"carecluster: {error}") from None
+
+configure_logging(_settings)
+app = create_app(_settings.model_copy(update={"migrate": False}))

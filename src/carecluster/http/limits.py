@@ -11,7 +11,6 @@ A pure ASGI middleware, so it also covers the web pages' form posts and any rout
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,8 +22,9 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 def max_body_bytes() -> int:
     """The limit in force: `$CARECLUSTER_MAX_BODY_BYTES`, else 1 MiB."""
-    value = os.environ.get(MAX_BODY_ENV)
-    return int(value) if value else DEFAULT_MAX_BODY_BYTES
+    from carecluster.settings import current_settings
+
+    return current_settings().max_body_bytes
 
 
 class _TooLargeError(Exception):

@@ -44,7 +44,9 @@ def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2)
             raise Forbidden("cross-site request refused: the session cookie only works from this service's pages")
     if not token:
         raise Unauthorised("not signed in")
-    return authenticate(database(request), token)
+    actor = authenticate(database(request), token)
+    request.state.user_id = actor.user_id  # for the request log (carecluster.http.request_log)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

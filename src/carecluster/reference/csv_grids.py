@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 from pydantic import ValidationError
 
 from carecluster.reference.errors import ReferenceError, problems_from
-from carecluster.reference.models import RATINGS, SCALE_CODES, ReferenceFile
+from carecluster.reference.models import RATINGS, SCALE_CODES, ClusterGrid, ProviderGrid, ReferenceFile
 
 COLOUR_WORDS: dict[str, str] = {
     "must": "must", "red": "must", "r": "must",
@@ -85,11 +86,11 @@ def read_csv_grids(raw: bytes, *, source: str, default_id: str, digest: str) -> 
                 "(or must, expected, may, unlikely, nodata)"
             )
             continue
-        key = (cluster, scale, rating)
-        if key in seen:
-            problems.append(f"{where}: the same cell is already given on line {seen[key]}")
+        cell = (cluster, scale, rating)
+        if cell in seen:
+            problems.append(f"{where}: the same cell is already given on line {seen[cell]}")
             continue
-        seen[key] = line_no
+        seen[cell] = line_no
         cells.setdefault(cluster, {code: [None] * 5 for code in SCALE_CODES})[scale][rating] = colour
 
     for cluster, rows in sorted(cells.items()):
@@ -125,7 +126,7 @@ def read_csv_grids(raw: bytes, *, source: str, default_id: str, digest: str) -> 
         raise ReferenceError(source, problems_from(error)) from None
 
 
-def grids_to_csv(grids: dict, *, meta: dict[str, str]) -> str:
+def grids_to_csv(grids: Mapping[int, ClusterGrid | ProviderGrid], *, meta: dict[str, str]) -> str:
     """Write grids in the CSV form: a template a clustering lead can correct cell by cell."""
     out = io.StringIO()
     for key in META_KEYS:

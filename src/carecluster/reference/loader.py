@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -105,7 +106,7 @@ COPIED_INFERRED = (
 )
 
 
-def _copied_inferred(base: ReferenceSet, number: int, cells: dict, provenance: Provenance) -> str | None:
+def _copied_inferred(base: ReferenceSet, number: int, cells: Mapping[str, Any], provenance: Provenance) -> str | None:
     """Why a provider grid claiming confirmation is still the built-in inferred one (None if it is not)."""
     inferred = base.grids.get(number)
     if inferred is None or provenance.confidence not in CONFIRMED:
@@ -153,7 +154,11 @@ def read_reference_file(path: Path) -> ReferenceFile:
 
 def load_reference(path: str | os.PathLike[str] | None = None) -> ReferenceSet:
     """The reference set to use: `path`, else `$CARECLUSTER_REFERENCE`, else the built-in set."""
-    chosen = path if path is not None else os.environ.get(ENV_VAR) or None
+    if path is None:
+        from carecluster.settings import current_settings
+
+        path = current_settings().reference
+    chosen = path
     if chosen is None:
         return builtin_reference()
     resolved = Path(chosen).resolve()

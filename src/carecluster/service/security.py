@@ -29,6 +29,14 @@ HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash("carecluster: a hash to verify against when the user does not exist")
 
 TOKEN_HOURS = 12
+"""Default sign-in lifetime; the one in force is `$CARECLUSTER_SESSION_HOURS` (see token_hours)."""
+
+
+def token_hours() -> int:
+    """How long a sign-in lasts, from the settings read at start-up."""
+    from carecluster.settings import current_settings
+
+    return current_settings().session_hours
 
 
 def hash_password(password: str) -> str:
@@ -130,7 +138,7 @@ def login(db: Database, username: str, password: str, client: str, *, kind: str 
                     user_id=user.id,
                     kind=kind,
                     created_at=moment,
-                    expires_at=moment + timedelta(hours=TOKEN_HOURS),
+                    expires_at=moment + timedelta(hours=token_hours()),
                 )
             )
             _audit_login(session, user, username, "login", client, kind)

@@ -9,7 +9,6 @@ lets SQLite queue concurrent writers on its busy timeout instead of failing one 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -41,15 +40,20 @@ def aware(value: datetime) -> datetime:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+    from carecluster.settings import current_settings
+
+    return current_settings().data_dir
 
 
 def database_url(url: str | None = None) -> str:
     """An explicit URL, else `$CARECLUSTER_DATABASE_URL`, else SQLite in the data directory."""
     if url:
         return url
-    if os.environ.get(DATABASE_URL_ENV):
-        return os.environ[DATABASE_URL_ENV]
+    from carecluster.settings import current_settings
+
+    configured = current_settings().database_url
+    if configured:
+        return configured
     return f"sqlite:///{(data_dir() / SQLITE_FILE).resolve()}"
 
 
@@ -100,6 +104,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     resolved = normalise_url(database_url(url))
+    # A database error's text (and so a logged traceback) must not carry the bound values: they
+    # are names, NHS numbers and ratings.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(resolved):
         kwargs.setdefault("pool_size", 64)
         kwargs.setdefault("max_overflow", 16)

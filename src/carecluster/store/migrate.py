@@ -31,6 +31,21 @@ def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+def check_revision(revision: str) -> None:
+    """Raise alembic's CommandError naming `revision` unless it is one of ours (or base/head)."""
+    if revision in ("base", "head"):
+        return
+    ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+
+
+def revisions() -> list[tuple[str, str]]:
+    """(revision, first line of its docstring), oldest first."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    found = list(script.walk_revisions())
+    found.reverse()
+    return [(r.revision, (r.doc or "").strip().splitlines()[0] if r.doc else "") for r in found]
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 

@@ -8,7 +8,7 @@ the row whose `superseded_at` is NULL; older versions keep who amended them, whe
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -179,6 +179,10 @@ class Record(Base):
 class Versioned:
     """Columns every clinical version row carries. Amendments add rows; nothing is overwritten."""
 
+    if TYPE_CHECKING:  # the mapped subclasses take their columns as keywords (SQLAlchemy's constructor)
+
+        def __init__(self, **columns: Any) -> None: ...
+
     row_id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[str] = mapped_column(String(32), ForeignKey("records.id"), index=True)
     version: Mapped[int]
@@ -203,7 +207,7 @@ class Versioned:
                 sqlite_where=text("superseded_at IS NULL"),
                 postgresql_where=text("superseded_at IS NULL"),
             ),
-            *cls.extra_table_args(),  # type: ignore[attr-defined]
+            *cls.extra_table_args(),
         )
 
     @classmethod

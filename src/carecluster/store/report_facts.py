@@ -36,7 +36,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session, UOWTransaction
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.expression import BindParameter, ColumnElement
 
 from carecluster.store.models import (
     SCALE_COLUMNS,
@@ -192,7 +192,7 @@ def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
         yield ordered[start : start + BATCH]
 
 
-IDS = bindparam("ids", expanding=True)
+IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 
 
 @cache

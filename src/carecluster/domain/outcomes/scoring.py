@@ -9,6 +9,7 @@ the caller keeps as it is rather than guessing what the person meant.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from carecluster.domain.outcomes.answers import AnswerError, OutcomeError, parse_answers, parse_value
 from carecluster.domain.outcomes.gas import kiresuk_sherman_t
@@ -27,7 +28,7 @@ _PRECISION = 6  # change is rounded to this many places so that 0.1-style float 
 
 
 def score(
-    definition: MeasureDefinition, answers: Mapping[object, object], *, goals: Sequence[Goal] | None = None
+    definition: MeasureDefinition, answers: Mapping[Any, object], *, goals: Sequence[Goal] | None = None
 ) -> ScoreResult:
     """Score answers (item id -> answer) for a measure; for GAS and GBO, answers are by goal id
     and `goals` is the person's goal set (descriptions and, for GAS, weights)."""
@@ -90,7 +91,7 @@ def _score_items(definition: MeasureDefinition, parsed: Mapping[str, int | None]
         significant = tuple(
             i for i in definition.item_ids if item_scores.get(i, -1) >= definition.significant_item_rating
         )
-    common = {
+    common: dict[str, Any] = {
         "measure_id": definition.id,
         "items_answered": len(answered),
         "items_missing": missing,
@@ -99,7 +100,7 @@ def _score_items(definition: MeasureDefinition, parsed: Mapping[str, int | None]
         "clinically_significant_items": significant,
     }
     if len(answered) < needed:
-        reason = (
+        reason: str | None = (
             f"partial: {len(answered)} of {len(total_ids)} items answered, {needed} needed for a valid "
             f"{definition.score_label}; missing {_describe_missing(definition, parsed, missing_total)}"
         )
@@ -166,7 +167,7 @@ def _check_goals(definition: MeasureDefinition, goals: Sequence[Goal] | None) ->
 
 
 def _score_goals(
-    definition: MeasureDefinition, answers: Mapping[object, object], goals: Sequence[Goal] | None
+    definition: MeasureDefinition, answers: Mapping[Any, object], goals: Sequence[Goal] | None
 ) -> ScoreResult:
     goal_set = _check_goals(definition, goals)
     template = definition.items[0]
@@ -189,7 +190,7 @@ def _score_goals(
             ratings[goal_id] = parsed
     ordered = {goal.id: ratings[goal.id] for goal in goal_set if goal.id in ratings}
     missing = tuple(goal.id for goal in goal_set if goal.id not in ratings)
-    common = {
+    common: dict[str, Any] = {
         "measure_id": definition.id,
         "items_answered": len(ordered),
         "items_missing": missing,
@@ -249,13 +250,13 @@ def paired_change(definition: MeasureDefinition, first: ScoreResult, later: Scor
     for label, result in (("first", first), ("later", later)):
         if result.measure_id != definition.id:
             raise OutcomeError(f"{label} score is for {result.measure_id!r}, not {definition.id!r}")
-    base = {"measure_id": definition.id}
+    base: dict[str, Any] = {"measure_id": definition.id}
     if definition.scoring == "single_choice":
         return _not_applicable(definition)
     item_changes = _goal_changes(definition, first, later) if definition.scoring == "gbo" else ()
     invalid = [(label, r) for label, r in (("first", first), ("later", later)) if not r.valid or r.total is None]
     if invalid:
-        reason = "; ".join(f"{label} score not valid ({r.reason})" for label, r in invalid)
+        reason: str | None = "; ".join(f"{label} score not valid ({r.reason})" for label, r in invalid)
         return Change(
             **base,
             first=first.total,

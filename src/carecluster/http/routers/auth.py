@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from carecluster.http.runtime import SESSION_COOKIE, CurrentActor, client_of, database, oauth2, run
 from carecluster.service import people
 from carecluster.service.schemas import UserOut
-from carecluster.service.security import TOKEN_HOURS, login, logout
+from carecluster.service.security import login, logout, token_hours
 
 router = APIRouter(tags=["authentication"])
 
@@ -44,7 +44,7 @@ class TokenOut(BaseModel):
 def token(request: Request, form: Form) -> TokenOut:
     """OAuth2 password flow. Failed logins are rate-limited (429) and repeated failures lock the account."""
     issued, _user = login(database(request), form.username, form.password, client_of(request))
-    return TokenOut(access_token=issued, expires_in=TOKEN_HOURS * 3600)
+    return TokenOut(access_token=issued, expires_in=token_hours() * 3600)
 
 
 @router.post("/session", status_code=204)
@@ -54,7 +54,7 @@ def session_login(request: Request, response: Response, form: Form) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         issued,
-        max_age=TOKEN_HOURS * 3600,
+        max_age=token_hours() * 3600,
         httponly=True,
         samesite="lax",
         secure=request.app.state.settings.secure_cookies,

@@ -21,19 +21,20 @@ SNOMED CT sources (checked 2026-11-23):
 
 from __future__ import annotations
 
-import os
 from typing import Final
+
+from carecluster.settings import DEFAULT_FHIR_BASE_URL, current_settings
 
 BASE_URL_SETTING: Final = "CARECLUSTER_FHIR_BASE_URL"
 """Environment setting naming the deployment's FHIR base (its code systems and identifier systems
-sit under it). Read here until the project's settings module carries it."""
-DEFAULT_BASE_URL: Final = "https://carecluster.example/fhir"
+sit under it); its value comes from carecluster.settings."""
+DEFAULT_BASE_URL: Final = DEFAULT_FHIR_BASE_URL
 
 
 def fhir_base_url() -> str:
     """The FHIR base URL in force: `$CARECLUSTER_FHIR_BASE_URL` without a trailing slash, else the
     reserved `.example` default. Read once at import, so every resource in a run agrees."""
-    return (os.environ.get(BASE_URL_SETTING) or DEFAULT_BASE_URL).rstrip("/")
+    return current_settings().fhir_base_url
 
 
 CANONICAL_BASE: Final = fhir_base_url()

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from carecluster.request_context import SESSION_COOKIE, client_of, database
 from carecluster.service.errors import RateLimited, Unauthorised
-from carecluster.service.security import TOKEN_HOURS, login, logout
+from carecluster.service.security import login, logout, token_hours
 from carecluster.web.forms import sentence
 from carecluster.web.session import PageError, check_csrf, safe_next
 from carecluster.web.templating import render
@@ -68,7 +68,7 @@ def sign_in_post(request: Request, form: Form) -> HTMLResponse:
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=TOKEN_HOURS * 3600,
+        max_age=token_hours() * 3600,
         httponly=True,
         samesite="lax",
         secure=bool(getattr(request.app.state.settings, "secure_cookies", False)),
