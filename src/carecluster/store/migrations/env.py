@@ -23,7 +23,10 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
     outside the transaction: with them on, dropping the old table counts every row that points at
     it (a later version's predecessor, an allocation) as a violation the rename never uncounts,
     and the commit fails even though every reference holds."""
-    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    raw = connection.connection.dbapi_connection
+    if raw is None:  # an open Connection always holds its DB-API connection
+        raise RuntimeError("migration: the SQLite connection is closed")
+    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def _refuse_broken_references(connection: Connection) -> None:
