@@ -44,6 +44,17 @@ def test_the_audit_log_is_filtered_and_paged(api: Api) -> None:
     assert events(api, user_id=str(api.user["clin_a"]), action="read", service_user_id=su["id"])
 
 
+
+def test_time_filters_take_iso_text_only(api: Api) -> None:
+    su = api.service_user()
+    api.as_("clin_a").get(f"/api/v1/service-users/{su['id']}")
+    assert events(api, service_user_id=su["id"], action="read", since="2000-01-01")
+    assert not events(api, service_user_id=su["id"], action="read", until="2000-01-01T00:00:00Z")
+    refused = api.as_("auditor").get("/api/v1/audit", params={"until": "-2628333"})
+    assert refused.status_code == 422
+    assert "ISO 8601" in refused.text
+
+
 def test_failed_logins_are_logged(api: Api) -> None:
     api.login("clin_b", "not the password")
     assert any(e["username"] == "clin_b" for e in events(api, action="login_failed"))

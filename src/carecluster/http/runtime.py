@@ -6,6 +6,7 @@ for the routers.)"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy.exc import IntegrityError
 
 from carecluster.request_context import SESSION_COOKIE, client_of, database, reference
@@ -63,6 +64,21 @@ class Paging:
 
 
 PageParams = Annotated[Paging, Depends()]
+
+
+def _iso_date_time(value: object) -> object:
+    """Only ISO 8601 text is a time here: pydantic would also read `-2628333` as Unix seconds,
+    which no person means in an audit filter."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("use an ISO 8601 date or date-time, e.g. 2026-12-05 or 2026-12-05T09:30:00Z") from None
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_date_time)]
+"""A query parameter holding a date-time written as ISO 8601 text."""
 
 
 def _json(result: Any) -> Any:

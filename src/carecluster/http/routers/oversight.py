@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from carecluster.http.runtime import CurrentActor, PageParams, run
+from carecluster.http.runtime import CurrentActor, IsoDateTime, PageParams, run
 from carecluster.service.audit import query_audit
 from carecluster.service.caseload import caseload
 from carecluster.service.context import Context
@@ -86,8 +85,8 @@ def get_audit(
     entity: str | None = None,
     record_id: str | None = None,
     service_user_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
 ):
     """The audit trail, newest first (admins and auditors). It has no endpoint that changes it."""
     return run(
