@@ -59,6 +59,7 @@ class StoredSuggestion:
     def __init__(self, data: dict[str, Any]) -> None:
         self.__dict__.update(data)
         self.data = data
+        self.suggested_cluster: int | None = data.get("suggested_cluster")
         self.candidates = [Candidate.model_validate(c) for c in data.get("candidates", [])]
 
     def candidate(self, cluster: int) -> Candidate:
@@ -151,14 +152,17 @@ def assess_post(request: Request, record_id: str, form: Form) -> HTMLResponse:
     if errors or rating.ratings is None:
         return _assess_page(request, su, values, errors, status_code=422)
     try:
-        data = AssessmentIn(
-            ratings=rating_values(rating),
-            problem_type=values.get("problem_type") or None,
-            problem_description=values.get("problem_description") or None,
-            super_class=values.get("super_class") or None,
-            assessed_on=assessed_on,
-            clustering_event=ClusteringEvent(values["clustering_event"]),
-            facts=rating.facts,
+        # the form's text (the super class word, the answers) is validated by the model, as the API's body is
+        data = AssessmentIn.model_validate(
+            {
+                "ratings": rating_values(rating),
+                "problem_type": values.get("problem_type") or None,
+                "problem_description": values.get("problem_description") or None,
+                "super_class": values.get("super_class") or None,
+                "assessed_on": assessed_on,
+                "clustering_event": ClusteringEvent(values["clustering_event"]),
+                "facts": rating.facts,
+            }
         )
     except ValidationError as error:
         return _assess_page(request, su, values, field_errors(pydantic_faults(error), ASSESS_FIELDS, "s1"), 422)
@@ -287,7 +291,7 @@ def answer(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
-    facts = {
+    facts: dict[str, bool | str] = {
         key.removeprefix(FACT_PREFIX): str(value)
         for key, value in form.items()
         if key.startswith(FACT_PREFIX) and str(value) in ("yes", "no")

@@ -243,12 +243,15 @@ def save_outcome(request: Request, record_id: str, form: Form) -> HTMLResponse:
     if errors or on is None:
         return _form_page(request, su, definition, values, errors, 422, missing)
     try:
-        body = OutcomeIn(
-            measure_id=definition.id,
-            administered_on=on,
-            answers={k: (v or None) for k, v in answers.items()},
-            goals=goals,
-            respondent=values.get("respondent") or "service_user",
+        # the form's text (goals, the respondent's word) is validated by the model, as the API's body is
+        body = OutcomeIn.model_validate(
+            {
+                "measure_id": definition.id,
+                "administered_on": on,
+                "answers": {k: (v or None) for k, v in answers.items()},
+                "goals": goals,
+                "respondent": values.get("respondent") or "service_user",
+            }
         )
         with use_case(request) as ctx:
             outcomes.record_outcome(ctx, record_id, body)
