@@ -38,7 +38,12 @@ ICD10 = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{0,5}$")
 AGE = re.compile(r"^[0-9]{1,3}$")
 MAX_AGE = 130
 LABELS = {DIAGNOSIS: "diagnosis", BED_TYPE: "bed type", TEAM_TYPE: "team type", REFERRAL_REASON: "referral reason"}
-TIER_OF: dict[str, Tier] = {DIAGNOSIS: "diagnosis", BED_TYPE: "bed_type", TEAM_TYPE: "team_type", REFERRAL_REASON: "referral_reason"}
+TIER_OF: dict[str, Tier] = {
+    DIAGNOSIS: "diagnosis",
+    BED_TYPE: "bed_type",
+    TEAM_TYPE: "team_type",
+    REFERRAL_REASON: "referral_reason",
+}
 
 
 @dataclass(frozen=True, slots=True)

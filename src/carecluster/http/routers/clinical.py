@@ -100,7 +100,9 @@ def _history(path: str, model: type, out: type, name: str) -> None:
 
     handler.__name__ = f"{name}_history"
     handler.__doc__ = f"Every version of the {name.replace('_', ' ')}, oldest first, with who amended it, when and why."
-    router.get(f"{path}/{{record_id}}/history", response_model=GenericAlias(list, (out,)), name=handler.__name__)(handler)
+    router.get(f"{path}/{{record_id}}/history", response_model=GenericAlias(list, (out,)), name=handler.__name__)(
+        handler
+    )
 
 
 def _get(path: str, model: type, out: type, name: str) -> None:
@@ -116,7 +118,9 @@ def _list(path: str, model: type, out: type, name: str) -> None:
         return run(request, actor, lambda ctx: records.list_children(ctx, model, record_id, page.limit, page.offset))
 
     handler.__name__ = f"list_{name}"
-    router.get(f"/service-users/{{record_id}}/{path}", response_model=Page.__class_getitem__(out), name=handler.__name__)(handler)
+    router.get(
+        f"/service-users/{{record_id}}/{path}", response_model=Page.__class_getitem__(out), name=handler.__name__
+    )(handler)
 
 
 _history("/service-users", ServiceUser, ServiceUserOut, "service_user")

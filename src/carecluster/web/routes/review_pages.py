@@ -11,7 +11,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from carecluster.api import review as run_review
@@ -307,7 +307,7 @@ RECORD_FIELDS = {
 
 
 @router.post("/service-users/{record_id}/reviews", response_class=HTMLResponse)
-def record_review(request: Request, record_id: str, form: Form) -> HTMLResponse:
+def record_review(request: Request, record_id: str, form: Form) -> Response:
     """Store the review the wizard walked through: the service re-runs the protocol on the record."""
     user = require_user(request)
     check_csrf(request, form)
@@ -339,7 +339,7 @@ def record_review(request: Request, record_id: str, form: Form) -> HTMLResponse:
             errors = {"record_chosen": sentence(error.message)}
     if errors:
         return _step_page(request, params, "outcome", record, errors, status_code=422)
-    return RedirectResponse(f"/service-users/{record_id}?saved=reviewed", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{record_id}?saved=reviewed", status_code=303)
 
 
 __all__ = ["FIELDS", "router"]
