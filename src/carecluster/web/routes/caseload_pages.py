@@ -19,7 +19,7 @@ from carecluster.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-SORTS = {"name": "Name", "due": "Next review due", "cluster": "Cluster"}
+SORTS: dict[web_views.Sort, str] = {"name": "Name", "due": "Next review due", "cluster": "Cluster"}
 
 
 def currency_groups() -> list[tuple[str, str]]:
@@ -38,8 +38,10 @@ def caseload(request: Request) -> Response:
     if user.actor.role == "admin":
         return RedirectResponse("/admin/users", status_code=303)
     params = request.query_params
-    sort = params.get("sort", "name")
-    sort = sort if sort in SORTS else "name"
+    sort: web_views.Sort = "name"  # also for an unknown word
+    match params.get("sort"):
+        case "due" | "cluster" as asked:
+            sort = asked
     cluster = _int(params.get("cluster"))
     overdue = params.get("overdue") == "1"
     groups = currency_groups()
@@ -65,7 +67,7 @@ def caseload(request: Request) -> Response:
             clinician_id=clinician_id,
             overdue=True if overdue else None,
             cluster=cluster,
-            sort=sort,  # type: ignore[arg-type]
+            sort=sort,
             limit=PAGE_SIZE,
             offset=(page_number - 1) * PAGE_SIZE,
             group=group,

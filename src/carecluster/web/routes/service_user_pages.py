@@ -4,6 +4,7 @@ allocations and reviews with the HoNOS total over time."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -252,7 +253,7 @@ def _timeline(
     reviews: list[Any],
     names: dict[int, str],
     reference: ReferenceSet,
-    episodes: list[Any] = (),  # type: ignore[assignment]
+    episodes: Sequence[Any] = (),
     team_names: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Episodes, assessments, allocations and reviews, newest first; an allocation dates from its
