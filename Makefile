@@ -54,7 +54,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 	$(BIN)/ruff format src tests benchmarks scripts
 
-## Type check (also part of `make test`): the packages listed under [tool.mypy] in pyproject.toml.
+## Type check (also part of `make test`): all of src/carecluster ([tool.mypy] in pyproject.toml).
 typecheck: $(STAMP)
 	$(BIN)/mypy
 

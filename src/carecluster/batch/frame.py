@@ -153,7 +153,8 @@ def _polars_of_pandas(frame: pd.DataFrame, names: list[str]) -> pl.DataFrame:
     for name in names:
         column = frame[name]
         try:
-            series.append(pl.from_pandas(column.reset_index(drop=True)).alias(name))
+            # what pl.from_pandas(column).alias(name) does, in a form the type checker can follow
+            series.append(pl.Series(name, column.reset_index(drop=True)))
         except (TypeError, ValueError, pa.ArrowException, pl.exceptions.PolarsError):
             values = [
                 None if v is None or v != v else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)

@@ -100,7 +100,7 @@ def plan(
 
 
 def _fields(job: BatchJob) -> dict[str, Any]:
-    return {name: getattr(job, name) for name in job.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(job, name) for name in job.__slots__}
 
 
 def _arrow(frame: pl.DataFrame) -> pa.Table:

@@ -152,7 +152,9 @@ def _parquet_pieces(source: Source, unit: Unit, chunk_rows: int) -> Iterator[Pie
         yield Piece(number, table, np.arange(table.height), table.height)
         number += 1
     if number == 0:
-        yield Piece(0, pl.from_arrow(source.schema.empty_table()), np.arange(0), 0)  # type: ignore[arg-type]
+        empty = pl.from_arrow(source.schema.empty_table())
+        assert isinstance(empty, pl.DataFrame)  # an Arrow table gives a frame (as above)
+        yield Piece(0, empty, np.arange(0), 0)
 
 
 def _line_start(handle: io.BufferedReader, position: int, data_start: int, size: int) -> int:
@@ -197,7 +199,9 @@ def _parse_block(block: bytes, names: tuple[str, ...]) -> tuple[pl.DataFrame, np
     n_lines = _lines_in(block)
     schema = pa.schema([(name, pa.string()) for name in names])
     if n_lines == 0:
-        return pl.from_arrow(schema.empty_table()), np.arange(0), [], 0  # type: ignore[return-value]
+        empty = pl.from_arrow(schema.empty_table())
+        assert isinstance(empty, pl.DataFrame)  # an Arrow table gives a frame
+        return empty, np.arange(0), [], 0
     broken: list[tuple[int, str]] = []
 
     def invalid_row(row: pacsv.InvalidRow) -> str:

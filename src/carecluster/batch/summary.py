@@ -44,18 +44,21 @@ class Counts:
     allocated_vs_suggested: np.ndarray = field(default_factory=lambda: _zeros(N_CLUSTERS, N_CLUSTERS))
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(**{name: getattr(self, name) + getattr(other, name) for name in self.__slots__})  # type: ignore[attr-defined]
+        return Counts(**{name: getattr(self, name) + getattr(other, name) for name in self.__slots__})
 
     def to_json(self) -> dict[str, Any]:
         return {
             name: value.tolist() if isinstance(value, np.ndarray) else value
-            for name in self.__slots__  # type: ignore[attr-defined]
+            for name in self.__slots__
             for value in [getattr(self, name)]
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Counts:
-        return cls(**{k: np.asarray(v, dtype=np.int64) if isinstance(v, list) else v for k, v in data.items()})
+        fields: dict[str, Any] = {  # JSON: lists are the count arrays, numbers the totals
+            k: np.asarray(v, dtype=np.int64) if isinstance(v, list) else v for k, v in data.items()
+        }
+        return cls(**fields)
 
 
 def count(arrays: BatchArrays, valid: np.ndarray, allocated: np.ndarray | None, n_records: int) -> Counts:

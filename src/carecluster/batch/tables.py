@@ -237,7 +237,7 @@ def _plan_groups(digits: int) -> list[tuple[int, ...]]:
     return groups
 
 
-def _layout(max_totals: dict[str, int], n_groups: int, dtype: np.dtype | None) -> KeyLayout:
+def _layout(max_totals: dict[str, int], n_groups: int, dtype: np.dtype | type | None) -> KeyLayout:
     shifts, masks = {}, {}
     shift = 0
     for name in (*reversed(_KEY_FIELDS), "blocked"):

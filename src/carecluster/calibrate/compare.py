@@ -22,7 +22,7 @@ EXPECTED_COLOURS = ("must", "expected")
 
 def differences(derived: Derived, top: int = 30) -> list[dict[str, Any]]:
     """The derived cells that differ most from the built-in cells they replace."""
-    found = []
+    found: list[dict[str, Any]] = []
     for cluster in derived.clusters:
         for row in cluster.rows:
             if row.kept_builtin:

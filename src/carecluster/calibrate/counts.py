@@ -22,6 +22,7 @@ from carecluster.reference.models import NOT_KNOWN, SCALE_CODES
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
+    import pandas as pd
 
 N_CLUSTERS = 22
 N_ROWS = len(TESTED_ROWS)
@@ -94,10 +95,10 @@ def tally_dask(ddf: dd.DataFrame, rating_columns: list[str], allocated: str, dat
     """The same tally over a Dask DataFrame of checked rows: one partial tally per partition, summed."""
     import dask
 
-    def partial(frame: object) -> Tally:
-        codes = np.stack([frame[c].to_numpy(dtype=np.int64) for c in rating_columns])  # type: ignore[index]
-        dates = frame[date_column].to_numpy() if date_column else None  # type: ignore[index]
-        return tally(codes, frame[allocated].to_numpy(dtype=np.int64), dates)  # type: ignore[index]
+    def partial(frame: pd.DataFrame) -> Tally:  # one partition of the Dask frame
+        codes = np.stack([frame[c].to_numpy(dtype=np.int64) for c in rating_columns])
+        dates = frame[date_column].to_numpy() if date_column else None
+        return tally(codes, frame[allocated].to_numpy(dtype=np.int64), dates)
 
     parts = [dask.delayed(partial)(piece) for piece in ddf.to_delayed()]
     total = empty_tally()

@@ -251,7 +251,7 @@ def derive(
             continue
         rows = []
         for i, row in enumerate(TESTED_ROWS):
-            builtin = list(grid.cells[grid_row(row)])
+            builtin: list[str] = list(grid.cells[grid_row(row)])
             known = int(n[number, i])
             counts = [int(x) for x in ratings[number, i]]
             if known < t.min_row_ratings:

@@ -14,7 +14,7 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -42,6 +42,9 @@ class CurrencyReferenceError(ValueError):
 class _Row(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
     source: str = Field(min_length=1)
+
+
+R = TypeVar("R", bound=_Row)
 
 
 def _blank_to_none(value: object) -> object:
@@ -154,17 +157,6 @@ class Manifest(BaseModel):
         return self
 
 
-_MODELS: dict[str, type[_Row]] = {
-    "population_groups": PopulationGroup,
-    "families": FamilySetting,
-    "icd10_ranges": Icd10Range,
-    "team_types": TeamType,
-    "bed_types": BedType,
-    "referral_reasons": ReferralReason,
-    "crisis_priorities": CrisisPriority,
-}
-
-
 class CurrencyReference(BaseModel):
     """One year's validated tables, with lookups the grouping needs built once."""
 
@@ -210,10 +202,9 @@ class CurrencyReference(BaseModel):
         return self
 
 
-def _read_table(folder: Path, name: str, entry: TableEntry, sources: dict[str, SourceEntry]) -> list[_Row]:
+def _read_table(folder: Path, model: type[R], entry: TableEntry, sources: dict[str, SourceEntry]) -> tuple[R, ...]:
     path = folder / entry.file
-    model = _MODELS[name]
-    rows: list[_Row] = []
+    rows: list[R] = []
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -236,7 +227,7 @@ def _read_table(folder: Path, name: str, entry: TableEntry, sources: dict[str, S
         raise CurrencyReferenceError(f"{path}: cannot read: {error.strerror or error}") from None
     if not rows:
         raise CurrencyReferenceError(f"{path}: the table is empty")
-    return rows
+    return tuple(rows)
 
 
 def load_tables(folder: str | os.PathLike[str]) -> CurrencyReference:
@@ -252,9 +243,22 @@ def load_tables(folder: str | os.PathLike[str]) -> CurrencyReference:
     except ValidationError as error:
         first = error.errors()[0]
         raise CurrencyReferenceError(f"{manifest_path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    tables = {name: tuple(_read_table(folder, name, manifest.tables[name], manifest.sources)) for name in TABLES}
+
+    def table(name: str, model: type[R]) -> tuple[R, ...]:
+        return _read_table(folder, model, manifest.tables[name], manifest.sources)
+
+    # keyword arguments are evaluated in order: tables are read in TABLES order, as before
     try:
-        return CurrencyReference(manifest=manifest, **tables)
+        return CurrencyReference(
+            manifest=manifest,
+            population_groups=table("population_groups", PopulationGroup),
+            families=table("families", FamilySetting),
+            icd10_ranges=table("icd10_ranges", Icd10Range),
+            team_types=table("team_types", TeamType),
+            bed_types=table("bed_types", BedType),
+            referral_reasons=table("referral_reasons", ReferralReason),
+            crisis_priorities=table("crisis_priorities", CrisisPriority),
+        )
     except ValidationError as error:
         raise CurrencyReferenceError(f"{folder}: {error.errors()[0]['msg']}") from None
 

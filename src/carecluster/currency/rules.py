@@ -14,7 +14,7 @@ The vectorised form (`carecluster.currency.vector`) must give the same answers; 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from carecluster.currency.reference import CurrencyReference, TeamType
@@ -38,7 +38,12 @@ ICD10 = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{0,5}$")
 AGE = re.compile(r"^[0-9]{1,3}$")
 MAX_AGE = 130
 LABELS = {DIAGNOSIS: "diagnosis", BED_TYPE: "bed type", TEAM_TYPE: "team type", REFERRAL_REASON: "referral reason"}
-TIER_OF = {DIAGNOSIS: "diagnosis", BED_TYPE: "bed_type", TEAM_TYPE: "team_type", REFERRAL_REASON: "referral_reason"}
+TIER_OF: dict[str, Tier] = {
+    DIAGNOSIS: "diagnosis",
+    BED_TYPE: "bed_type",
+    TEAM_TYPE: "team_type",
+    REFERRAL_REASON: "referral_reason",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,7 @@ class GroupResult:
     reason: str
     field: str | None
     reference_version: str
-    problems: tuple[Problem, ...] = field(default=())
+    problems: tuple[Problem, ...] = ()
 
 
 class Lookups:
@@ -232,7 +237,7 @@ def group_activity(act: Activity, ref: CurrencyReference) -> GroupResult:
             if cat is None or (cat == "S" and not cyp):
                 continue
             chosen = lk.groups[cat]
-            tier = TIER_OF[fld]  # type: ignore[assignment]
+            tier = TIER_OF[fld]
             why = f"{LABELS[fld]} {value} -> {chosen.group_code}"
             if cyp and not chosen.available_to_cyp:
                 group = lk.cyp_fallback

@@ -6,7 +6,11 @@ same `Lookups`); the parity tests (hypothesis) hold the two to identical answers
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 from carecluster.currency import rules as r
 from carecluster.currency.reference import CurrencyReference
@@ -44,7 +48,7 @@ def _clean(name: str) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _map(expr: pl.Expr, mapping: dict[str, object], dtype: pl.DataType | type[pl.DataType] = pl.Utf8) -> pl.Expr:
+def _map(expr: pl.Expr, mapping: Mapping[str, object], dtype: pl.DataType | type[pl.DataType] = pl.Utf8) -> pl.Expr:
     keys = list(mapping)
     return expr.replace_strict(keys, [mapping[k] for k in keys], default=None, return_dtype=dtype)
 
@@ -157,7 +161,7 @@ def _stage(lk: r.Lookups) -> list[list[pl.Expr]]:
     )
 
     def pick(index: int, fallback: pl.Expr) -> pl.Expr:
-        expr = pl.when(mhst).then(pl.lit(None, dtype=pl.Utf8) if index else pl.lit("mhst"))
+        expr: Then | ChainedThen = pl.when(mhst).then(pl.lit(None, dtype=pl.Utf8) if index else pl.lit("mhst"))
         for cond, *values in chain:
             expr = expr.when(cond).then(values[index])
         return expr.otherwise(fallback)
@@ -275,10 +279,10 @@ def _given(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Utf8).str.strip_chars().str.len_bytes().fill_null(0) > 0
 
 
-def _by_value(column: pl.Series, fn: object) -> pl.Series:
+def _by_value(column: pl.Series, fn: Callable[[Any], str | None]) -> pl.Series:
     """`fn` applied once per distinct value and spread back (columns repeat a few values)."""
     values = column.unique()
-    mapped = pl.Series([fn(v) for v in values.to_list()], dtype=pl.Utf8)  # type: ignore[operator]
+    mapped = pl.Series([fn(v) for v in values.to_list()], dtype=pl.Utf8)
     return column.replace_strict(values, mapped, return_dtype=pl.Utf8)
 
 

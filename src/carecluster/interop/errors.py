@@ -13,7 +13,19 @@ from typing import Any, Literal
 
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-IssueCode = Literal["invalid", "structure", "value", "required", "not-supported", "business-rule"]
+IssueCode = Literal[
+    "invalid",
+    "structure",
+    "value",
+    "required",
+    "not-supported",
+    "business-rule",
+    "login",
+    "forbidden",
+    "not-found",
+    "conflict",
+    "processing",
+]
 """Codes of FHIR's IssueType value set (http://hl7.org/fhir/issue-type) that we use."""
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from carecluster.reference.models import ReferenceSet
 from carecluster.reports import accuracy, completeness, drift, national_proms, outcomes, timeliness, transitions
 from carecluster.reports.measures import Labels, MeasureSpec, compute_all, plan_for_reports
-from carecluster.reports.models import Filters, Measure, Report, Table, TableDrill
+from carecluster.reports.models import Cell, Filters, Measure, Report, Table, TableDrill
 from carecluster.reports.trends import monthly
 
 
@@ -108,10 +108,11 @@ def _transition_tables(session: Session, f: Filters, r: ReferenceSet, ms: list[M
     for a in clusters:
         rows.append([f"from {a}"] + [counts.get((a, b)) for b in clusters])
         shading.append([None] + [transitions.likelihood(r, a, b) for b in clusters])
-    listed = [
-        [a, b, n, transitions.likelihood(r, a, b).replace("_", " ")]
+    moves = [
+        (a, b, n, transitions.likelihood(r, a, b).replace("_", " "))
         for (a, b), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
+    listed: list[list[Cell]] = [list(move) for move in moves]
     summary: dict[str, int] = {}
     for (a, b), n in counts.items():
         key = transitions.likelihood(r, a, b)
@@ -144,7 +145,7 @@ def _transition_tables(session: Session, f: Filters, r: ReferenceSet, ms: list[M
             rows=listed,
             drills=[
                 TableDrill(measure=transitions.MOVES.id, dimension="cluster", key=str(b), from_cluster=a)
-                for a, b, _n, _l in listed
+                for a, b, _n, _l in moves
             ],
             drill_column=2,
         ),
@@ -157,7 +158,7 @@ def _outcome_tables(session: Session, f: Filters, r: ReferenceSet, ms: list[Meas
     ch = {g.key: g for g in change.by_cluster}
     rel = {g.key: g for g in better.by_cluster}
     det = {g.key: g for g in worse.by_cluster}
-    rows = []
+    rows: list[list[Cell]] = []
     for key, g in by.items():
         pairs = ch.get(key)
         rows.append(

@@ -201,7 +201,13 @@ EVENT_CLUSTERING = MeasureSpec(
     num="event_chosen",
     den="event",
 )
-MEASURES = (CURRENT_CLUSTER, INITIAL_CLUSTERING, COMPLETE_RATINGS, DISCHARGE_CLUSTERING, EVENT_CLUSTERING)
+MEASURES: tuple[MeasureSpec, ...] = (
+    CURRENT_CLUSTER,
+    INITIAL_CLUSTERING,
+    COMPLETE_RATINGS,
+    DISCHARGE_CLUSTERING,
+    EVENT_CLUSTERING,
+)
 
 
 def _band(n: int, label: str) -> MeasureSpec:

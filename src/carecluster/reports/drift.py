@@ -118,7 +118,7 @@ def profile_drift(session: Any, filters: Filters, reference: ReferenceSet) -> Dr
         if grid is None:
             continue
         for i, scale in enumerate(ROWS):
-            colours = list(grid.cells[grid_row(scale)])
+            colours: list[str] = list(grid.cells[grid_row(scale)])
             counts = [int(row[f"c{i}_{r}"] or 0) for r in range(5)]
             expected = [r for r in range(5) if colours[r] in EXPECTED_COLOURS]
             n = sum(counts)
@@ -140,8 +140,8 @@ def profile_drift(session: Any, filters: Filters, reference: ReferenceSet) -> Dr
                     drifts=False,
                 )
             )
-    tested = [c for c in cells if c.tested]
-    for cell, q in zip(tested, benjamini_hochberg([c.p_value or 1.0 for c in tested]), strict=True):
+    tested_cells = [c for c in cells if c.tested]
+    for cell, q in zip(tested_cells, benjamini_hochberg([c.p_value or 1.0 for c in tested_cells]), strict=True):
         cell.q_value = q
         cell.drifts = q <= FDR
     cells.sort(key=lambda c: (c.cluster, ROWS.index(c.scale)))

@@ -243,7 +243,7 @@ def drill(
         if dimension not in DIMENSIONS:
             raise ValueError(f"unknown dimension {dimension!r}: one of {', '.join(DIMENSIONS)}")
         column = units.c[{"team": "team_id", "clinician": "clinician_id", "cluster": "cluster"}[dimension]]
-        query = query.where(column.is_(None) if key in (None, "none") else column == int(key))  # type: ignore[arg-type]
+        query = query.where(column.is_(None) if key in (None, "none") else column == int(key))
     inner = query.subquery()
     total = session.scalar(select(func.count()).select_from(inner)) or 0
     order = [inner.c.on, ServiceUser.name]

@@ -28,9 +28,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from carecluster.reports.models import Filters, Group, Measure
+
+if TYPE_CHECKING:  # measures pulls in polars and the store, which this module loads only when asked
+    from carecluster.reports.measures import Which
 
 SETTING: Final = "CARECLUSTER_NATIONAL_PROMS"
 """Environment setting naming a JSON file that replaces the built-in thresholds (same keys)."""
@@ -458,7 +461,7 @@ NOTE: Final = (
 )
 
 
-def drill(session: Any, filters: Filters, measure_id: str, which: str, dimension: str | None, key: str | None) -> Any:
+def drill(session: Any, filters: Filters, measure_id: str, which: Which, dimension: str | None, key: str | None) -> Any:
     """The people (and pairs) behind one figure of the report, as the reports' drill-down shape."""
     from sqlalchemy import select
 
@@ -503,7 +506,7 @@ def drill(session: Any, filters: Filters, measure_id: str, which: str, dimension
         report=REPORT,
         measure=measure_id,
         label=known[measure_id].label,
-        which=which,  # type: ignore[arg-type]
+        which=which,
         dimension=dimension,
         key=key,
         total=len(rows),

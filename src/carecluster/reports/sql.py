@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, case, cast, null
+from sqlalchemy import Date, Integer, SQLColumnExpression, String, case, cast, null
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -103,7 +103,7 @@ def days_between(later: Any, earlier: Any) -> ColumnElement[int]:
     return _DaysBetween(later, earlier)
 
 
-def later_of(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+def later_of(a: SQLColumnExpression[Any], b: SQLColumnExpression[Any]) -> ColumnElement[Any]:
     """The later of two nullable dates (NULL only when both are)."""
     return case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
 

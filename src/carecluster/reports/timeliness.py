@@ -169,7 +169,7 @@ TIME_IN_CLUSTER = MeasureSpec(
     value="days",
     value_label="days in cluster",
 )
-MEASURES = (REVIEWS_IN_TIME, OVERDUE, EPISODE_EXCEEDED, TIME_IN_CLUSTER)
+MEASURES: tuple[MeasureSpec, ...] = (REVIEWS_IN_TIME, OVERDUE, EPISODE_EXCEEDED, TIME_IN_CLUSTER)
 
 
 AGE_BANDS = tuple(

@@ -92,7 +92,7 @@ def direction(reference: ReferenceSet, source: int, target: int) -> Direction:
         return "other"
     for name in ("step_up", "step_down", "similar"):
         if target in getattr(transitions, name):
-            return name  # type: ignore[return-value]
+            return name
     return "other"
 
 

@@ -33,6 +33,7 @@ from carecluster.service.schemas import (
     ReviewIn,
     ServiceUserAmend,
     ServiceUserIn,
+    SuperClass,
 )
 from carecluster.service.security import Actor, hash_password
 from carecluster.service.spell_schemas import SpellIn
@@ -257,12 +258,14 @@ def _team_for(reference: ReferenceSet, cluster: int, rng: random.Random) -> str:
 def _episode_in(referral: date, super_class: str, rng: random.Random) -> EpisodeIn:
     """A demo referral with the currency inputs, or (about a quarter of the time) without one of them.
     Its own random stream, so the rest of the demo data does not change with it."""
-    diagnosis, reason = rng.choice(CURRENCY_INPUTS.get(super_class, CURRENCY_INPUTS["non-psychotic"]))
+    inputs = rng.choice(CURRENCY_INPUTS.get(super_class, CURRENCY_INPUTS["non-psychotic"]))
+    diagnosis: str | None = inputs[0]
+    reason: str | None = inputs[1]
     gap = rng.random()
     if gap < CURRENCY_GAPS / 2:
-        diagnosis = None  # type: ignore[assignment]
+        diagnosis = None
     elif gap < CURRENCY_GAPS:
-        diagnosis, reason = None, None  # type: ignore[assignment]
+        diagnosis, reason = None, None
     return EpisodeIn(referral_date=referral, primary_diagnosis=diagnosis, referral_reason_code=reason)
 
 
@@ -287,6 +290,15 @@ def _answer_all(questions: list[str], rng: random.Random) -> dict[str, bool | No
     return {q: rng.random() < 0.5 for q in questions}
 
 
+def _super_class_of(reference: ReferenceSet, cluster: int) -> SuperClass:
+    """The super class a demo assessment of an allocatable cluster is rated under."""
+    match reference.cluster(cluster).super_class:
+        case "non-psychotic" | "psychotic" | "organic" as super_class:
+            return super_class
+        case other:
+            raise ValueError(f"cluster {cluster} has super class {other!r}: not one an assessment is rated under")
+
+
 def create_demo_data(
     db: Database,
     reference: ReferenceSet,
@@ -309,7 +321,7 @@ def create_demo_data(
         target = targets[index % len(targets)]
         team = _team_for(reference, target, rng)
         actor = rng.choice(clinicians[team])
-        sc = reference.cluster(target).super_class
+        sc = _super_class_of(reference, target)
         age = rng.randint(66, 95) if sc == "organic" else rng.randint(14 if target == 10 else 18, 80)
         referral = today - timedelta(days=rng.randint(20, 1100))
         with db.transaction() as session:
@@ -350,6 +362,7 @@ def create_demo_data(
             if takes_measures:
                 outcomes += _demo_outcomes(ctx, su.id, index, assessed, rng, first=True)
             current, since = created.allocation.chosen_cluster, assessed
+            assert current is not None  # the demo always makes the choice (chosen_cluster above)
             for _ in range(rng.randint(0, 4)):
                 interval = reference.cluster(current).review_interval
                 if interval is None:

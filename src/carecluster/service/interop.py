@@ -619,29 +619,29 @@ def nds_import(ctx: Context, texts: dict[str, str]) -> NdsImport:
         if allocation_id is None:
             issues.append(Issue("no assessment with this ClustId is held or in MHS801ClusterTool", where, "value"))
             continue
-        held = ctx.session.scalars(
+        held_period = ctx.session.scalars(
             select(AssignmentPeriod).where(
                 AssignmentPeriod.allocation_id == allocation_id,
                 AssignmentPeriod.start_date == period.start,
                 AssignmentPeriod.superseded_at.is_(None),
             )
         ).first()
-        if held is not None:
+        if held_period is not None:
             summary.periods_already_held += 1
             continue
-        allocation = repo.current(ctx.session, Allocation, allocation_id)
-        assert allocation is not None
+        assigned = repo.current(ctx.session, Allocation, allocation_id)
+        assert assigned is not None
         row = repo.add_record(
             ctx.session,
             AssignmentPeriod,
             ctx.actor.user_id,
-            service_user_id=allocation.service_user_id,
+            service_user_id=assigned.service_user_id,
             allocation_id=allocation_id,
             cluster=period.cluster,
             start_date=period.start,
             end_date=period.end,
         )
-        records._created(ctx, row, allocation.service_user_id)
+        records._created(ctx, row, assigned.service_user_id)
         summary.periods_created += 1
     if issues:
         raise InteropError(issues)

@@ -286,7 +286,7 @@ def paired_outcomes(ctx: Context, service_user_id: str) -> list[PairedOutcome]:
     for episode_id, points in _honos_points(ctx, service_user_id).items():
         series[(episode_id, HONOS.id)] = points
     order = {measure_id: n for n, measure_id in enumerate(["honos", "reqol10", "dialog", "swemwbs", "core10"])}
-    paired = []
+    paired: list[PairedOutcome] = []
     for episode in episodes:
         measures = sorted({m for (e, m) in series if e == episode.record_id}, key=lambda m: (order.get(m, 99), m))
         paired.extend(_pair(episode, get_measure(m), series[(episode.record_id, m)]) for m in measures)

@@ -282,7 +282,7 @@ class RatingsIn(In):
     @model_validator(mode="after")
     def _ratings(self) -> RatingsIn:
         try:
-            self._rated = Ratings.of(self.ratings, self.problem_type, self.problem_description)  # type: ignore[arg-type]
+            self._rated = Ratings.of(self.ratings, self.problem_type, self.problem_description)
         except RatingError as error:
             raise ValueError(str(error)) from None
         return self

@@ -117,8 +117,8 @@ def login(db: Database, username: str, password: str, client: str, *, kind: str 
         # Locked for update (PostgreSQL): concurrent failures each count.
         user = session.get(User, user_id, with_for_update=True) if user_id is not None else None
         moment = now()
-        if user is not None and failure is None and (not user.active or user.password_hash != password_hash):
-            failure = "account changed during sign-in"  # deactivated or password reset meanwhile
+        if failure is None and (user is None or not user.active or user.password_hash != password_hash):
+            failure = "account changed during sign-in"  # removed, deactivated or password reset meanwhile
         if failure is not None and wait is None:
             throttle.record_failure(session, username, client, moment)
             if user is not None:
@@ -147,7 +147,7 @@ def login(db: Database, username: str, password: str, client: str, *, kind: str 
             f"too many failed sign-ins from this address: try again in {wait.seconds} seconds",
             retry_after=wait.seconds,
         )
-    if failure is not None:
+    if failure is not None or user is None:  # no failure means the user was found (above)
         raise Unauthorised("incorrect username or password")
     return token, user
 

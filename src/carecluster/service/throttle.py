@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -84,4 +84,6 @@ def clear(session: Session, username: str, client: str | None = None) -> int:
     query = delete(LoginThrottle).where(LoginThrottle.account == account_key(username))
     if client is not None:
         query = query.where(LoginThrottle.client == client[:80])
-    return session.execute(query).rowcount or 0
+    result = session.execute(query)
+    assert isinstance(result, CursorResult)  # a DELETE is answered with a cursor result, which has rowcount
+    return result.rowcount or 0

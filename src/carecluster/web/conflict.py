@@ -14,8 +14,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
 
+from carecluster.service.schemas import VersionOut
 from carecluster.web.templating import render
 
 BOOKKEEPING = frozenset({"id", "version", "recorded_at", "recorded_by", "amend_reason", "superseded_at"})
@@ -35,9 +35,9 @@ def form_version(form: Mapping[str, Any]) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def changes_since(history: Sequence[BaseModel], version: int) -> list[FieldChange]:
+def changes_since(history: Sequence[VersionOut], version: int) -> list[FieldChange]:
     """Fields whose value differs between `version` and the current (last) version."""
-    by_version = {v.version: v.model_dump(mode="json") for v in history}  # type: ignore[attr-defined]
+    by_version = {v.version: v.model_dump(mode="json") for v in history}
     then, now = by_version.get(version, {}), by_version[max(by_version)]
     return [
         FieldChange(name.replace("_", " "), then.get(name), value)
@@ -51,12 +51,12 @@ def conflict_page(
     *,
     what: str,
     back: str,
-    history: Sequence[BaseModel],
+    history: Sequence[VersionOut],
     version: int,
     submitted: Mapping[str, str],
 ) -> HTMLResponse:
     """409 with what changed since `version`; the user's own entries are shown, never lost."""
-    later = [v for v in history if v.version > version]  # type: ignore[attr-defined]
+    later = [v for v in history if v.version > version]
     return render(
         request,
         "amend_conflict.html",

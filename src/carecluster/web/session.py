@@ -126,13 +126,17 @@ def require_user(request: Request) -> WebUser:
     return user
 
 
-def check_csrf(request: Request, form: Mapping[str, str]) -> None:
-    """Every POST from a signed-in page carries the token of its session; anything else is refused."""
+def check_csrf(request: Request, form: Mapping[str, object]) -> None:
+    """Every POST from a signed-in page carries the token of its session; anything else is refused.
+
+    `form` is the posted form as Starlette gives it (`FormData`: text fields and uploads); a
+    token sent as a file upload is no token.
+    """
     expected = getattr(request.state, "csrf_token", None)
-    sent = str(form.get("csrf_token", ""))
+    sent = form.get("csrf_token", "")
     if expected is None:
         raise SignInRequired()
-    if not sent or not hmac.compare_digest(sent, expected):
+    if not isinstance(sent, str) or not sent or not hmac.compare_digest(sent, expected):
         raise PageError(
             403,
             "The form could not be sent",

@@ -7,6 +7,7 @@ it right; a missing answer is not an error (the questionnaire is then scored as 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from carecluster.domain.outcomes.model import Item, MeasureDefinition
 
@@ -61,7 +62,7 @@ def parse_value(definition: MeasureDefinition, item: Item, value: object) -> int
     return parsed
 
 
-def parse_answers(definition: MeasureDefinition, answers: Mapping[object, object]) -> dict[str, int | None]:
+def parse_answers(definition: MeasureDefinition, answers: Mapping[Any, object]) -> dict[str, int | None]:
     """All answers by item id (keys may be ints or strings); unknown items raise AnswerError.
 
     The result has every item of the definition; missing ones map to None.

@@ -4,6 +4,8 @@ GET .../history lists every version."""
 
 from __future__ import annotations
 
+from types import GenericAlias
+
 from fastapi import APIRouter, Request
 
 from carecluster.http.runtime import CurrentActor, IfMatch, PageParams, run
@@ -87,13 +89,20 @@ def amend_service_user(
     )
 
 
+# The response models are built from a class held in a variable: `GenericAlias(list, (out,))` is
+# what `list[out]` makes at run time, and `Page.__class_getitem__(out)` what `Page[out]` makes,
+# spelled so that the type checker does not read them as type expressions.
+
+
 def _history(path: str, model: type, out: type, name: str) -> None:
     def handler(request: Request, actor: CurrentActor, record_id: str):
         return run(request, actor, lambda ctx: records.history(ctx, model, record_id))
 
     handler.__name__ = f"{name}_history"
     handler.__doc__ = f"Every version of the {name.replace('_', ' ')}, oldest first, with who amended it, when and why."
-    router.get(f"{path}/{{record_id}}/history", response_model=list[out], name=handler.__name__)(handler)
+    router.get(f"{path}/{{record_id}}/history", response_model=GenericAlias(list, (out,)), name=handler.__name__)(
+        handler
+    )
 
 
 def _get(path: str, model: type, out: type, name: str) -> None:
@@ -109,7 +118,9 @@ def _list(path: str, model: type, out: type, name: str) -> None:
         return run(request, actor, lambda ctx: records.list_children(ctx, model, record_id, page.limit, page.offset))
 
     handler.__name__ = f"list_{name}"
-    router.get(f"/service-users/{{record_id}}/{path}", response_model=Page[out], name=handler.__name__)(handler)
+    router.get(
+        f"/service-users/{{record_id}}/{path}", response_model=Page.__class_getitem__(out), name=handler.__name__
+    )(handler)
 
 
 _history("/service-users", ServiceUser, ServiceUserOut, "service_user")

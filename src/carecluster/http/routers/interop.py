@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from carecluster.http.runtime import CurrentActor, current_actor, run
-from carecluster.interop.errors import InteropError, Issue, operation_outcome
+from carecluster.interop.errors import InteropError, Issue, IssueCode, operation_outcome
 from carecluster.interop.fhir import mhct_questionnaire
 from carecluster.interop.fhir.capability import capability_statement
 from carecluster.interop.nds.files import file_name
@@ -63,8 +63,8 @@ def refused(error: Exception) -> JSONResponse:
     if isinstance(error, Invalid):
         return outcome([Issue(msg, ".".join(map(str, loc)), "invalid") for loc, msg in error.errors], 422)
     assert isinstance(error, ServiceError)
-    code = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict"}.get(error.status, "processing")
-    return outcome([Issue(error.message, None, code)], error.status)  # type: ignore[arg-type]
+    codes: dict[int, IssueCode] = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict"}
+    return outcome([Issue(error.message, None, codes.get(error.status, "processing"))], error.status)
 
 
 def transaction_response(stored: dict[str, Any], created: bool, location: str) -> dict[str, Any]:
@@ -155,7 +155,7 @@ def nds_export(
     response = run(request, actor, interop.nds_export)
     if format == "json":
         return response
-    tables: dict[str, str] = json.loads(response.body)
+    tables: dict[str, str] = json.loads(bytes(response.body))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for table, text in tables.items():
@@ -191,7 +191,7 @@ def nds6_export(
     response = run(request, actor, _nds6)
     if format == "json":
         return response
-    data = json.loads(response.body)
+    data = json.loads(bytes(response.body))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for table, text in data["tables"].items():
@@ -232,7 +232,7 @@ def team_fhir(request: Request, actor: CurrentActor, team_id: int) -> Response:
         response = run(request, actor, lambda ctx: interop.team_fhir_ndjson(ctx, team_id))
     except (ServiceError, InteropError) as error:
         return refused(error)
-    return Response(json.loads(response.body), media_type="application/fhir+ndjson")
+    return Response(json.loads(bytes(response.body)), media_type="application/fhir+ndjson")
 
 
 @router.get("/fhir/Patient", response_class=JSONResponse)

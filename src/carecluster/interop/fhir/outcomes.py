@@ -88,7 +88,8 @@ def outcome_bundle(
                 observed.append((item, float(value), (code.concept_code, code.term) if code else None))
     if score.get("valid") and score.get("total") is not None:
         code = None if measure == "gas" else table.code_for(measure, "total")  # GAS's code is per goal, not the T-score
-        value = score.get("raw_total") if measure == "swemwbs" and code else score["total"]
+        # a valid SWEMWBS score always carries its raw total (domain/outcomes/scoring.py), coded by SNOMED
+        value = score["raw_total"] if measure == "swemwbs" and code else score["total"]
         observed.append(("total", float(value), (code.concept_code, code.term) if code else None))
     for item, value, snomed in observed:
         observation = _score_observation(admin_id, measure, item, value, on, subject, response_url, snomed)

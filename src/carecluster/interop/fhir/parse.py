@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.domain.schedule import ClusteringEvent
 from carecluster.interop import strict_json
-from carecluster.interop.errors import InteropError, Issue
+from carecluster.interop.errors import InteropError, Issue, IssueCode
 from carecluster.interop.fhir import codes
 from carecluster.interop.fhir.questionnaire import (
     EVENT_ITEM,
@@ -90,8 +90,8 @@ class _Reader:
         self.reference = reference
         self.issues: list[Issue] = []
 
-    def add(self, diagnostics: str, expression: str | None, code: str = "value") -> None:
-        self.issues.append(Issue(diagnostics, expression, code))  # type: ignore[arg-type]
+    def add(self, diagnostics: str, expression: str | None, code: IssueCode = "value") -> None:
+        self.issues.append(Issue(diagnostics, expression, code))
 
     def raise_if_any(self) -> None:
         if self.issues:
@@ -155,7 +155,8 @@ class _Reader:
         name = None
         if names:
             human = names[0]
-            name = human.text or " ".join([*(human.given or []), *([human.family] if human.family else [])]) or None
+            given = [part for part in human.given or [] if part is not None]
+            name = human.text or " ".join([*given, *([human.family] if human.family else [])]) or None
             if name is not None and len(name) > 200:
                 self.add("the patient's name is longer than 200 characters", f"{path}.name[0]", "value")
                 return None
@@ -222,12 +223,15 @@ class _Reader:
     def items(self, response: QuestionnaireResponse, root: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
         places: dict[str, str] = {}
-        problem_types = {p.code: p.code for p in self.reference.mhct.problem_types}
-        super_classes = {sc.code: sc.id for sc in self.reference.decision_tree.super_classes}
+        problem_types: dict[str, str] = {p.code: p.code for p in self.reference.mhct.problem_types}
+        super_classes: dict[str, str] = {sc.code: sc.id for sc in self.reference.decision_tree.super_classes}
         events = {e.value: e for e in ClusteringEvent}
         for index, item in enumerate(response.item or []):
             at = f"{root}.item[{index}]"
             link = item.linkId
+            if link is None:  # fhir.resources requires linkId (1..1); reported rather than assumed
+                self.add("item has no linkId", f"{at}.linkId", "required")
+                continue
             if link in found:
                 self.add(f"item {link!r} is given twice (first at {places[link]})", f"{at}.linkId", "structure")
                 continue
@@ -510,6 +514,7 @@ def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSe
         ]
         if wrong_type:
             raise InteropError(wrong_type)
+        objects = [(i, resource) for i, resource in resources if isinstance(resource, dict)]  # all, by now
         repeated = _repeated_full_urls(entries)
         if repeated:
             raise InteropError(repeated)
@@ -519,7 +524,7 @@ def from_bundle(bundle: Bundle | Mapping[str, Any] | str, reference: ReferenceSe
                 f"Bundle.entry[{i}].resource.resourceType",
                 "not-supported",
             )
-            for i, resource in resources
+            for i, resource in objects
             if resource.get("resourceType") not in BUNDLE_RESOURCES
         ]
         if unsupported:

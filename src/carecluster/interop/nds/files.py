@@ -143,11 +143,11 @@ def _chosen_from_periods(
         first_period.setdefault(period.assessment_id, period)
     result = []
     for record in records:
-        period = first_period.get(record.id)
+        first = first_period.get(record.id)
         allocation = record.allocation
-        if allocation is not None and period is not None and period.cluster != allocation.suggested_cluster:
+        if allocation is not None and first is not None and first.cluster != allocation.suggested_cluster:
             record = record.model_copy(
-                update={"allocation": allocation.model_copy(update={"chosen_cluster": period.cluster})}
+                update={"allocation": allocation.model_copy(update={"chosen_cluster": first.cluster})}
             )
         result.append(record)
     return result

@@ -270,6 +270,11 @@ def _scale_of(row: Mapping[str, str], check: _Checker, line: int) -> str | None:
     return scale or by_concept
 
 
+def _text(value: object) -> str | None:
+    """A problem type or description as `_assess_by_tool` stores it (text), or None when not given."""
+    return value if isinstance(value, str) else None
+
+
 def _assess_by_tool(rows: Sequence[Mapping[str, str]], issues: list[Issue]) -> dict[str, tuple[int, dict[str, object]]]:
     """MHS802 rows grouped by ClustId: {ClustId: (first line, {scale: score, '8_TYPE': .., ...})}."""
     check = _Checker(fields.CLUSTER_ASSESS, issues)
@@ -389,9 +394,7 @@ def records_from_rows(
             continue
         try:
             ratings = Ratings.from_sequence(
-                [scores[s] for s in SCALE_CODES],
-                scores.get("8_TYPE"),
-                scores.get("8_DESCRIPTION"),  # type: ignore[arg-type]
+                [scores[s] for s in SCALE_CODES], _text(scores.get("8_TYPE")), _text(scores.get("8_DESCRIPTION"))
             )
         except RatingError as error:
             _Checker(fields.CLUSTER_ASSESS, issues).add(scores_by_tool[clust][0], "cc_ProblemType", f"{clust}: {error}")

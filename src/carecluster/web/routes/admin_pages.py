@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from carecluster.service import currency_codes, people
@@ -68,9 +68,9 @@ def _users_page(
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def admin_home(request: Request) -> HTMLResponse:
+def admin_home(request: Request) -> Response:
     _admin(request)
-    return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -80,7 +80,7 @@ def users(request: Request) -> HTMLResponse:
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
-def create_user(request: Request, form: Form) -> HTMLResponse:
+def create_user(request: Request, form: Form) -> Response:
     _admin(request)
     check_csrf(request, form)
     values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in ("username", "full_name", "role")}
@@ -112,7 +112,7 @@ def create_user(request: Request, form: Form) -> HTMLResponse:
         return _users_page(request, values, field_errors(error.errors, USER_FIELDS, "username"), 422)
     except Conflict as error:
         return _users_page(request, values, {"username": sentence(error.message)}, 409)
-    return RedirectResponse("/admin/users?saved=user", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse("/admin/users?saved=user", status_code=303)
 
 
 def _user(request: Request, user_id: int) -> Any:
@@ -124,19 +124,19 @@ def _user(request: Request, user_id: int) -> Any:
 
 
 @router.get("/admin/users/{user_id}/deactivate", response_class=HTMLResponse)
-def confirm_deactivate(request: Request, user_id: int) -> HTMLResponse:
+def confirm_deactivate(request: Request, user_id: int) -> Response:
     """Deactivating stops someone signing in at once, so it is asked for on its own page first."""
     _admin(request)
     if user_id == request.state.user.actor.user_id:
         raise PageError(409, "You cannot deactivate yourself", "Another admin must deactivate your account.")
     target = _user(request, user_id)
     if not target.active:
-        return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
+        return RedirectResponse("/admin/users", status_code=303)
     return render(request, "admin_confirm_deactivate.html", active="/admin/users", target=target)
 
 
 @router.post("/admin/users/{user_id}/active", response_class=HTMLResponse)
-def set_active(request: Request, user_id: int, form: Form) -> HTMLResponse:
+def set_active(request: Request, user_id: int, form: Form) -> Response:
     _admin(request)
     check_csrf(request, form)
     active = form.get("active") == "1"
@@ -144,14 +144,14 @@ def set_active(request: Request, user_id: int, form: Form) -> HTMLResponse:
         raise PageError(409, "You cannot deactivate yourself", "Another admin must deactivate your account.")
     if not active and form.get("confirm") != "yes":
         # Only the confirmation page sends `confirm=yes`: anything else goes there first.
-        return RedirectResponse(f"/admin/users/{user_id}/deactivate", status_code=303)  # type: ignore[return-value]
+        return RedirectResponse(f"/admin/users/{user_id}/deactivate", status_code=303)
     try:
         with use_case(request) as ctx:
             people.update_user(ctx, user_id, UserUpdate(active=active))
     except Conflict as error:
         raise PageError(409, "This account cannot be deactivated", sentence(error.message)) from None
     saved = "activated" if active else "deactivated"
-    return RedirectResponse(f"/admin/users?saved={saved}", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/admin/users?saved={saved}", status_code=303)
 
 
 @router.get("/admin/changes", response_class=HTMLResponse)
@@ -189,7 +189,7 @@ def teams(request: Request) -> HTMLResponse:
 
 
 @router.post("/admin/teams", response_class=HTMLResponse)
-def create_team(request: Request, form: Form) -> HTMLResponse:
+def create_team(request: Request, form: Form) -> Response:
     _admin(request)
     check_csrf(request, form)
     values = {k: str(form.get(k, "")).strip() for k in ("code", "name", "team_type")}
@@ -209,11 +209,11 @@ def create_team(request: Request, form: Form) -> HTMLResponse:
             people.create_team(ctx, data)
     except Conflict as error:
         return _teams_page(request, values, {"code": sentence(error.message)}, 409)
-    return RedirectResponse("/admin/teams?saved=team", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse("/admin/teams?saved=team", status_code=303)
 
 
 @router.post("/admin/teams/{team_id}/type", response_class=HTMLResponse)
-def set_team_type(request: Request, team_id: int, form: Form) -> HTMLResponse:
+def set_team_type(request: Request, team_id: int, form: Form) -> Response:
     """Set or clear one team's service team type (the currency's team-type tier reads it)."""
     _admin(request)
     check_csrf(request, form)
@@ -224,4 +224,4 @@ def set_team_type(request: Request, team_id: int, form: Form) -> HTMLResponse:
         return _teams_page(request, {}, {f"team_type_{team_id}": TEAM_TYPE_MESSAGE}, 422)
     with use_case(request) as ctx:
         people.update_team(ctx, team_id, data)
-    return RedirectResponse("/admin/teams?saved=team_type", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse("/admin/teams?saved=team_type", status_code=303)

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from carecluster.api import allocate
@@ -59,6 +59,7 @@ class StoredSuggestion:
     def __init__(self, data: dict[str, Any]) -> None:
         self.__dict__.update(data)
         self.data = data
+        self.suggested_cluster: int | None = data.get("suggested_cluster")
         self.candidates = [Candidate.model_validate(c) for c in data.get("candidates", [])]
 
     def candidate(self, cluster: int) -> Candidate:
@@ -136,7 +137,7 @@ def _assessed_on(values: dict[str, str], errors: dict[str, str]) -> dt.date | No
 
 
 @router.post("/service-users/{record_id}/assess", response_class=HTMLResponse)
-def assess_post(request: Request, record_id: str, form: Form) -> HTMLResponse:
+def assess_post(request: Request, record_id: str, form: Form) -> Response:
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
@@ -151,14 +152,17 @@ def assess_post(request: Request, record_id: str, form: Form) -> HTMLResponse:
     if errors or rating.ratings is None:
         return _assess_page(request, su, values, errors, status_code=422)
     try:
-        data = AssessmentIn(
-            ratings=rating_values(rating),
-            problem_type=values.get("problem_type") or None,
-            problem_description=values.get("problem_description") or None,
-            super_class=values.get("super_class") or None,
-            assessed_on=assessed_on,
-            clustering_event=ClusteringEvent(values["clustering_event"]),
-            facts=rating.facts,
+        # the form's text (the super class word, the answers) is validated by the model, as the API's body is
+        data = AssessmentIn.model_validate(
+            {
+                "ratings": rating_values(rating),
+                "problem_type": values.get("problem_type") or None,
+                "problem_description": values.get("problem_description") or None,
+                "super_class": values.get("super_class") or None,
+                "assessed_on": assessed_on,
+                "clustering_event": ClusteringEvent(values["clustering_event"]),
+                "facts": rating.facts,
+            }
         )
     except ValidationError as error:
         return _assess_page(request, su, values, field_errors(pydantic_faults(error), ASSESS_FIELDS, "s1"), 422)
@@ -169,7 +173,7 @@ def assess_post(request: Request, record_id: str, form: Form) -> HTMLResponse:
         return _assess_page(request, su, values, field_errors(error.errors, ASSESS_FIELDS, "assessed_on"), 422)
     except Conflict as error:
         return _assess_page(request, su, values, {"assessed_on": error.message}, 409)
-    return RedirectResponse(f"/allocations/{created.allocation.id}", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/allocations/{created.allocation.id}", status_code=303)
 
 
 def _allocation_page(
@@ -236,7 +240,7 @@ def allocation_page(request: Request, allocation_id: str) -> HTMLResponse:
 
 
 @router.post("/allocations/{allocation_id}/choice", response_class=HTMLResponse)
-def choose(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
+def choose(request: Request, allocation_id: str, form: Form) -> Response:
     """Save the choice; the service decides whether a reason is required and says why."""
     user = require_user(request)
     check_csrf(request, form)
@@ -278,16 +282,16 @@ def choose(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
         return _allocation_page(request, allocation_id, values, errors, 422)
     except Conflict as error:
         return _allocation_page(request, allocation_id, values, {"chosen_cluster": error.message}, 409)
-    return RedirectResponse(f"/service-users/{saved.service_user_id}?saved=allocated", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{saved.service_user_id}?saved=allocated", status_code=303)
 
 
 @router.post("/allocations/{allocation_id}/answers", response_class=HTMLResponse)
-def answer(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
+def answer(request: Request, allocation_id: str, form: Form) -> Response:
     """Save answers to the stored suggestion's questions; the suggestion is worked out again."""
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
-    facts = {
+    facts: dict[str, bool | str] = {
         key.removeprefix(FACT_PREFIX): str(value)
         for key, value in form.items()
         if key.startswith(FACT_PREFIX) and str(value) in ("yes", "no")
@@ -303,7 +307,7 @@ def answer(request: Request, allocation_id: str, form: Form) -> HTMLResponse:
         )
     except Conflict as error:
         return _allocation_page(request, allocation_id, None, {"facts": error.message}, 409)
-    return RedirectResponse(f"/allocations/{allocation_id}", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/allocations/{allocation_id}", status_code=303)
 
 
 __all__ = ["FIELDS", "router"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carecluster.currency import currency_reference
 from carecluster.service import web_views
@@ -19,7 +19,7 @@ from carecluster.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-SORTS = {"name": "Name", "due": "Next review due", "cluster": "Cluster"}
+SORTS: dict[web_views.Sort, str] = {"name": "Name", "due": "Next review due", "cluster": "Cluster"}
 
 
 def currency_groups() -> list[tuple[str, str]]:
@@ -33,13 +33,15 @@ def _int(value: str | None) -> int | None:
 
 
 @router.get("/caseload", response_class=HTMLResponse)
-def caseload(request: Request) -> HTMLResponse:
+def caseload(request: Request) -> Response:
     user = require_user(request)
     if user.actor.role == "admin":
-        return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
+        return RedirectResponse("/admin/users", status_code=303)
     params = request.query_params
-    sort = params.get("sort", "name")
-    sort = sort if sort in SORTS else "name"
+    sort: web_views.Sort = "name"  # also for an unknown word
+    match params.get("sort"):
+        case "due" | "cluster" as asked:
+            sort = asked
     cluster = _int(params.get("cluster"))
     overdue = params.get("overdue") == "1"
     groups = currency_groups()
@@ -65,7 +67,7 @@ def caseload(request: Request) -> HTMLResponse:
             clinician_id=clinician_id,
             overdue=True if overdue else None,
             cluster=cluster,
-            sort=sort,  # type: ignore[arg-type]
+            sort=sort,
             limit=PAGE_SIZE,
             offset=(page_number - 1) * PAGE_SIZE,
             group=group,

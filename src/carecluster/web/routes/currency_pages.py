@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from carecluster.service import currency_codes, currency_grouping, currency_worklist, records, spells, web_views
@@ -74,7 +74,7 @@ def episode_inputs(request: Request, episode_id: str) -> HTMLResponse:
 
 
 @router.post("/currency/episodes/{episode_id}", response_class=HTMLResponse)
-def save_episode_inputs(request: Request, episode_id: str, form: Form) -> HTMLResponse:
+def save_episode_inputs(request: Request, episode_id: str, form: Form) -> Response:
     require_writer(require_user(request))
     check_csrf(request, form)
     values = {k: str(form.get(k, "")).strip() for k in ("primary_diagnosis", "referral_reason_code", "amend_reason")}
@@ -99,15 +99,15 @@ def save_episode_inputs(request: Request, episode_id: str, form: Form) -> HTMLRe
             amended = records.amend_episode(ctx, episode_id, data)
     except Invalid as error:
         return _episode_page(request, episode_id, values, field_errors(error.errors, FIELDS, "primary_diagnosis"), 422)
-    return RedirectResponse(f"/service-users/{amended.service_user_id}?saved=currency", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{amended.service_user_id}?saved=currency", status_code=303)
 
 
 @router.get("/currency/worklist", response_class=HTMLResponse)
-def worklist(request: Request) -> HTMLResponse:
+def worklist(request: Request) -> Response:
     """Who cannot be grouped, or falls to the fallback group, and what to record; counts by team and month."""
     user = require_user(request)
     if user.actor.role == "admin":
-        return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
+        return RedirectResponse("/admin/users", status_code=303)
     with use_case(request) as ctx:
         teams = web_views.teams_readable(ctx)
         default = "me" if user.actor.role == "clinician" or not teams else f"team:{teams[0].id}"
@@ -184,7 +184,7 @@ def new_spell(request: Request, record_id: str) -> HTMLResponse:
 
 
 @router.post("/currency/service-users/{record_id}/spells/new", response_class=HTMLResponse)
-def create_spell(request: Request, record_id: str, form: Form) -> HTMLResponse:
+def create_spell(request: Request, record_id: str, form: Form) -> Response:
     require_writer(require_user(request))
     check_csrf(request, form)
     values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
@@ -207,7 +207,7 @@ def create_spell(request: Request, record_id: str, form: Form) -> HTMLResponse:
             errors = {"admitted-day": error.message[0].upper() + error.message[1:]}
     if errors:
         return _spell_page(request, record_id, values, errors, status=422)
-    return RedirectResponse(f"/service-users/{record_id}?saved=spell", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{record_id}?saved=spell", status_code=303)
 
 
 @router.get("/currency/spells/{spell_id}", response_class=HTMLResponse)
@@ -224,7 +224,7 @@ def spell(request: Request, spell_id: str) -> HTMLResponse:
 
 
 @router.post("/currency/spells/{spell_id}", response_class=HTMLResponse)
-def amend_spell(request: Request, spell_id: str, form: Form) -> HTMLResponse:
+def amend_spell(request: Request, spell_id: str, form: Form) -> Response:
     require_writer(require_user(request))
     check_csrf(request, form)
     values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
@@ -259,4 +259,4 @@ def amend_spell(request: Request, spell_id: str, form: Form) -> HTMLResponse:
             errors = field_errors(error.errors, SPELL_FIELDS, "bed_type")
     if errors:
         return _spell_page(request, old.service_user_id, values, errors, old, status=422)
-    return RedirectResponse(f"/service-users/{old.service_user_id}?saved=spell", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{old.service_user_id}?saved=spell", status_code=303)

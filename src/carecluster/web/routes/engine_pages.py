@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carecluster.api import allocate
 from carecluster.domain.allocation import AllocationError
@@ -25,9 +25,9 @@ def _query_base(values: dict[str, str]) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
+def home(request: Request) -> Response:
     if getattr(request.state, "user", None) is not None:
-        return RedirectResponse("/caseload", status_code=303)  # type: ignore[return-value]
+        return RedirectResponse("/caseload", status_code=303)
     return render(request, "home.html", active="/")
 
 

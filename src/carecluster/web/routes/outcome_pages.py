@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from carecluster.domain.outcomes import MEASURES, MeasureDefinition, item_text
@@ -214,7 +214,7 @@ def _question(definition: MeasureDefinition, field: str) -> str:
 
 
 @router.post("/service-users/{record_id}/outcomes/new", response_class=HTMLResponse)
-def save_outcome(request: Request, record_id: str, form: Form) -> HTMLResponse:
+def save_outcome(request: Request, record_id: str, form: Form) -> Response:
     user = require_user(request)
     check_csrf(request, form)
     _writer(user)
@@ -243,12 +243,15 @@ def save_outcome(request: Request, record_id: str, form: Form) -> HTMLResponse:
     if errors or on is None:
         return _form_page(request, su, definition, values, errors, 422, missing)
     try:
-        body = OutcomeIn(
-            measure_id=definition.id,
-            administered_on=on,
-            answers={k: (v or None) for k, v in answers.items()},
-            goals=goals,
-            respondent=values.get("respondent") or "service_user",
+        # the form's text (goals, the respondent's word) is validated by the model, as the API's body is
+        body = OutcomeIn.model_validate(
+            {
+                "measure_id": definition.id,
+                "administered_on": on,
+                "answers": {k: (v or None) for k, v in answers.items()},
+                "goals": goals,
+                "respondent": values.get("respondent") or "service_user",
+            }
         )
         with use_case(request) as ctx:
             outcomes.record_outcome(ctx, record_id, body)
@@ -263,4 +266,4 @@ def save_outcome(request: Request, record_id: str, form: Form) -> HTMLResponse:
             field = asked.get(name) or fallback.get(name, "on-day")
             problems.setdefault(field, sentence(message))
         return _form_page(request, su, definition, values, problems, 422, missing)
-    return RedirectResponse(f"/service-users/{record_id}/outcomes?saved={definition.id}", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{record_id}/outcomes?saved={definition.id}", status_code=303)

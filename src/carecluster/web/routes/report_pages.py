@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from carecluster.reports import REPORTS, Drill
 from carecluster.reports import service as reports
+from carecluster.reports.measures import Which
 from carecluster.reports.render import FORMATS, drill_csv, html_body, render
 from carecluster.service import web_views
 from carecluster.service.errors import Invalid
@@ -221,9 +222,10 @@ def _drill(request: Request, name: str, measure: str) -> tuple[Drill, date, date
     _known(name)
     start, end, team = _params(request)
     q = request.query_params
-    which = q.get("which", "numerator")
-    if which not in ("numerator", "denominator", "rest"):
-        which = "numerator"
+    which: Which = "numerator"  # also for an unknown word
+    match q.get("which"):
+        case "denominator" | "rest" as asked:
+            which = asked
     with use_case(request) as ctx:
         try:
             result = reports.drill_down(
@@ -233,7 +235,7 @@ def _drill(request: Request, name: str, measure: str) -> tuple[Drill, date, date
                 start,
                 end,
                 team_id=team,
-                which=which,  # type: ignore[arg-type]
+                which=which,
                 dimension=q.get("dimension") or None,
                 key=q.get("key") or None,
                 from_cluster=_from_cluster(q.get("from_cluster")),

@@ -11,7 +11,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from carecluster.api import review as run_review
@@ -143,16 +143,19 @@ def _person(request: Request, su: str) -> web_views.PersonBanner | None:
 
 def _review_in(params: dict[str, str], form: RatingForm, chosen: str, reason: str | None = None) -> ReviewIn:
     """The review as the service takes it, from the wizard's query string or the record form."""
-    return ReviewIn(
-        ratings=[form.values[name] for name in FIELDS],
-        problem_type=params.get("problem_type") or None,
-        problem_description=params.get("problem_description") or None,
-        super_class=params.get("super_class") or None,
-        reviewed_on=dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat()),
-        facts={key: FACT_VALUES.get(value) for key, value in _answers(params).items()},
-        chosen_cluster=int(chosen) if chosen.isdigit() else None,
-        reason=reason or None,
-        end_episode=params.get("end_episode") == "yes",
+    # the query string's text (the super class word) is validated by the model, as the API's body is
+    return ReviewIn.model_validate(
+        {
+            "ratings": [form.values[name] for name in FIELDS],
+            "problem_type": params.get("problem_type") or None,
+            "problem_description": params.get("problem_description") or None,
+            "super_class": params.get("super_class") or None,
+            "reviewed_on": dt.date.fromisoformat(params.get("on") or dt.date.today().isoformat()),
+            "facts": {key: FACT_VALUES.get(value) for key, value in _answers(params).items()},
+            "chosen_cluster": int(chosen) if chosen.isdigit() else None,
+            "reason": reason or None,
+            "end_episode": params.get("end_episode") == "yes",
+        }
     )
 
 
@@ -304,14 +307,14 @@ RECORD_FIELDS = {
 
 
 @router.post("/service-users/{record_id}/reviews", response_class=HTMLResponse)
-def record_review(request: Request, record_id: str, form: Form) -> HTMLResponse:
+def record_review(request: Request, record_id: str, form: Form) -> Response:
     """Store the review the wizard walked through: the service re-runs the protocol on the record."""
     user = require_user(request)
     check_csrf(request, form)
     if not user.is_clinical:
         raise PageError(403, "You cannot do this", f"The {user.role} role cannot change clinical records.")
     params = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
-    record = {k: params.pop(k) for k in ("record_chosen", "record_reason") if k in params}
+    record: dict[str, str] = {k: params.pop(k) for k in ("record_chosen", "record_reason") if k in params}
     params["su"] = record_id
     rating = read_rating_form(params, require_all=True)
     chosen = record.get("record_chosen", "")
@@ -336,7 +339,7 @@ def record_review(request: Request, record_id: str, form: Form) -> HTMLResponse:
             errors = {"record_chosen": sentence(error.message)}
     if errors:
         return _step_page(request, params, "outcome", record, errors, status_code=422)
-    return RedirectResponse(f"/service-users/{record_id}?saved=reviewed", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{record_id}?saved=reviewed", status_code=303)
 
 
 __all__ = ["FIELDS", "router"]

@@ -4,11 +4,12 @@ allocations and reviews with the HoNOS total over time."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from carecluster.currency.labels import described
@@ -159,7 +160,7 @@ def _date_of_birth(values: dict[str, str], errors: dict[str, str]) -> dt.date | 
 
 
 @router.post("/service-users/new", response_class=HTMLResponse)
-def create_service_user(request: Request, form: Form) -> HTMLResponse:
+def create_service_user(request: Request, form: Form) -> Response:
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
@@ -203,7 +204,7 @@ def create_service_user(request: Request, form: Form) -> HTMLResponse:
     except Conflict as error:
         return _new_page(request, values, {"nhs_number": error.message[0].upper() + error.message[1:]}, 409)
     saved = "created_episode" if episode is not None else "created"
-    return RedirectResponse(f"/service-users/{created.id}?saved={saved}", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{created.id}?saved={saved}", status_code=303)
 
 
 def _episode_events(episodes: list[Any], team_names: dict[int, str]) -> list[dict[str, Any]]:
@@ -252,7 +253,7 @@ def _timeline(
     reviews: list[Any],
     names: dict[int, str],
     reference: ReferenceSet,
-    episodes: list[Any] = (),  # type: ignore[assignment]
+    episodes: Sequence[Any] = (),
     team_names: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Episodes, assessments, allocations and reviews, newest first; an allocation dates from its
@@ -440,7 +441,7 @@ def new_episode(request: Request, record_id: str) -> HTMLResponse:
 
 
 @router.post("/service-users/{record_id}/episodes/new", response_class=HTMLResponse)
-def create_episode(request: Request, record_id: str, form: Form) -> HTMLResponse:
+def create_episode(request: Request, record_id: str, form: Form) -> Response:
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
@@ -458,7 +459,7 @@ def create_episode(request: Request, record_id: str, form: Form) -> HTMLResponse
             errors = {"referral-day": sentence(error.message)}
     if errors:
         return _episode_page(request, "open", su, values, errors, status_code=422)
-    return RedirectResponse(f"/service-users/{record_id}?saved=episode", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{record_id}?saved=episode", status_code=303)
 
 
 @router.get("/episodes/{episode_id}/{action}", response_class=HTMLResponse)
@@ -473,7 +474,7 @@ def episode_action(request: Request, episode_id: str, action: str) -> HTMLRespon
 
 
 @router.post("/episodes/{episode_id}/{action}", response_class=HTMLResponse)
-def episode_action_post(request: Request, episode_id: str, action: str, form: Form) -> HTMLResponse:
+def episode_action_post(request: Request, episode_id: str, action: str, form: Form) -> Response:
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
@@ -503,4 +504,4 @@ def episode_action_post(request: Request, episode_id: str, action: str, form: Fo
     if errors:
         return _episode_page(request, action, su, values, errors, episode, status_code=422)
     saved = "transferred" if action == "transfer" else "discharged"
-    return RedirectResponse(f"/service-users/{su.id}?saved={saved}", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"/service-users/{su.id}?saved={saved}", status_code=303)

@@ -4,7 +4,7 @@ something done, with counts, and each row linking to the action that clears it."
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carecluster.service import web_views, worklists
 from carecluster.web.session import require_user, use_case
@@ -14,10 +14,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/worklists", response_class=HTMLResponse)
-def worklists_page(request: Request) -> HTMLResponse:
+def worklists_page(request: Request) -> Response:
     user = require_user(request)
     if user.actor.role == "admin":
-        return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
+        return RedirectResponse("/admin/users", status_code=303)
     with use_case(request) as ctx:
         teams = web_views.teams_readable(ctx)
         default = "me" if user.actor.role == "clinician" or not teams else f"team:{teams[0].id}"
