@@ -35,7 +35,7 @@ from carecluster.domain.grid_fit import (
     possible_range,
     relax_red,
 )
-from carecluster.domain.not_known import NinePattern, nine_pattern, open_scales
+from carecluster.domain.not_known import NinePattern, can_change, nine_pattern, open_scales
 from carecluster.domain.questions import (
     INFERRED_PREFIX,
     FactAnswers,
@@ -105,8 +105,9 @@ class CompiledReference:
     """Clusters with at least one inferred red row."""
     super_classes: tuple[tuple[str, tuple[int, ...]], ...]
     """Each super class with its clusters, in `SUPER_CLASSES` order."""
-    fact_tests: tuple[tuple[DecisionFact, frozenset[int], frozenset[int]], ...]
-    """Each fact with the clusters a yes and a no rule out, as sets for quick membership tests."""
+    facts_deciding: Mapping[int, tuple[DecisionFact, ...]]
+    """Cluster -> the facts (in tree order) one answer of which rules it out: the only facts that
+    can change a suggestion of that cluster. Clusters no fact rules out are absent."""
     lane_bytes: int
     """Bytes that hold every lane of `both`'s total: the keys are read out in one C call."""
     named: tuple[tuple[str, str], ...]
@@ -134,7 +135,15 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
     if relaxed is not None:
         both = PackedRanking([(c.number, c.rows) for c in clusters] + [(c.number, c.relaxed_rows) for c in clusters])
     super_classes = tuple((sc, tuple(c.number for c in clusters if c.super_class == sc)) for sc in SUPER_CLASSES)
-    fact_tests = tuple((fact, frozenset(fact.if_yes_exclude), frozenset(fact.if_no_exclude)) for fact in facts.values())
+    facts_deciding = {
+        c.number: deciding
+        for c in clusters
+        if (
+            deciding := tuple(
+                fact for fact in facts.values() if c.number in fact.if_yes_exclude or c.number in fact.if_no_exclude
+            )
+        )
+    }
     compiled = CompiledReference(
         reference,
         clusters,
@@ -145,7 +154,7 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
         facts,
         inferred,
         super_classes,
-        fact_tests,
+        facts_deciding,
         len(both.shifts) * LANE_BITS // 8,
         tuple((c.title, c.super_class) for c in reference.clusters),
         {},
@@ -274,14 +283,13 @@ def allocate(
     relaxed_ranking = compiled.relaxed or ranking_table
     # the status needs only whether some rating of a 9 changes the answer; which scales and
     # clusters are at stake is worked out when the questions or warnings are read
-    can_change = pattern is not None and bool(
-        open_scales(suggested, ranked, keys, ranking_table, relaxed_ranking, accepted, pattern, first_only=True)
+    changes = pattern is not None and can_change(
+        suggested, ranked, keys, ranking_table, relaxed_ranking, accepted, pattern
     )
 
     open_facts: list[tuple[DecisionFact, int, int]] = []
-    for fact, yes_rules_out, no_rules_out in compiled.fact_tests:
-        if top not in yes_rules_out and top not in no_rules_out:
-            continue  # either answer leaves the best cluster in play: the answer stays the same
+    # a fact either answer of which leaves the best cluster in play cannot change the answer
+    for fact in compiled.facts_deciding.get(top, ()):
         if fact.id in answers:
             continue
         if_yes = _best(ranked, keys, fact.if_yes_exclude)
@@ -302,7 +310,7 @@ def allocate(
             open_inferred = [n for n in open_inferred if n not in accepted and f"{INFERRED_PREFIX}{n}" not in answers]
 
     status: Status
-    if can_change:
+    if changes:
         status = "needs_further_assessment"
     elif tied or open_facts or open_inferred:
         status = "needs_answers"
@@ -328,7 +336,7 @@ def allocate(
         accepted,
         answers,
         keys,
-        pattern if can_change else None,
+        pattern if changes else None,
         not_known,
         open_facts,
         open_inferred,

@@ -137,6 +137,44 @@ def _rival_entry(
     return entry
 
 
+def can_change(
+    answer: int,
+    rivals: Sequence[int],
+    keys: Mapping[int, int],
+    ranking: PackedRanking,
+    relaxed_ranking: PackedRanking,
+    relaxed: Container[int],
+    pattern: NinePattern,
+) -> bool:
+    """Whether some rating of the 9s changes `answer`: `open_scales` non-empty, decided at the
+    first scale found and without collecting which (the status needs no more)."""
+    if answer == 0 or not pattern.rows:
+        return False
+    own_ranking = relaxed_ranking if answer in relaxed else ranking
+    own_place = own_ranking.positions[answer]
+    own = pattern.tables.get((own_ranking, own_place)) or _answer_table(pattern, own_ranking, own_place)
+    if own.red_rows:
+        return True
+    answer_key = keys[answer]
+    worst_own = answer_key + own.spread
+    entries = own.rivals
+    for rival in rivals:  # best first: once one stays behind even at its best, so do the rest
+        if rival == answer:
+            continue
+        rival_key = keys[rival]
+        if rival_key > worst_own:
+            return False
+        rival_ranking = relaxed_ranking if rival in relaxed else ranking
+        if rival_ranking is own_ranking:
+            rival_place = own_ranking.positions[rival]
+            entry = entries.get(rival_place) or _rival_entry(pattern, own_ranking, own_place, own, rival_place)
+            if answer_key - rival_key + entry[0] > 0 and entry[1]:
+                return True
+        elif _mixed_rows(answer, answer_key - own.best_sum, own_ranking, rival, rival_key, rival_ranking, pattern):
+            return True
+    return False
+
+
 def open_scales(
     answer: int,
     rivals: Sequence[int],
@@ -145,8 +183,6 @@ def open_scales(
     relaxed_ranking: PackedRanking,
     relaxed: Container[int],
     pattern: NinePattern,
-    *,
-    first_only: bool = False,
 ) -> dict[str, set[int]]:
     """Scale code -> the clusters at stake, for every 9-rated scale that could change `answer`.
 
@@ -154,17 +190,16 @@ def open_scales(
     over every filling-in (what the suggestion was ranked by); each cluster is scored with
     `ranking`, or `relaxed_ranking` if it is in `relaxed`. Empty when no filling-in of the 9s
     changes the answer. Cluster 0 (variance) never changes: with best keys, every cluster breaks
-    a red rule whatever the 9s. `first_only` stops at the first scale found: enough to decide
-    the status, whose questions are worded later, only if read.
+    a red rule whatever the 9s. `can_change` says only whether this is empty.
     """
-    rows = pattern.rows
-    if answer == 0 or not rows:
+    if answer == 0 or not pattern.rows:
         return {}
     at_stake: dict[str, set[int]] = {}
 
-    def mark(row: OpenRow, *clusters: int) -> None:
-        for scale in row.scales:
-            at_stake.setdefault(scale, set()).update(clusters)
+    def mark(rows: Sequence[OpenRow], *clusters: int) -> None:
+        for row in rows:
+            for scale in row.scales:
+                at_stake.setdefault(scale, set()).update(clusters)
 
     own_ranking = relaxed_ranking if answer in relaxed else ranking
     own_place = own_ranking.positions[answer]
@@ -173,11 +208,7 @@ def open_scales(
     worst_own = answer_key + own.spread
     # the answer itself ruled out: a red (must score) breach for some rating of a 9 (then another
     # cluster, or cluster 0 if every cluster is breached)
-    for row in own.red_rows:
-        mark(row, answer, 0)
-        if first_only:
-            return at_stake
-    known_own = answer_key - own.best_sum
+    mark(own.red_rows, answer, 0)
     for rival in rivals:  # best first: once one stays behind even at its best, so do the rest
         if rival == answer:
             continue
@@ -185,30 +216,44 @@ def open_scales(
         if rival_key > worst_own:
             break  # even at its best and the answer at its worst, the rival stays behind
         rival_ranking = relaxed_ranking if rival in relaxed else ranking
-        rival_place = rival_ranking.positions[rival]
         if rival_ranking is own_ranking:  # the usual case: the row-by-row sums are tabled
-            gain, varying = _rival_entry(pattern, own_ranking, own_place, own, rival_place)
-            if answer_key - rival_key + gain <= 0:
-                continue  # no filling-in puts the rival ahead
-            for row in varying:
-                mark(row, answer, rival)
-        else:  # one of the two is scored with its inferred red cells read as orange
-            known_rival = rival_key - sum(rival_ranking.lane_bounds[row.index][rival_place][row.low][0] for row in rows)
-            leads = []
-            for row in rows:
-                differences = [
-                    o - t
-                    for o, t in zip(_lanes(own_ranking, answer, row), _lanes(rival_ranking, rival, row), strict=True)
-                ]
-                leads.append((min(differences), max(differences)))
-            if known_own - known_rival + sum(largest for _, largest in leads) <= 0:
-                continue  # no filling-in puts the rival ahead
-            for row, (smallest, largest) in zip(rows, leads, strict=True):
-                if largest != smallest:
-                    mark(row, answer, rival)
-        if first_only and at_stake:
-            return at_stake
+            gain, varying = _rival_entry(pattern, own_ranking, own_place, own, own_ranking.positions[rival])
+            if answer_key - rival_key + gain > 0:  # some filling-in puts the rival ahead
+                mark(varying, answer, rival)
+        else:
+            mark(
+                _mixed_rows(answer, answer_key - own.best_sum, own_ranking, rival, rival_key, rival_ranking, pattern),
+                answer,
+                rival,
+            )
     return at_stake
+
+
+def _mixed_rows(
+    answer: int,
+    known_own: int,
+    own_ranking: PackedRanking,
+    rival: int,
+    rival_key: int,
+    rival_ranking: PackedRanking,
+    pattern: NinePattern,
+) -> tuple[OpenRow, ...]:
+    """The open rows whose rating decides between `answer` and a rival scored by another ranking
+    (one of the two with its inferred red cells read as orange); none if the rival stays behind.
+
+    `known_own` is the answer's key less its best contributions from the open rows."""
+    rows = pattern.rows
+    rival_place = rival_ranking.positions[rival]
+    known_rival = rival_key - sum(rival_ranking.lane_bounds[row.index][rival_place][row.low][0] for row in rows)
+    leads = []
+    for row in rows:
+        differences = [
+            o - t for o, t in zip(_lanes(own_ranking, answer, row), _lanes(rival_ranking, rival, row), strict=True)
+        ]
+        leads.append((min(differences), max(differences)))
+    if known_own - known_rival + sum(largest for _, largest in leads) <= 0:
+        return ()  # no filling-in puts the rival ahead
+    return tuple(row for row, (smallest, largest) in zip(rows, leads, strict=True) if largest != smallest)
 
 
 def _lanes(ranking: PackedRanking, number: int, row: OpenRow) -> tuple[int, ...]:

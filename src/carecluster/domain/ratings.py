@@ -17,6 +17,8 @@ from carecluster.reference.models import NOT_KNOWN, SCALE_CODES
 VALID_RATINGS = frozenset({0, 1, 2, 3, 4, NOT_KNOWN})
 PROBLEM_TYPES = frozenset("ABCDEFGHIJ")
 HONOS_SCALES: tuple[str, ...] = SCALE_CODES[:12]
+_INT_ONLY = frozenset({int})
+"""Exactly int: a bool (True == 1) is no rating."""
 
 
 class RatingError(ValueError):
@@ -106,6 +108,17 @@ class Ratings(BaseModel):
         problem_description: str | None = None,
     ) -> Ratings:
         """Accept a Ratings, 18 values in order, a mapping by scale code, or "0,1,...,1"."""
+        if ratings.__class__ is list or ratings.__class__ is tuple:  # the common case, tested first
+            values = cast(Sequence[object], ratings)
+            if (
+                problem_type is None
+                and problem_description is None
+                and len(values) == len(SCALE_CODES)
+                and _INT_ONLY.issuperset(map(type, values))
+                and VALID_RATINGS.issuperset(values)
+            ):  # 18 plain valid ints and no scale 8 detail: nothing to check or convert
+                return cls._new(cast(tuple[int, ...], tuple(values)), None, None)
+            return cls.from_sequence(values, problem_type, problem_description)
         if isinstance(ratings, Ratings):
             return ratings
         if isinstance(ratings, str):
@@ -121,7 +134,7 @@ class Ratings(BaseModel):
         values = list(values)
         if len(values) != len(SCALE_CODES):
             raise RatingError(f"expected {len(SCALE_CODES)} ratings (scales 1-13 then A-E), got {len(values)}")
-        if all(value.__class__ is int and value in VALID_RATINGS for value in values):
+        if _INT_ONLY.issuperset(map(type, values)) and VALID_RATINGS.issuperset(values):
             parsed = cast(tuple[int, ...], tuple(values))  # the common case, from a form or a file: plain valid ints
         else:
             parsed = tuple(_rating(code, value) for code, value in zip(SCALE_CODES, values, strict=True))
@@ -169,8 +182,12 @@ class Ratings(BaseModel):
         if problem_type is not None:
             problem_type = problem_type.strip().upper() or None
         _check_problem_type(values, problem_type, problem_description)  # raise RatingError, not pydantic's
-        # every value was checked by _rating on the way in: construct without checking twice, and
-        # without model_construct's per-field search (a rating is built on every keystroke of a form)
+        return cls._new(values, problem_type, problem_description)
+
+    @classmethod
+    def _new(cls, values: tuple[int, ...], problem_type: str | None, problem_description: str | None) -> Ratings:
+        """Every value was checked on the way in: construct without checking twice, and without
+        model_construct's per-field search (a rating is built on every keystroke of a form)."""
         rated = cls.__new__(cls)
         object.__setattr__(
             rated,
