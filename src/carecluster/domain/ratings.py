@@ -17,6 +17,7 @@ from carecluster.reference.models import NOT_KNOWN, SCALE_CODES
 VALID_RATINGS = frozenset({0, 1, 2, 3, 4, NOT_KNOWN})
 PROBLEM_TYPES = frozenset("ABCDEFGHIJ")
 HONOS_SCALES: tuple[str, ...] = SCALE_CODES[:12]
+_N_SCALES = len(SCALE_CODES)
 _INT_ONLY = frozenset({int})
 """Exactly int: a bool (True == 1) is no rating."""
 
@@ -108,17 +109,16 @@ class Ratings(BaseModel):
         problem_description: str | None = None,
     ) -> Ratings:
         """Accept a Ratings, 18 values in order, a mapping by scale code, or "0,1,...,1"."""
-        if ratings.__class__ is list or ratings.__class__ is tuple:  # the common case, tested first
-            values = cast(Sequence[object], ratings)
+        if isinstance(ratings, (list, tuple)):  # the common case, tested first
             if (
                 problem_type is None
                 and problem_description is None
-                and len(values) == len(SCALE_CODES)
-                and _INT_ONLY.issuperset(map(type, values))
-                and VALID_RATINGS.issuperset(values)
+                and len(ratings) == _N_SCALES
+                and _INT_ONLY.issuperset(map(type, ratings))
+                and VALID_RATINGS.issuperset(ratings)
             ):  # 18 plain valid ints and no scale 8 detail: nothing to check or convert
-                return cls._new(cast(tuple[int, ...], tuple(values)), None, None)
-            return cls.from_sequence(values, problem_type, problem_description)
+                return cls._new(tuple(ratings), None, None)
+            return cls.from_sequence(ratings, problem_type, problem_description)
         if isinstance(ratings, Ratings):
             return ratings
         if isinstance(ratings, str):
