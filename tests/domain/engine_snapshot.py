@@ -30,7 +30,7 @@ SUPER_CLASSES = [None, "non-psychotic", "psychotic", "organic"]
 
 @dataclass(frozen=True)
 class Profile:
-    ratings: list[int] | str
+    ratings: list[object] | tuple[object, ...] | str
     super_class: str | None
     heading: str | None
     within: list[int] | None
@@ -103,9 +103,16 @@ def profiles(reference: ReferenceSet, count: int = COUNT, seed: int = SEED) -> I
                 facts[ident] = rng.choice(("yes", "no"))
             for number in rng.sample(inferred, min(len(inferred), rng.randint(0, 2))):
                 facts[f"inferred_cluster_{number}"] = rng.choice(("yes", "no"))
-        ratings: list[int] | str = values
-        if rng.random() < 0.1:
+        ratings: list[object] | tuple[object, ...] | str = list(values)
+        shape = rng.random()
+        if shape < 0.1:
             ratings = ",".join(str(v) for v in values)
+        elif shape < 0.15:
+            ratings = tuple(values)
+        elif shape < 0.18:  # shapes the plain-int path must pass on to full checking
+            odd: list[object] = list(values)
+            odd[rng.randrange(len(odd))] = rng.choice((True, 1.0, "2", 5, -1, None))
+            ratings = odd
         yield Profile(ratings, super_class, heading, within, facts, problem_type)
 
 
@@ -113,10 +120,10 @@ def serialised(reference: ReferenceSet, profile: Profile) -> str:
     """The whole contract of one allocation, or the error it raised, as text."""
     from carecluster.domain.ratings import Ratings
 
-    try:
-        rated = Ratings.of(profile.ratings, profile.problem_type)
+    try:  # the ratings as given, or (with a problem type) as a Ratings
+        given = profile.ratings if profile.problem_type is None else Ratings.of(profile.ratings, profile.problem_type)
         result = allocate(
-            rated,
+            given,
             profile.super_class,
             reference,
             heading=profile.heading,

@@ -46,7 +46,7 @@ from carecluster.domain.questions import (
     tie_question,
 )
 from carecluster.domain.ranking import EXCLUDED_FROM, LANE_BITS, NUMBER_BITS, PackedRanking, excluded
-from carecluster.domain.ratings import Ratings
+from carecluster.domain.ratings import Ratings, plain_values
 from carecluster.domain.results import AllocationResult, Candidate, Finding, Question, Ranking, Status
 from carecluster.reference.models import NOT_KNOWN, SUPER_CLASSES, DecisionFact, ReferenceSet
 
@@ -218,7 +218,12 @@ def allocate(
     `within` restricts the candidates further, as a care transition protocol does at review.
     `facts` answers the questions of an earlier result (`{"first_presentation_psychosis": "no"}`).
     """
-    rated = Ratings.of(ratings)
+    # a rating form's 18 plain valid ints need no Ratings model: its values are all the engine reads
+    values = plain_values(ratings)
+    problem_type = None
+    if values is None:
+        rated = Ratings.of(ratings)
+        values, problem_type = rated.values, rated.problem_type
     compiled = _compiled.get(id(reference))
     if compiled is None or compiled.reference is not reference:
         compiled = compile_reference(reference)
@@ -247,7 +252,6 @@ def allocate(
             f"cluster in scope ({', '.join(str(n) for n in scope)}); check them or the decision-tree answer"
         )
 
-    values = rated.values
     ranking_table = compiled.ranking
     numbers = ranking_table.numbers
     # every lane of the packed total at once (a lane is 64 bits and no field overflows it)
@@ -328,7 +332,8 @@ def allocate(
 
     detail = _Detail(
         compiled,
-        rated,
+        values,
+        problem_type,
         ranked,
         suggested,
         status,
@@ -362,7 +367,7 @@ def allocate(
             "best_by_super_class": best_by_super_class,
             "not_known_scales": list(not_known),
             "ratings": list(values),
-            "problem_type": rated.problem_type,
+            "problem_type": problem_type,
             "low_confidence": low_confidence,
             "disclaimer": DRAFT_AID,
             "reference_id": reference.id,
@@ -441,9 +446,9 @@ class _Detail:
         "_open_facts",
         "_open_inferred",
         "_pattern",
+        "_problem_type",
         "_questions",
         "_ranked",
-        "_rated",
         "_relaxed",
         "_ruled_out",
         "_sc_given",
@@ -458,7 +463,8 @@ class _Detail:
     def __init__(
         self,
         compiled: CompiledReference,
-        rated: Ratings,
+        values: tuple[int, ...],
+        problem_type: str | None,
         ranked: list[int],
         suggested: int,
         status: Status,
@@ -476,7 +482,7 @@ class _Detail:
         scope: tuple[int, ...],
         low_confidence: bool,
     ) -> None:
-        self._compiled, self._rated, self._values, self._ranked = compiled, rated, rated.values, ranked
+        self._compiled, self._values, self._problem_type, self._ranked = compiled, values, problem_type, ranked
         self._suggested, self._status, self._tied = suggested, status, tied
         self._relaxed, self._facts, self._keys = relaxed, facts, keys
         self._pattern = pattern  # the pattern of 9s when some rating of them changes the answer
@@ -523,7 +529,8 @@ class _Detail:
     def warnings(self) -> list[str]:
         compiled, ranked = self._compiled, self._ranked
         said = _warnings(
-            self._rated,
+            self._values,
+            self._problem_type,
             self._not_known,
             compiled,
             self._keys,
@@ -598,7 +605,8 @@ def _candidate(cluster: CompiledCluster, fit: GridFit, rank: int, relaxed: bool)
 
 
 def _warnings(
-    rated: Ratings,
+    values: tuple[int, ...],
+    problem_type: str | None,
     not_known: tuple[str, ...],
     compiled: CompiledReference,
     keys: dict[int, int],
@@ -621,13 +629,13 @@ def _warnings(
                 f"Scale(s) {scales} rated 9 (not known): whatever they are rated, the answer stays "
                 f"{'cluster ' + str(suggested) if suggested else 'cluster 0 (variance)'}; rate them when known."
             )
-    if rated.values[7] not in (0, 9) and rated.problem_type is None:
-        warnings.append(f"Scale 8 is rated {rated.values[7]} without its problem type (A-J).")
-    unconfirmed = [n for n in ranked[:3] if not_known and _red_unknown(compiled.by_number[n], rated.values)]
+    if values[7] not in (0, 9) and problem_type is None:
+        warnings.append(f"Scale 8 is rated {values[7]} without its problem type (A-J).")
+    unconfirmed = [n for n in ranked[:3] if not_known and _red_unknown(compiled.by_number[n], values)]
     if unconfirmed:
         described = []
         for n in unconfirmed:
-            unknown = [row.scale for row in compiled.by_number[n].red_rows if _red_not_confirmed(row, rated.values)]
+            unknown = [row.scale for row in compiled.by_number[n].red_rows if _red_not_confirmed(row, values)]
             described.append(f"cluster {n} (red scale {', '.join(unknown)} not known)")
         warnings.append("Possible, needs further assessment: " + "; ".join(described) + ".")
     if tied:

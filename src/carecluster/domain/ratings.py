@@ -54,6 +54,19 @@ def _rating(scale: str, value: object) -> int:
     return rating
 
 
+def plain_values(ratings: object) -> tuple[int, ...] | None:
+    """18 plain valid ints in a list or tuple, as a tuple: nothing to check or convert. None for
+    anything else (`Ratings.of` then converts it or says what is wrong)."""
+    if (
+        isinstance(ratings, (list, tuple))
+        and len(ratings) == _N_SCALES
+        and _INT_ONLY.issuperset(map(type, ratings))
+        and VALID_RATINGS.issuperset(ratings)
+    ):
+        return tuple(ratings)
+    return None
+
+
 def _check_values(values: Sequence[object]) -> None:
     if len(values) != len(SCALE_CODES):
         raise RatingError(f"expected {len(SCALE_CODES)} ratings (scales 1-13 then A-E), got {len(values)}")
@@ -110,14 +123,10 @@ class Ratings(BaseModel):
     ) -> Ratings:
         """Accept a Ratings, 18 values in order, a mapping by scale code, or "0,1,...,1"."""
         if isinstance(ratings, (list, tuple)):  # the common case, tested first
-            if (
-                problem_type is None
-                and problem_description is None
-                and len(ratings) == _N_SCALES
-                and _INT_ONLY.issuperset(map(type, ratings))
-                and VALID_RATINGS.issuperset(ratings)
-            ):  # 18 plain valid ints and no scale 8 detail: nothing to check or convert
-                return cls._new(tuple(ratings), None, None)
+            if problem_type is None and problem_description is None:
+                plain = plain_values(ratings)
+                if plain is not None:
+                    return cls._new(plain, None, None)
             return cls.from_sequence(ratings, problem_type, problem_description)
         if isinstance(ratings, Ratings):
             return ratings
