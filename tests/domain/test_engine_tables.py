@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carecluster.domain.allocation import allocate, compile_reference, scope_of
+from carecluster.domain.allocation import SLOTS, allocate, compile_reference, scope_of
 from carecluster.domain.grid_fit import SCALE_7, SCALE_8
 from carecluster.domain.not_known import OpenRow, can_change, nine_pattern, open_rows, open_scales
 from carecluster.domain.ranking import NUMBER_BITS, excluded
@@ -110,3 +110,18 @@ def test_can_change_is_open_scales_found_non_empty(
     found = open_scales(*args)
     assert can_change(*args) == bool(found)
     assert open_scales(*args) == found  # again, now from the per-pattern tables
+
+
+@settings(max_examples=300)
+@given(ratings)
+def test_the_number_indexed_lanes_hold_each_clusters_keys(values: tuple[int, ...]) -> None:
+    """`both` puts cluster n in lane n (and its relaxed key in lane SLOTS + n); the lanes of 0 and
+    9, which have no grid, add nothing to their number."""
+    compiled = compile_reference(builtin_reference())
+    assert compiled.relaxed is not None
+    lanes = compiled.both.keys(values)
+    plain, relaxed = compiled.ranking.keys(values), compiled.relaxed.keys(values)
+    for place, number in enumerate(compiled.ranking.numbers):
+        assert lanes[number] == plain[place]
+        assert lanes[SLOTS + number] == relaxed[place]
+    assert [lanes[0], lanes[9], lanes[SLOTS], lanes[SLOTS + 9]] == [0, 9, 0, 9]

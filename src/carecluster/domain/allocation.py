@@ -98,8 +98,8 @@ class CompiledReference:
     relaxed: PackedRanking | None
     """The ranking with every inferred red cell read as orange; None when no red cell is inferred."""
     both: PackedRanking
-    """`ranking`'s clusters, then (when there is one) `relaxed`'s, summed in one pass: the relaxed
-    keys are read only for the few clusters that need them."""
+    """`ranking`'s clusters, then (when there is one) `relaxed`'s, summed in one pass, lane n holding
+    cluster n (`SLOTS` + n relaxed): the relaxed keys are read only for the few clusters that need them."""
     facts: Mapping[str, DecisionFact]
     inferred_clusters: tuple[int, ...]
     """Clusters with at least one inferred red row."""
@@ -118,6 +118,15 @@ class CompiledReference:
 
 _compiled: dict[int, CompiledReference] = {}
 
+SLOTS = 22
+"""Clusters 0-21: one lane of `CompiledReference.both` per number, and as many again relaxed."""
+
+
+def _placeholder_row(row: RowTest) -> RowTest:
+    """A row that adds nothing to a rank key whatever the rating (every cell may score)."""
+    none = (0,) * 5
+    return RowTest(row.scale, row.index, ("may",) * 5, (), none, (), none, True)
+
 
 def compile_reference(reference: ReferenceSet) -> CompiledReference:
     """Compile each grid once per reference set (held by identity, the sets are immutable)."""
@@ -131,9 +140,16 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
         relaxed = PackedRanking([(c.number, c.relaxed_rows) for c in clusters])
     facts = {fact.id: fact for fact in reference.decision_tree.facts}
     inferred = tuple(c.number for c in clusters if c.inferred_red)
-    both = ranking
+    # lane n of `both` holds cluster n's key (and lane SLOTS + n its relaxed key), so that the keys
+    # read out in one call are a list indexed by cluster number; numbers without a grid (0, 9)
+    # get rows that add nothing, and their lanes are never read
+    placeholder = tuple(_placeholder_row(row) for row in clusters[0].rows)
+    rows_of = {c.number: c.rows for c in clusters}
+    lanes = [(n, rows_of.get(n, placeholder)) for n in range(SLOTS)]
     if relaxed is not None:
-        both = PackedRanking([(c.number, c.rows) for c in clusters] + [(c.number, c.relaxed_rows) for c in clusters])
+        relaxed_rows_of = {c.number: c.relaxed_rows for c in clusters}
+        lanes += [(n, relaxed_rows_of.get(n, placeholder)) for n in range(SLOTS)]
+    both = PackedRanking(lanes)
     super_classes = tuple((sc, tuple(c.number for c in clusters if c.super_class == sc)) for sc in SUPER_CLASSES)
     facts_deciding = {
         c.number: deciding
@@ -253,18 +269,16 @@ def allocate(
         )
 
     ranking_table = compiled.ranking
-    numbers = ranking_table.numbers
     # every lane of the packed total at once (a lane is 64 bits and no field overflows it)
-    lanes = memoryview(compiled.both.total(values).to_bytes(compiled.lane_bytes, sys.byteorder)).cast("Q")
-    keys = dict(zip(numbers, lanes, strict=False))
-    relaxed_at = len(numbers) if compiled.relaxed is not None else None
-    positions = ranking_table.positions
+    # keys[n] is cluster n's key, keys[SLOTS + n] its relaxed one
+    keys = memoryview(compiled.both.total(values).to_bytes(compiled.lane_bytes, sys.byteorder)).cast("Q").tolist()
+    relaxed_at = SLOTS if compiled.relaxed is not None else None
 
     accepted: set[int] = set()
     if answers and relaxed_at is not None:
         accepted = {n for n in compiled.inferred_clusters if answers.get(f"{INFERRED_PREFIX}{n}") is True}
         for n in accepted:
-            keys[n] = lanes[relaxed_at + positions[n]]
+            keys[n] = keys[relaxed_at + n]
     ranked = sorted(in_scope, key=keys.__getitem__)
     top = ranked[0]
     top_key = keys[top]
@@ -307,9 +321,8 @@ def allocate(
         limit = EXCLUDED_FROM
         if suggested:
             limit = min(limit, ((keys[suggested] >> NUMBER_BITS) + 1) << NUMBER_BITS)
-        relaxed_keys = lanes[relaxed_at:]
         first_excluded = bisect_left(ranked, EXCLUDED_FROM, key=keys.__getitem__)
-        open_inferred = [n for n in ranked[first_excluded:] if relaxed_keys[positions[n]] < limit]
+        open_inferred = [n for n in ranked[first_excluded:] if keys[relaxed_at + n] < limit]
         if answers and open_inferred:
             open_inferred = [n for n in open_inferred if n not in accepted and f"{INFERRED_PREFIX}{n}" not in answers]
 
@@ -415,7 +428,7 @@ def _ruled_out_by_facts(compiled: CompiledReference, answers: FactAnswers) -> se
     return ruled_out
 
 
-def _best(ranked: list[int], keys: Mapping[int, int], without: tuple[int, ...]) -> int:
+def _best(ranked: list[int], keys: Sequence[int], without: tuple[int, ...]) -> int:
     """The answer were `without` ruled out: the best remaining cluster, or 0 (variance)."""
     for n in ranked:
         if n not in without:
@@ -471,7 +484,7 @@ class _Detail:
         tied: list[int],
         relaxed: set[int],
         facts: dict[str, bool],
-        keys: dict[int, int],
+        keys: list[int],
         pattern: NinePattern | None,
         not_known: tuple[str, ...],
         open_facts: list[tuple[DecisionFact, int, int]],
@@ -609,7 +622,7 @@ def _warnings(
     problem_type: str | None,
     not_known: tuple[str, ...],
     compiled: CompiledReference,
-    keys: dict[int, int],
+    keys: list[int],
     ranked: list[int],
     suggested: int,
     tied: list[int],
@@ -650,7 +663,7 @@ def _warnings(
             "see the nearest clusters and why each failed."
         )
     if sc_given is not None:
-        best_overall = min(keys, key=keys.__getitem__)
+        best_overall = min(compiled.ranking.numbers, key=keys.__getitem__)
         confirmed_outside = not excluded(keys[best_overall]) and best_overall not in ranked
         if confirmed_outside and (suggested == 0 or keys[best_overall] >> NUMBER_BITS < keys[suggested] >> NUMBER_BITS):
             sc = compiled.by_number[best_overall].super_class

@@ -10,7 +10,7 @@ lead, found row by row. The answer changes exactly when some filling-in puts a r
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -140,7 +140,7 @@ def _rival_entry(
 def can_change(
     answer: int,
     rivals: Sequence[int],
-    keys: Mapping[int, int],
+    keys: Sequence[int],
     ranking: PackedRanking,
     relaxed_ranking: PackedRanking,
     relaxed: Container[int],
@@ -178,7 +178,7 @@ def can_change(
 def open_scales(
     answer: int,
     rivals: Sequence[int],
-    keys: Mapping[int, int],
+    keys: Sequence[int],
     ranking: PackedRanking,
     relaxed_ranking: PackedRanking,
     relaxed: Container[int],
@@ -186,8 +186,8 @@ def open_scales(
 ) -> dict[str, set[int]]:
     """Scale code -> the clusters at stake, for every 9-rated scale that could change `answer`.
 
-    `rivals` are the clusters in scope in rank order (best key first); `keys` their best keys
-    over every filling-in (what the suggestion was ranked by); each cluster is scored with
+    `rivals` are the clusters in scope in rank order (best key first); `keys[n]` cluster n's best
+    key over every filling-in (what the suggestion was ranked by); each cluster is scored with
     `ranking`, or `relaxed_ranking` if it is in `relaxed`. Empty when no filling-in of the 9s
     changes the answer. Cluster 0 (variance) never changes: with best keys, every cluster breaks
     a red rule whatever the 9s. `can_change` says only whether this is empty.
