@@ -10,7 +10,8 @@ and explanation cannot disagree.
 Packing: a cluster's rank key (see `grid_fit.RANK_FIELDS`, then the cluster number) is one
 integer whose fields occupy 8 bits each, most significant first, so comparing keys compares
 fields in order. All clusters' keys sit side by side in 64-bit lanes of one Python integer, and
-the contributions of the 17 rows are added in 17 integer additions. No field can overflow: a
+the contributions of the 17 rows are added in 9 integer additions (neighbouring rows tabled in
+pairs, see `PackedRanking.total`). No field can overflow: a
 count is at most 17 and a distance at most 17 x 4 = 68, below 256.
 """
 
