@@ -1,7 +1,9 @@
 """The speed-ups of the single-record engine give exactly what the plain code they replaced gave.
 
 `open_rows` is tabled per pattern of 9s and the rank keys are read out of the packed total in
-one call; the plain versions are kept here and compared on random ratings with 9s.
+one call; the plain versions are kept here and compared on random ratings with 9s. Likewise the
+total summed in one C call against the row-by-row sum, and the status's `can_change` against the
+full `open_scales` it stands in for.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carecluster.domain.allocation import allocate, compile_reference, scope_of
+from carecluster.domain.allocation import SLOTS, allocate, compile_reference, scope_of
 from carecluster.domain.grid_fit import SCALE_7, SCALE_8
-from carecluster.domain.not_known import OpenRow, open_rows
+from carecluster.domain.not_known import OpenRow, can_change, nine_pattern, open_rows, open_scales
 from carecluster.domain.ranking import NUMBER_BITS, excluded
+from carecluster.domain.ratings import Ratings
 from carecluster.reference import SCALE_CODES, builtin_reference
 from carecluster.reference.models import NOT_KNOWN
 
@@ -63,3 +66,62 @@ def test_keys_read_in_one_call_match_the_shifted_lanes(values: tuple[int, ...], 
     assert result.best_by_super_class == {
         sc: None if excluded(plain[compiled.ranking.positions[n]]) else n for sc, n in best.items()
     }
+
+
+@settings(max_examples=500)
+@given(ratings)
+def test_the_total_summed_in_one_call_matches_the_row_by_row_sum(values: tuple[int, ...]) -> None:
+    compiled = compile_reference(builtin_reference())
+    for ranking in (compiled.ranking, compiled.both, compiled.relaxed):
+        assert ranking is not None
+        assert ranking.total(values) == ranking.plain_total(values)
+
+
+@settings(max_examples=300)
+@given(ratings)
+def test_the_tabled_pattern_names_the_scales_rated_9(values: tuple[int, ...]) -> None:
+    assert nine_pattern(values).scales == Ratings.of(list(values)).not_known
+
+
+@settings(max_examples=400)
+@given(
+    ratings,
+    st.sampled_from([None, "non-psychotic", "psychotic", "organic"]),
+    st.sets(st.sampled_from(range(1, 22)), max_size=4),
+)
+def test_can_change_is_open_scales_found_non_empty(
+    values: tuple[int, ...], super_class: str | None, accepted_wish: set[int]
+) -> None:
+    """Also with clusters read relaxed (an inferred rule answered yes), where the rivals are scored
+    by two rankings."""
+    reference = builtin_reference()
+    compiled = compile_reference(reference)
+    assert compiled.relaxed is not None
+    accepted = accepted_wish & set(compiled.inferred_clusters)
+    plain = compiled.ranking.keys(values)
+    relaxed = compiled.relaxed.keys(values)
+    positions = compiled.ranking.positions
+    keys = {n: (relaxed if n in accepted else plain)[positions[n]] for n in compiled.ranking.numbers}
+    _, _, scope = scope_of(reference, super_class, None)
+    ranked = sorted(scope, key=keys.__getitem__)
+    answer = 0 if excluded(keys[ranked[0]]) else ranked[0]
+    pattern = nine_pattern(values)
+    args = (answer, ranked, keys, compiled.ranking, compiled.relaxed, accepted, pattern)
+    found = open_scales(*args)
+    assert can_change(*args) == bool(found)
+    assert open_scales(*args) == found  # again, now from the per-pattern tables
+
+
+@settings(max_examples=300)
+@given(ratings)
+def test_the_number_indexed_lanes_hold_each_clusters_keys(values: tuple[int, ...]) -> None:
+    """`both` puts cluster n in lane n (and its relaxed key in lane SLOTS + n); the lanes of 0 and
+    9, which have no grid, add nothing to their number."""
+    compiled = compile_reference(builtin_reference())
+    assert compiled.relaxed is not None
+    lanes = compiled.both.keys(values)
+    plain, relaxed = compiled.ranking.keys(values), compiled.relaxed.keys(values)
+    for place, number in enumerate(compiled.ranking.numbers):
+        assert lanes[number] == plain[place]
+        assert lanes[SLOTS + number] == relaxed[place]
+    assert [lanes[0], lanes[9], lanes[SLOTS], lanes[SLOTS + 9]] == [0, 9, 0, 9]

@@ -16,7 +16,8 @@ Pure functions: no I/O, the reference set is passed in.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from carecluster.domain.explanation import (
@@ -34,7 +35,7 @@ from carecluster.domain.grid_fit import (
     possible_range,
     relax_red,
 )
-from carecluster.domain.not_known import open_rows, open_scales
+from carecluster.domain.not_known import NinePattern, can_change, nine_pattern, open_scales
 from carecluster.domain.questions import (
     INFERRED_PREFIX,
     FactAnswers,
@@ -45,9 +46,12 @@ from carecluster.domain.questions import (
     tie_question,
 )
 from carecluster.domain.ranking import EXCLUDED_FROM, LANE_BITS, NUMBER_BITS, PackedRanking, excluded
-from carecluster.domain.ratings import Ratings
+from carecluster.domain.ratings import Ratings, plain_values
 from carecluster.domain.results import AllocationResult, Candidate, Finding, Question, Ranking, Status
 from carecluster.reference.models import NOT_KNOWN, SUPER_CLASSES, DecisionFact, ReferenceSet
+
+NUMBER_MASK = (1 << NUMBER_BITS) - 1
+"""The lowest bits of a rank key: its cluster number."""
 
 ENGINE_VERSION = "2026.12"
 """The version of the rules in this module, stored with every allocation: a stored suggestion
@@ -94,20 +98,34 @@ class CompiledReference:
     relaxed: PackedRanking | None
     """The ranking with every inferred red cell read as orange; None when no red cell is inferred."""
     both: PackedRanking
-    """`ranking`'s clusters, then (when there is one) `relaxed`'s, summed in one pass: the relaxed
-    keys are read only for the few clusters that need them."""
+    """`ranking`'s clusters, then (when there is one) `relaxed`'s, summed in one pass, lane n holding
+    cluster n (`SLOTS` + n relaxed): the relaxed keys are read only for the few clusters that need them."""
     facts: Mapping[str, DecisionFact]
     inferred_clusters: tuple[int, ...]
     """Clusters with at least one inferred red row."""
     super_classes: tuple[tuple[str, tuple[int, ...]], ...]
     """Each super class with its clusters, in `SUPER_CLASSES` order."""
-    fact_tests: tuple[tuple[DecisionFact, frozenset[int], frozenset[int]], ...]
-    """Each fact with the clusters a yes and a no rule out, as sets for quick membership tests."""
+    facts_deciding: Mapping[int, tuple[DecisionFact, ...]]
+    """Cluster -> the facts (in tree order) one answer of which rules it out: the only facts that
+    can change a suggestion of that cluster. Clusters no fact rules out are absent."""
     lane_bytes: int
     """Bytes that hold every lane of `both`'s total: the keys are read out in one C call."""
+    named: tuple[tuple[str, str], ...]
+    """Cluster number (0-21) -> (title, super class), read for the suggestion."""
+    scopes: dict[tuple[str | None, str | None], tuple[str | None, str | None, tuple[int, ...]]]
+    """(super class, heading) as given -> `scope_of`'s answer, kept once worked out."""
 
 
 _compiled: dict[int, CompiledReference] = {}
+
+SLOTS = 22
+"""Clusters 0-21: one lane of `CompiledReference.both` per number, and as many again relaxed."""
+
+
+def _placeholder_row(row: RowTest) -> RowTest:
+    """A row that adds nothing to a rank key whatever the rating (every cell may score)."""
+    none = (0,) * 5
+    return RowTest(row.scale, row.index, ("may",) * 5, (), none, (), none, True)
 
 
 def compile_reference(reference: ReferenceSet) -> CompiledReference:
@@ -122,11 +140,26 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
         relaxed = PackedRanking([(c.number, c.relaxed_rows) for c in clusters])
     facts = {fact.id: fact for fact in reference.decision_tree.facts}
     inferred = tuple(c.number for c in clusters if c.inferred_red)
-    both = ranking
+    # lane n of `both` holds cluster n's key (and lane SLOTS + n its relaxed key), so that the keys
+    # read out in one call are a list indexed by cluster number; numbers without a grid (0, 9)
+    # get rows that add nothing, and their lanes are never read
+    placeholder = tuple(_placeholder_row(row) for row in clusters[0].rows)
+    rows_of = {c.number: c.rows for c in clusters}
+    lanes = [(n, rows_of.get(n, placeholder)) for n in range(SLOTS)]
     if relaxed is not None:
-        both = PackedRanking([(c.number, c.rows) for c in clusters] + [(c.number, c.relaxed_rows) for c in clusters])
+        relaxed_rows_of = {c.number: c.relaxed_rows for c in clusters}
+        lanes += [(n, relaxed_rows_of.get(n, placeholder)) for n in range(SLOTS)]
+    both = PackedRanking(lanes)
     super_classes = tuple((sc, tuple(c.number for c in clusters if c.super_class == sc)) for sc in SUPER_CLASSES)
-    fact_tests = tuple((fact, frozenset(fact.if_yes_exclude), frozenset(fact.if_no_exclude)) for fact in facts.values())
+    facts_deciding = {
+        c.number: deciding
+        for c in clusters
+        if (
+            deciding := tuple(
+                fact for fact in facts.values() if c.number in fact.if_yes_exclude or c.number in fact.if_no_exclude
+            )
+        )
+    }
     compiled = CompiledReference(
         reference,
         clusters,
@@ -137,8 +170,10 @@ def compile_reference(reference: ReferenceSet) -> CompiledReference:
         facts,
         inferred,
         super_classes,
-        fact_tests,
+        facts_deciding,
         len(both.shifts) * LANE_BITS // 8,
+        tuple((c.title, c.super_class) for c in reference.clusters),
+        {},
     )
     if len(_compiled) > 32:  # a handful of sets per process at most; never grow without bound
         _compiled.clear()
@@ -199,13 +234,22 @@ def allocate(
     `within` restricts the candidates further, as a care transition protocol does at review.
     `facts` answers the questions of an earlier result (`{"first_presentation_psychosis": "no"}`).
     """
-    rated = Ratings.of(ratings)
-    compiled = compile_reference(reference)
-    try:
-        answers = parse_answers(facts, reference.decision_tree.facts, compiled.inferred_clusters)
-    except ValueError as error:
-        raise FactError(str(error)) from None
-    sc_given, heading_id, scope = scope_of(reference, super_class, heading)
+    # a rating form's 18 plain valid ints need no Ratings model: its values are all the engine reads
+    values = plain_values(ratings)
+    problem_type = None
+    if values is None:
+        rated = Ratings.of(ratings)
+        values, problem_type = rated.values, rated.problem_type
+    compiled = _compiled.get(id(reference))
+    if compiled is None or compiled.reference is not reference:
+        compiled = compile_reference(reference)
+    answers: FactAnswers = {}
+    if facts:
+        try:
+            answers = parse_answers(facts, reference.decision_tree.facts, compiled.inferred_clusters)
+        except ValueError as error:
+            raise FactError(str(error)) from None
+    sc_given, heading_id, scope = _scope(compiled, super_class, heading)
     if within is not None:
         unknown = [n for n in within if n not in compiled.by_number]
         if unknown or not within:
@@ -216,7 +260,7 @@ def allocate(
         scope = tuple(n for n in scope if n in wanted)
         if not scope:
             raise AllocationError(f"none of clusters {sorted(wanted)} is within the chosen super class or heading")
-    ruled_out = _ruled_out_by_facts(compiled, answers)
+    ruled_out = _ruled_out_by_facts(compiled, answers) if answers else set()
     in_scope = tuple(n for n in scope if n not in ruled_out) if ruled_out else scope
     if not in_scope:
         raise FactError(
@@ -224,56 +268,46 @@ def allocate(
             f"cluster in scope ({', '.join(str(n) for n in scope)}); check them or the decision-tree answer"
         )
 
-    values = rated.values
-    numbers = compiled.ranking.numbers
+    ranking_table = compiled.ranking
     # every lane of the packed total at once (a lane is 64 bits and no field overflows it)
-    lanes = memoryview(compiled.both.total(values).to_bytes(compiled.lane_bytes, sys.byteorder)).cast("Q")
-    keys = dict(zip(numbers, lanes, strict=False))
-    relaxed_at = len(numbers) if compiled.relaxed is not None else None
-    positions = compiled.ranking.positions
+    # keys[n] is cluster n's key, keys[SLOTS + n] its relaxed one
+    keys = memoryview(compiled.both.total(values).to_bytes(compiled.lane_bytes, sys.byteorder)).cast("Q").tolist()
+    relaxed_at = SLOTS if compiled.relaxed is not None else None
 
-    def relaxed_key(number: int) -> int:
-        assert relaxed_at is not None
-        return lanes[relaxed_at + positions[number]]
-
-    accepted = (
-        {n for n in compiled.inferred_clusters if answers.get(f"{INFERRED_PREFIX}{n}") is True} if answers else set()
-    )
-    for n in accepted:
-        keys[n] = relaxed_key(n)
+    accepted: set[int] = set()
+    if answers and relaxed_at is not None:
+        accepted = {n for n in compiled.inferred_clusters if answers.get(f"{INFERRED_PREFIX}{n}") is True}
+        for n in accepted:
+            keys[n] = keys[relaxed_at + n]
     ranked = sorted(in_scope, key=keys.__getitem__)
     top = ranked[0]
+    top_key = keys[top]
 
     tied: list[int] = []
-    if keys[top] < EXCLUDED_FROM:
+    if top_key < EXCLUDED_FROM:
         suggested = top
-        top_fields = keys[top] >> NUMBER_BITS  # the rank fields, cluster number dropped
-        tied = [n for n in ranked[1:] if keys[n] >> NUMBER_BITS == top_fields]
+        # keys are sorted, so those with the same rank fields (the cluster number aside) follow the top
+        beyond = ((top_key >> NUMBER_BITS) + 1) << NUMBER_BITS
+        for n in ranked[1:]:
+            if keys[n] >= beyond:
+                break
+            tied.append(n)
         ranking: Ranking = "tie" if tied else "one_best"
     else:
         suggested, ranking = 0, "variance"
 
-    not_known = rated.not_known if NOT_KNOWN in values else ()
-    nine_rows = open_rows(values) if not_known else []
-    relaxed_ranking = compiled.relaxed or compiled.ranking
-
-    def ranking_of(number: int) -> PackedRanking:
-        return relaxed_ranking if number in accepted else compiled.ranking
-
+    pattern = nine_pattern(values) if NOT_KNOWN in values else None
+    not_known = pattern.scales if pattern is not None else ()
+    relaxed_ranking = compiled.relaxed or ranking_table
     # the status needs only whether some rating of a 9 changes the answer; which scales and
     # clusters are at stake is worked out when the questions or warnings are read
-    can_change = bool(nine_rows) and bool(open_scales(suggested, ranked, keys, ranking_of, nine_rows, first_only=True))
-    stake_found: list[dict[str, set[int]]] = []
-
-    def stake() -> dict[str, set[int]]:
-        if not stake_found:
-            stake_found.append(open_scales(suggested, ranked, keys, ranking_of, nine_rows) if can_change else {})
-        return stake_found[0]
+    changes = pattern is not None and can_change(
+        suggested, ranked, keys, ranking_table, relaxed_ranking, accepted, pattern
+    )
 
     open_facts: list[tuple[DecisionFact, int, int]] = []
-    for fact, yes_rules_out, no_rules_out in compiled.fact_tests:
-        if top not in yes_rules_out and top not in no_rules_out:
-            continue  # either answer leaves the best cluster in play: the answer stays the same
+    # a fact either answer of which leaves the best cluster in play cannot change the answer
+    for fact in compiled.facts_deciding.get(top, ()):
         if fact.id in answers:
             continue
         if_yes = _best(ranked, keys, fact.if_yes_exclude)
@@ -282,18 +316,18 @@ def allocate(
             open_facts.append((fact, if_yes, if_no))
     open_inferred: list[int] = []
     if relaxed_at is not None:
-        limit = keys[suggested] >> NUMBER_BITS if suggested else None
-        for n in ranked:
-            if keys[n] < EXCLUDED_FROM or (answers and (n in accepted or f"{INFERRED_PREFIX}{n}" in answers)):
-                continue
-            relaxed = lanes[relaxed_at + positions[n]]
-            if relaxed >= EXCLUDED_FROM:
-                continue  # a confirmed red cell excludes it, as the booklet says
-            if limit is None or relaxed >> NUMBER_BITS <= limit:
-                open_inferred.append(n)
+        # excluded clusters (a suffix of `ranked`) whose relaxed key is free of red breaches and
+        # no worse than the suggestion's rank fields
+        limit = EXCLUDED_FROM
+        if suggested:
+            limit = min(limit, ((keys[suggested] >> NUMBER_BITS) + 1) << NUMBER_BITS)
+        first_excluded = bisect_left(ranked, EXCLUDED_FROM, key=keys.__getitem__)
+        open_inferred = [n for n in ranked[first_excluded:] if keys[relaxed_at + n] < limit]
+        if answers and open_inferred:
+            open_inferred = [n for n in open_inferred if n not in accepted and f"{INFERRED_PREFIX}{n}" not in answers]
 
     status: Status
-    if can_change:
+    if changes:
         status = "needs_further_assessment"
     elif tied or open_facts or open_inferred:
         status = "needs_answers"
@@ -302,71 +336,76 @@ def allocate(
 
     best_by_super_class: dict[str, int | None] = {}
     for super_class_id, members in compiled.super_classes:
-        best = min(members, key=keys.__getitem__) if members else None
-        best_by_super_class[super_class_id] = None if best is None or keys[best] >= EXCLUDED_FROM else best
+        best_key = min(map(keys.__getitem__, members)) if members else EXCLUDED_FROM
+        # a key's lowest bits are its cluster number
+        best_by_super_class[super_class_id] = None if best_key >= EXCLUDED_FROM else best_key & NUMBER_MASK
 
-    suggested_cluster = reference.cluster(suggested)
+    suggested_label, suggested_super_class = compiled.named[suggested]
     low_confidence = suggested != 0 and compiled.by_number[suggested].confidence == "low"
 
-    def questions() -> list[Question]:
-        at_stake = stake()
-        asked = [not_known_question(reference, code, at_stake[code]) for code in _in_scale_order(at_stake)]
-        if tied:
-            asked.append(tie_question([suggested, *tied]))
-        asked += [fact_question(fact, if_yes, if_no) for fact, if_yes, if_no in open_facts]
-        for n in open_inferred:
-            cluster = compiled.by_number[n]
-            asked.append(inferred_question(n, cluster.label, _red_breaches(cluster, values), suggested))
-        return asked
-
-    def warnings() -> list[str]:
-        said = _warnings(rated, not_known, compiled, keys, ranked, suggested, tied, sc_given, stake())
-        if sc_given is None:
-            said.append(
-                "No super class given: whether needs are non-psychotic, psychotic or organic is a clinical "
-                "decision (decision tree step 2). Best fit in each super class - "
-                + ", ".join(
-                    f"{sc}: {n if n is not None else 'none free of red breaches'}"
-                    for sc, n in best_by_super_class.items()
-                )
-                + "."
-            )
-        if ruled_out & set(scope):
-            said.append(
-                "Ruled out by the answers given: "
-                + ", ".join(f"cluster {n}" for n in sorted(ruled_out & set(scope)))
-                + "."
-            )
-        if low_confidence or any(compiled.by_number[n].confidence == "low" for n in ranked[:3]):
-            said.append(low_confidence_warning(reference))
-        return said
-
-    detail = _Detail(compiled, values, ranked, suggested, status, tied, accepted, answers, questions, warnings)
+    detail = _Detail(
+        compiled,
+        values,
+        problem_type,
+        ranked,
+        suggested,
+        status,
+        tied,
+        accepted,
+        answers,
+        keys,
+        pattern if changes else None,
+        not_known,
+        open_facts,
+        open_inferred,
+        sc_given,
+        best_by_super_class,
+        ruled_out,
+        scope,
+        low_confidence,
+    )
     return AllocationResult.from_engine(
-        dict(
-            suggested_cluster=suggested,
-            suggested_label=suggested_cluster.title,
-            status=status,
-            ranking=ranking,
-            facts=answers,
-            engine_version=ENGINE_VERSION,
-            super_class=suggested_cluster.super_class if suggested != 0 else None,
-            super_class_given=sc_given,
-            heading_given=heading_id,
-            considered_clusters=list(in_scope),
-            tied_with=tied,
-            best_by_super_class=best_by_super_class,
-            not_known_scales=list(not_known),
-            ratings=list(values),
-            problem_type=rated.problem_type,
-            low_confidence=low_confidence,
-            disclaimer=DRAFT_AID,
-            reference_id=reference.id,
-            reference_version=reference.version,
-            reference_name=reference.name,
-        ),
+        {
+            "suggested_cluster": suggested,
+            "suggested_label": suggested_label,
+            "status": status,
+            "ranking": ranking,
+            "facts": answers,
+            "engine_version": ENGINE_VERSION,
+            "super_class": suggested_super_class if suggested != 0 else None,
+            "super_class_given": sc_given,
+            "heading_given": heading_id,
+            "considered_clusters": list(in_scope),
+            "tied_with": tied,
+            "best_by_super_class": best_by_super_class,
+            "not_known_scales": list(not_known),
+            "ratings": list(values),
+            "problem_type": problem_type,
+            "low_confidence": low_confidence,
+            "disclaimer": DRAFT_AID,
+            "reference_id": reference.id,
+            "reference_version": reference.version,
+            "reference_name": reference.name,
+        },
         detail,
     )
+
+
+def _scope(
+    compiled: CompiledReference, super_class: str | None, heading: str | None
+) -> tuple[str | None, str | None, tuple[int, ...]]:
+    """`scope_of`, kept per reference set for each pair of answers once they proved valid."""
+    key = (super_class, heading)
+    try:
+        found = compiled.scopes.get(key)
+    except TypeError:  # not a string: let scope_of say what is wrong with it
+        return scope_of(compiled.reference, super_class, heading)
+    if found is None:
+        found = scope_of(compiled.reference, super_class, heading)  # raises for unknown answers
+        if len(compiled.scopes) > 256:  # a few dozen spellings at most; never grow without bound
+            compiled.scopes.clear()
+        compiled.scopes[key] = found
+    return found
 
 
 def _red_breaches(cluster: CompiledCluster, values: tuple[int, ...]) -> list[Finding]:
@@ -389,7 +428,7 @@ def _ruled_out_by_facts(compiled: CompiledReference, answers: FactAnswers) -> se
     return ruled_out
 
 
-def _best(ranked: list[int], keys: Mapping[int, int], without: tuple[int, ...]) -> int:
+def _best(ranked: list[int], keys: Sequence[int], without: tuple[int, ...]) -> int:
     """The answer were `without` ruled out: the best remaining cluster, or 0 (variance)."""
     for n in ranked:
         if n not in without:
@@ -404,35 +443,135 @@ def _in_scale_order(stake: Mapping[str, object]) -> list[str]:
 
 
 class _Detail:
-    """The findings of the considered clusters, evaluated in rank order only as far as read."""
+    """What a result shows beyond the suggestion, built only when read: the findings of the
+    considered clusters (in rank order, as far as read), the questions and the warnings.
+
+    Holds the engine's working state in slots rather than in closures made on every call."""
+
+    __slots__ = (
+        "_best_by_super_class",
+        "_built",
+        "_compiled",
+        "_facts",
+        "_keys",
+        "_low_confidence",
+        "_not_known",
+        "_open_facts",
+        "_open_inferred",
+        "_pattern",
+        "_problem_type",
+        "_questions",
+        "_ranked",
+        "_relaxed",
+        "_ruled_out",
+        "_sc_given",
+        "_scope",
+        "_stake",
+        "_status",
+        "_suggested",
+        "_tied",
+        "_values",
+    )
 
     def __init__(
         self,
         compiled: CompiledReference,
         values: tuple[int, ...],
+        problem_type: str | None,
         ranked: list[int],
         suggested: int,
         status: Status,
         tied: list[int],
         relaxed: set[int],
         facts: dict[str, bool],
-        questions: Callable[[], list[Question]],
-        warnings: Callable[[], list[str]],
+        keys: list[int],
+        pattern: NinePattern | None,
+        not_known: tuple[str, ...],
+        open_facts: list[tuple[DecisionFact, int, int]],
+        open_inferred: list[int],
+        sc_given: str | None,
+        best_by_super_class: dict[str, int | None],
+        ruled_out: set[int],
+        scope: tuple[int, ...],
+        low_confidence: bool,
     ) -> None:
-        self._compiled, self._values, self._ranked = compiled, values, ranked
+        self._compiled, self._values, self._problem_type, self._ranked = compiled, values, problem_type, ranked
         self._suggested, self._status, self._tied = suggested, status, tied
-        self._relaxed, self._facts = relaxed, facts
-        self._make_questions, self._make_warnings = questions, warnings
+        self._relaxed, self._facts, self._keys = relaxed, facts, keys
+        self._pattern = pattern  # the pattern of 9s when some rating of them changes the answer
+        self._not_known, self._open_facts, self._open_inferred = not_known, open_facts, open_inferred
+        self._sc_given, self._best_by_super_class = sc_given, best_by_super_class
+        self._ruled_out, self._scope, self._low_confidence = ruled_out, scope, low_confidence
+        self._stake: dict[str, set[int]] | None = None
         self._questions: list[Question] | None = None
         self._built: list[Candidate] = []
 
+    def stake(self) -> dict[str, set[int]]:
+        """Scale rated 9 -> the clusters its rating decides between (empty if none would)."""
+        if self._stake is None:
+            compiled = self._compiled
+            self._stake = (
+                open_scales(
+                    self._suggested,
+                    self._ranked,
+                    self._keys,
+                    compiled.ranking,
+                    compiled.relaxed or compiled.ranking,
+                    self._relaxed,
+                    self._pattern,
+                )
+                if self._pattern is not None
+                else {}
+            )
+        return self._stake
+
     def questions(self) -> list[Question]:
         if self._questions is None:
-            self._questions = self._make_questions()
+            reference, suggested = self._compiled.reference, self._suggested
+            at_stake = self.stake()
+            asked = [not_known_question(reference, code, at_stake[code]) for code in _in_scale_order(at_stake)]
+            if self._tied:
+                asked.append(tie_question([suggested, *self._tied]))
+            asked += [fact_question(fact, if_yes, if_no) for fact, if_yes, if_no in self._open_facts]
+            for n in self._open_inferred:
+                cluster = self._compiled.by_number[n]
+                asked.append(inferred_question(n, cluster.label, _red_breaches(cluster, self._values), suggested))
+            self._questions = asked
         return self._questions
 
     def warnings(self) -> list[str]:
-        return self._make_warnings()
+        compiled, ranked = self._compiled, self._ranked
+        said = _warnings(
+            self._values,
+            self._problem_type,
+            self._not_known,
+            compiled,
+            self._keys,
+            ranked,
+            self._suggested,
+            self._tied,
+            self._sc_given,
+            self.stake(),
+        )
+        if self._sc_given is None:
+            said.append(
+                "No super class given: whether needs are non-psychotic, psychotic or organic is a clinical "
+                "decision (decision tree step 2). Best fit in each super class - "
+                + ", ".join(
+                    f"{sc}: {n if n is not None else 'none free of red breaches'}"
+                    for sc, n in self._best_by_super_class.items()
+                )
+                + "."
+            )
+        if self._ruled_out & set(self._scope):
+            said.append(
+                "Ruled out by the answers given: "
+                + ", ".join(f"cluster {n}" for n in sorted(self._ruled_out & set(self._scope)))
+                + "."
+            )
+        if self._low_confidence or any(compiled.by_number[n].confidence == "low" for n in ranked[:3]):
+            said.append(low_confidence_warning(compiled.reference))
+        return said
 
     def candidates(self, upto: int | None = None) -> list[Candidate]:
         wanted = len(self._ranked) if upto is None else min(upto, len(self._ranked))
@@ -479,10 +618,11 @@ def _candidate(cluster: CompiledCluster, fit: GridFit, rank: int, relaxed: bool)
 
 
 def _warnings(
-    rated: Ratings,
+    values: tuple[int, ...],
+    problem_type: str | None,
     not_known: tuple[str, ...],
     compiled: CompiledReference,
-    keys: dict[int, int],
+    keys: list[int],
     ranked: list[int],
     suggested: int,
     tied: list[int],
@@ -502,13 +642,13 @@ def _warnings(
                 f"Scale(s) {scales} rated 9 (not known): whatever they are rated, the answer stays "
                 f"{'cluster ' + str(suggested) if suggested else 'cluster 0 (variance)'}; rate them when known."
             )
-    if rated.values[7] not in (0, 9) and rated.problem_type is None:
-        warnings.append(f"Scale 8 is rated {rated.values[7]} without its problem type (A-J).")
-    unconfirmed = [n for n in ranked[:3] if not_known and _red_unknown(compiled.by_number[n], rated.values)]
+    if values[7] not in (0, 9) and problem_type is None:
+        warnings.append(f"Scale 8 is rated {values[7]} without its problem type (A-J).")
+    unconfirmed = [n for n in ranked[:3] if not_known and _red_unknown(compiled.by_number[n], values)]
     if unconfirmed:
         described = []
         for n in unconfirmed:
-            unknown = [row.scale for row in compiled.by_number[n].red_rows if _red_not_confirmed(row, rated.values)]
+            unknown = [row.scale for row in compiled.by_number[n].red_rows if _red_not_confirmed(row, values)]
             described.append(f"cluster {n} (red scale {', '.join(unknown)} not known)")
         warnings.append("Possible, needs further assessment: " + "; ".join(described) + ".")
     if tied:
@@ -523,7 +663,7 @@ def _warnings(
             "see the nearest clusters and why each failed."
         )
     if sc_given is not None:
-        best_overall = min(keys, key=keys.__getitem__)
+        best_overall = min(compiled.ranking.numbers, key=keys.__getitem__)
         confirmed_outside = not excluded(keys[best_overall]) and best_overall not in ranked
         if confirmed_outside and (suggested == 0 or keys[best_overall] >> NUMBER_BITS < keys[suggested] >> NUMBER_BITS):
             sc = compiled.by_number[best_overall].super_class

@@ -17,6 +17,9 @@ from carecluster.reference.models import NOT_KNOWN, SCALE_CODES
 VALID_RATINGS = frozenset({0, 1, 2, 3, 4, NOT_KNOWN})
 PROBLEM_TYPES = frozenset("ABCDEFGHIJ")
 HONOS_SCALES: tuple[str, ...] = SCALE_CODES[:12]
+_N_SCALES = len(SCALE_CODES)
+_INT_ONLY = frozenset({int})
+"""Exactly int: a bool (True == 1) is no rating."""
 
 
 class RatingError(ValueError):
@@ -49,6 +52,19 @@ def _rating(scale: str, value: object) -> int:
             f"scale {scale}: {rating} is not a rating (use 0-4, or 9 for not known)", scale=scale, value=value
         )
     return rating
+
+
+def plain_values(ratings: object) -> tuple[int, ...] | None:
+    """18 plain valid ints in a list or tuple, as a tuple: nothing to check or convert. None for
+    anything else (`Ratings.of` then converts it or says what is wrong)."""
+    if (
+        isinstance(ratings, (list, tuple))
+        and len(ratings) == _N_SCALES
+        and _INT_ONLY.issuperset(map(type, ratings))
+        and VALID_RATINGS.issuperset(ratings)
+    ):
+        return tuple(ratings)
+    return None
 
 
 def _check_values(values: Sequence[object]) -> None:
@@ -106,6 +122,12 @@ class Ratings(BaseModel):
         problem_description: str | None = None,
     ) -> Ratings:
         """Accept a Ratings, 18 values in order, a mapping by scale code, or "0,1,...,1"."""
+        if isinstance(ratings, (list, tuple)):  # the common case, tested first
+            if problem_type is None and problem_description is None:
+                plain = plain_values(ratings)
+                if plain is not None:
+                    return cls._new(plain, None, None)
+            return cls.from_sequence(ratings, problem_type, problem_description)
         if isinstance(ratings, Ratings):
             return ratings
         if isinstance(ratings, str):
@@ -121,7 +143,7 @@ class Ratings(BaseModel):
         values = list(values)
         if len(values) != len(SCALE_CODES):
             raise RatingError(f"expected {len(SCALE_CODES)} ratings (scales 1-13 then A-E), got {len(values)}")
-        if all(value.__class__ is int and value in VALID_RATINGS for value in values):
+        if _INT_ONLY.issuperset(map(type, values)) and VALID_RATINGS.issuperset(values):
             parsed = cast(tuple[int, ...], tuple(values))  # the common case, from a form or a file: plain valid ints
         else:
             parsed = tuple(_rating(code, value) for code, value in zip(SCALE_CODES, values, strict=True))
@@ -169,8 +191,12 @@ class Ratings(BaseModel):
         if problem_type is not None:
             problem_type = problem_type.strip().upper() or None
         _check_problem_type(values, problem_type, problem_description)  # raise RatingError, not pydantic's
-        # every value was checked by _rating on the way in: construct without checking twice, and
-        # without model_construct's per-field search (a rating is built on every keystroke of a form)
+        return cls._new(values, problem_type, problem_description)
+
+    @classmethod
+    def _new(cls, values: tuple[int, ...], problem_type: str | None, problem_description: str | None) -> Ratings:
+        """Every value was checked on the way in: construct without checking twice, and without
+        model_construct's per-field search (a rating is built on every keystroke of a form)."""
         rated = cls.__new__(cls)
         object.__setattr__(
             rated,
