@@ -798,11 +798,4 @@ def amend_review(ctx: Context, record_id: str, data: ReviewAmend) -> ReviewOut:
 
 
 def last_reviews(ctx: Context, service_user_ids: Sequence[str]) -> dict[str, date]:
-    if not service_user_ids:
-        return {}
-    rows = ctx.session.execute(
-        select(Review.service_user_id, func.max(Review.reviewed_on))
-        .where(Review.service_user_id.in_(service_user_ids), Review.superseded_at.is_(None))
-        .group_by(Review.service_user_id)
-    )
-    return {sid: on for sid, on in rows}
+    return ctx.uow.caseloads.last_reviews(service_user_ids)

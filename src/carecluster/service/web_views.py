@@ -21,8 +21,8 @@ from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.currency_grouping import EpisodeGroup, groups_for
 from carecluster.service.records import current_cluster, last_reviews
-from carecluster.service.schemas import CaseloadRow, Page
-from carecluster.store.models import Allocation, AssignmentPeriod, ServiceUser, Team, User, UserTeam
+from carecluster.service.schemas import CaseloadRow
+from carecluster.store.models import AssignmentPeriod, ServiceUser, Team, User, UserTeam
 
 Sort = Literal["name", "due", "cluster"]
 ALL_ROWS = 1_000_000
@@ -48,34 +48,11 @@ class CaseloadView:
 
 @dataclass
 class _QuietContext(Context):
-    """The caseload use case, run for every row so the page can sort them all, without its audit
-    entry: the page writes its own, naming only the rows it shows."""
+    """A context whose use cases write no audit entry (the currency worklist runs the caseload
+    with it and audits the rows it shows; `caseload.caseload_rows` is the direct way)."""
 
     def audit(self, *args: Any, **kwargs: Any) -> None:
         return None
-
-
-def _flags(ctx: Context, ids: list[str]) -> tuple[set[str], set[str]]:
-    """(ever clustered, current cluster chosen against a red rule) among `ids`."""
-    if not ids:
-        return set(), set()
-    clustered = set(
-        ctx.session.scalars(
-            select(AssignmentPeriod.service_user_id).where(AssignmentPeriod.service_user_id.in_(ids)).distinct()
-        )
-    )
-    rows = ctx.session.execute(
-        select(AssignmentPeriod.service_user_id, Allocation.reason_required)
-        .join(Allocation, Allocation.record_id == AssignmentPeriod.allocation_id)
-        .where(
-            AssignmentPeriod.service_user_id.in_(ids),
-            AssignmentPeriod.superseded_at.is_(None),
-            AssignmentPeriod.end_date.is_(None),
-            Allocation.superseded_at.is_(None),
-        )
-    )
-    red = {sid for sid, why in rows if any(w.get("code") == "red_breach" for w in (why or []))}
-    return clustered, red
 
 
 def _sort_key(sort: Sort) -> Any:
@@ -101,20 +78,11 @@ def caseload_view(
 ) -> CaseloadView:
     """`group`: keep people whose open episode is in that population group (e.g. MAA), or
     `ungrouped` for those with no group (no open episode, or the grouping refused an input)."""
-    quiet = _QuietContext(
-        session=ctx.session, actor=ctx.actor, reference=ctx.reference, client=ctx.client, today=ctx.today
+    rows = caseload_use_case.caseload_rows(
+        ctx, team_id=team_id, clinician_id=clinician_id, overdue=overdue, cluster=cluster
     )
-    page: Page[CaseloadRow] = caseload_use_case.caseload(
-        quiet,
-        team_id=team_id,
-        clinician_id=clinician_id,
-        overdue=overdue,
-        cluster=cluster,
-        limit=ALL_ROWS,
-        offset=0,
-    )
-    ids = [r.service_user_id for r in page.items]
-    clustered, red = _flags(ctx, ids)
+    ids = [r.service_user_id for r in rows]
+    clustered, red = caseload_use_case.flags(ctx, ids)
     groups = groups_for(ctx, ids)
     entries = [
         CaseloadEntry(
@@ -123,7 +91,7 @@ def caseload_view(
             red_rule_broken=r.service_user_id in red,
             currency=groups.get(r.service_user_id),
         )
-        for r in page.items
+        for r in rows
     ]
     if group:
         entries = [e for e in entries if _group_of(e) == group]

@@ -23,6 +23,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session
 
+from carecluster.adapters.caseload import CaseloadQueries, FakeCaseloadQueries, SqlAlchemyCaseloadQueries
 from carecluster.adapters.repository import (
     AuditLog,
     ClinicalReader,
@@ -57,6 +58,7 @@ class AbstractUnitOfWork(abc.ABC):
     outcomes: OutcomeRepository
     clinical: ClinicalReader
     sign_in_delays: SignInDelays
+    caseloads: CaseloadQueries
 
     def __enter__(self) -> Self:
         return self
@@ -99,6 +101,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.outcomes = SqlAlchemyOutcomes(session)
         self.clinical = SqlAlchemyClinicalReader(session)
         self.sign_in_delays = SqlAlchemySignInDelays(session)
+        self.caseloads = SqlAlchemyCaseloadQueries(session)
 
     def __enter__(self) -> Self:
         if self.database is not None:
@@ -132,6 +135,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.outcomes = FakeOutcomes()
         self.clinical = FakeClinicalReader()
         self.sign_in_delays = FakeSignInDelays()
+        self.caseloads = FakeCaseloadQueries()
         self.committed = False
         self.rolled_back = False
 
