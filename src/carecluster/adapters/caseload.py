@@ -152,10 +152,11 @@ class SqlAlchemyCaseloadQueries(CaseloadQueries):
 
 
 class FakeCaseloadQueries(CaseloadQueries):
-    """Version rows as the tests add them (`add`); superseded ones are kept and ignored as the SQL does."""
+    """Version rows as the tests add them (`add`) or the fake records repository writes them (a
+    shared `rows`); superseded ones are kept and ignored as the SQL does."""
 
-    def __init__(self) -> None:
-        self.rows: list[Any] = []
+    def __init__(self, rows: list[Any] | None = None) -> None:
+        self.rows: list[Any] = [] if rows is None else rows
 
     def add(self, *rows: Any) -> None:
         self.rows.extend(rows)

@@ -17,9 +17,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import CursorResult, delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from carecluster.domain.roles import Role
@@ -271,7 +271,8 @@ class SqlAlchemyUsers(UserRepository):
         return list(self.session.scalars(query))
 
     def end_sessions(self, user_id: int) -> int:
-        return self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id)).rowcount or 0
+        ended = self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+        return cast("CursorResult[Any]", ended).rowcount or 0  # a DELETE's result is a cursor result
 
 
 class SqlAlchemySignInDelays(SignInDelays):

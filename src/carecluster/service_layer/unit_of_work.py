@@ -24,6 +24,7 @@ from typing import Self
 from sqlalchemy.orm import Session
 
 from carecluster.adapters.caseload import CaseloadQueries, FakeCaseloadQueries, SqlAlchemyCaseloadQueries
+from carecluster.adapters.records import FakeRecords, RecordRepository, SqlAlchemyRecords
 from carecluster.adapters.repository import (
     AuditLog,
     ClinicalReader,
@@ -59,6 +60,7 @@ class AbstractUnitOfWork(abc.ABC):
     clinical: ClinicalReader
     sign_in_delays: SignInDelays
     caseloads: CaseloadQueries
+    records: RecordRepository
 
     def __enter__(self) -> Self:
         return self
@@ -102,6 +104,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.clinical = SqlAlchemyClinicalReader(session)
         self.sign_in_delays = SqlAlchemySignInDelays(session)
         self.caseloads = SqlAlchemyCaseloadQueries(session)
+        self.records = SqlAlchemyRecords(session)
 
     def __enter__(self) -> Self:
         if self.database is not None:
@@ -135,7 +138,9 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.outcomes = FakeOutcomes()
         self.clinical = FakeClinicalReader()
         self.sign_in_delays = FakeSignInDelays()
-        self.caseloads = FakeCaseloadQueries()
+        records = FakeRecords()
+        self.records = records
+        self.caseloads = FakeCaseloadQueries(records.rows)  # one store of clinical versions
         self.committed = False
         self.rolled_back = False
 
