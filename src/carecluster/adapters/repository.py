@@ -93,6 +93,10 @@ class TeamRepository(abc.ABC):
     def page(self, limit: int, offset: int) -> tuple[list[Team], int]:
         """(teams by id, total)."""
 
+    @abc.abstractmethod
+    def by_code_among(self, team_ids: frozenset[int] | None) -> list[Team]:
+        """Teams ordered by code: these ones (None: every team)."""
+
 
 class UserRepository(abc.ABC):
     @abc.abstractmethod
@@ -126,6 +130,15 @@ class UserRepository(abc.ABC):
     @abc.abstractmethod
     def end_sessions(self, user_id: int) -> int:
         """Delete every session cookie and API token of the account; the number ended."""
+
+    @abc.abstractmethod
+    def names(self, user_ids: set[int]) -> dict[int, str]:
+        """Full names of these accounts."""
+
+    @abc.abstractmethod
+    def active_members(self, roles: frozenset[str], team_ids: frozenset[int] | None) -> list[tuple[User, int]]:
+        """(account, team) for each team membership of an active account with one of `roles`, in
+        these teams (None: any), by full name then id."""
 
 
 class SignInDelays(abc.ABC):
@@ -231,6 +244,12 @@ class SqlAlchemyTeams(TeamRepository):
         rows = self.session.scalars(select(Team).order_by(Team.id).limit(limit).offset(offset))
         return list(rows), total
 
+    def by_code_among(self, team_ids: frozenset[int] | None) -> list[Team]:
+        query = select(Team).order_by(Team.code)
+        if team_ids is not None:
+            query = query.where(Team.id.in_(team_ids or {-1}))
+        return list(self.session.scalars(query))
+
 
 class SqlAlchemyUsers(UserRepository):
     def __init__(self, session: Session) -> None:
@@ -273,6 +292,22 @@ class SqlAlchemyUsers(UserRepository):
     def end_sessions(self, user_id: int) -> int:
         ended = self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
         return cast("CursorResult[Any]", ended).rowcount or 0  # a DELETE's result is a cursor result
+
+    def names(self, user_ids: set[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        rows = self.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
+        return {uid: name for uid, name in rows}
+
+    def active_members(self, roles: frozenset[str], team_ids: frozenset[int] | None) -> list[tuple[User, int]]:
+        query = (
+            select(User, UserTeam.team_id)
+            .join(UserTeam, UserTeam.user_id == User.id)
+            .where(User.role.in_(tuple(roles)), User.active.is_(True))
+        )
+        if team_ids is not None:
+            query = query.where(UserTeam.team_id.in_(team_ids or {-1}))
+        return [(user, team) for user, team in self.session.execute(query.order_by(User.full_name, User.id))]
 
 
 class SqlAlchemySignInDelays(SignInDelays):
@@ -445,6 +480,10 @@ class FakeTeams(TeamRepository):
         ordered = sorted(self.rows.values(), key=lambda t: t.id)
         return ordered[offset : offset + limit], len(ordered)
 
+    def by_code_among(self, team_ids: frozenset[int] | None) -> list[Team]:
+        rows = [t for t in self.rows.values() if team_ids is None or t.id in team_ids]
+        return sorted(rows, key=lambda t: t.code)
+
 
 class FakeUsers(UserRepository):
     def __init__(self) -> None:
@@ -484,6 +523,19 @@ class FakeUsers(UserRepository):
 
     def end_sessions(self, user_id: int) -> int:
         return self.sessions.pop(user_id, 0)
+
+    def names(self, user_ids: set[int]) -> dict[int, str]:
+        return {uid: u.full_name for uid, u in self.rows.items() if uid in user_ids}
+
+    def active_members(self, roles: frozenset[str], team_ids: frozenset[int] | None) -> list[tuple[User, int]]:
+        found = [
+            (u, team)
+            for u in sorted(self.rows.values(), key=lambda u: (u.full_name, u.id))
+            if u.role in roles and u.active
+            for team in sorted(self.teams.get(u.id, set()))
+            if team_ids is None or team in team_ids
+        ]
+        return found
 
 
 class FakeSignInDelays(SignInDelays):
