@@ -584,12 +584,21 @@ class FakeServiceUserIndex(ServiceUserIndex):
 
 
 class FakeOutcomes(OutcomeRepository):
-    def __init__(self) -> None:
-        self.rows: list[OutcomeAdministration] = []
+    """Administrations kept in `rows`, which the fake unit of work shares with the other clinical
+    records (so the records use cases find them too); other kinds of row there are ignored."""
+
+    def __init__(self, rows: list[Any] | None = None) -> None:
+        self.rows: list[Any] = [] if rows is None else rows
+
+    def _all(self) -> list[OutcomeAdministration]:
+        return [r for r in self.rows if isinstance(r, OutcomeAdministration)]
+
+    def _row_id(self) -> int:
+        return max((r.row_id for r in self.rows), default=0) + 1
 
     def add(self, user_id: int, **fields: Any) -> OutcomeAdministration:
         row = OutcomeAdministration(
-            row_id=len(self.rows) + 1,
+            row_id=self._row_id(),
             record_id=versions.new_id(),
             version=1,
             recorded_at=now(),
@@ -607,7 +616,7 @@ class FakeOutcomes(OutcomeRepository):
         kept = {c.key: getattr(old, c.key) for c in columns if c.key not in versions.META_COLUMNS}
         old.superseded_at = now()
         row = OutcomeAdministration(
-            row_id=len(self.rows) + 1,
+            row_id=self._row_id(),
             record_id=old.record_id,
             version=old.version + 1,
             predecessor_row_id=old.row_id,
@@ -621,7 +630,7 @@ class FakeOutcomes(OutcomeRepository):
         return row
 
     def _current(self, service_user_id: str) -> list[OutcomeAdministration]:
-        rows = [r for r in self.rows if r.service_user_id == service_user_id and r.superseded_at is None]
+        rows = [r for r in self._all() if r.service_user_id == service_user_id and r.superseded_at is None]
         return sorted(rows, key=lambda r: (r.administered_on, r.row_id))
 
     def page_for_person(
@@ -636,29 +645,39 @@ class FakeOutcomes(OutcomeRepository):
     def latest_in_episode(self, episode_id: str, measure_id: str) -> OutcomeAdministration | None:
         rows = [
             r
-            for r in self.rows
+            for r in self._all()
             if r.episode_id == episode_id and r.measure_id == measure_id and r.superseded_at is None
         ]
         return max(rows, key=lambda r: (r.administered_on, r.row_id), default=None)
 
 
 class FakeClinicalReader(ClinicalReader):
-    """Current versions only, as the tests put them in."""
+    """Current versions: those the tests put in `episodes` and `assessments`, and the current ones
+    among the shared `rows` the fake records repository writes."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: list[Any] | None = None) -> None:
         self.episodes: dict[str, Episode] = {}
         self.assessments: dict[str, Assessment] = {}
+        self.rows: list[Any] = [] if rows is None else rows
+
+    def _episodes(self) -> dict[str, Episode]:
+        stored = {r.record_id: r for r in self.rows if isinstance(r, Episode) and r.superseded_at is None}
+        return stored | self.episodes
+
+    def _assessments(self) -> dict[str, Assessment]:
+        stored = {r.record_id: r for r in self.rows if isinstance(r, Assessment) and r.superseded_at is None}
+        return stored | self.assessments
 
     def assessment(self, record_id: str) -> Assessment | None:
-        return self.assessments.get(record_id)
+        return self._assessments().get(record_id)
 
     def episode(self, record_id: str) -> Episode | None:
-        return self.episodes.get(record_id)
+        return self._episodes().get(record_id)
 
     def episodes_of(self, service_user_id: str) -> list[Episode]:
-        rows = [e for e in self.episodes.values() if e.service_user_id == service_user_id]
+        rows = [e for e in self._episodes().values() if e.service_user_id == service_user_id]
         return sorted(rows, key=lambda e: (e.referral_date, e.row_id or 0), reverse=True)
 
     def assessments_of(self, service_user_id: str) -> list[Assessment]:
-        rows = [a for a in self.assessments.values() if a.service_user_id == service_user_id]
+        rows = [a for a in self._assessments().values() if a.service_user_id == service_user_id]
         return sorted(rows, key=lambda a: (a.assessed_on, a.row_id or 0))

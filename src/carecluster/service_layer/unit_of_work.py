@@ -135,12 +135,12 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.users = FakeUsers()
         self.audit = FakeAuditLog()
         self.service_users = FakeServiceUserIndex()
-        self.outcomes = FakeOutcomes()
-        self.clinical = FakeClinicalReader()
         self.sign_in_delays = FakeSignInDelays()
-        records = FakeRecords()
+        records = FakeRecords()  # one list of clinical versions, which every clinical fake reads
         self.records = records
-        self.caseloads = FakeCaseloadQueries(records.rows)  # one store of clinical versions
+        self.outcomes = FakeOutcomes(records.rows)
+        self.clinical = FakeClinicalReader(records.rows)
+        self.caseloads = FakeCaseloadQueries(records.rows)
         self.committed = False
         self.rolled_back = False
 
