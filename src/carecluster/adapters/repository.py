@@ -6,8 +6,9 @@ Each repository comes twice: on an open SQLAlchemy session (the live service) an
 objects (`User`, `Team`, `AuditEvent`, ...); the fakes hold the same classes, never attached to
 a session. The use cases turn rows into schema objects before they return.
 
-Clinical records not yet converted (`service/records.py`, `caseload.py`, `worklists.py`,
-`interop.py`) still query the session themselves; see docs/architecture.md.
+Versioned clinical records are in `adapters/records.py`, the caseload's questions in
+`adapters/caseload.py`; use cases not yet converted (`interop.py`, `spells.py`, the currency
+modules) still query the session themselves; see docs/architecture.md.
 """
 
 from __future__ import annotations
