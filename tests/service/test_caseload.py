@@ -24,7 +24,7 @@ def uow() -> FakeUnitOfWork:
 
 def _rows(uow: FakeUnitOfWork, actor_ctx: object, **query: object) -> dict[str, CaseloadRow]:
     params = {"team_id": None, "clinician_id": None, "overdue": None, "cluster": None, "limit": ALL, "offset": 0}
-    page = caseload.caseload(actor_ctx, **(params | query))  # type: ignore[arg-type]
+    page = caseload.caseload(actor_ctx, **(params | query))
     return {row.name: row for row in page.items}
 
 

@@ -112,7 +112,7 @@ def test_creating_a_service_user_checks_team_clinician_and_nhs_number(
 ) -> None:
     me = context(uow, world["clin"])
     _person(me, world["a"], 1)
-    stored = len(uow.records.rows)  # type: ignore[attr-defined]
+    stored = len(uow.records.rows)
     with pytest.raises(Conflict, match=f"NHS number {nhs(1)} is already recorded"):
         _person(me, world["a"], 1, "Someone Else")
     with pytest.raises(Forbidden, match=f"not a member of team {world['b']}"):
@@ -123,7 +123,7 @@ def test_creating_a_service_user_checks_team_clinician_and_nhs_number(
         _person(me, world["a"], 2, clinician_id=world["clin_b"].user_id)
     with pytest.raises(Invalid, match="team 99 does not exist"):
         _person(context(uow, account(uow, "ghost", "clinician", 99)), 99, 2)
-    assert len(uow.records.rows) == stored  # type: ignore[attr-defined]
+    assert len(uow.records.rows) == stored
 
 
 def test_an_amendment_is_a_new_version_checked_against_the_one_read(uow: FakeUnitOfWork, world: dict[str, Any]) -> None:
@@ -161,7 +161,7 @@ def test_an_episode_of_care_opens_moves_team_and_ends(uow: FakeUnitOfWork, world
     assert (episode.team_id, episode.discharge_date) == (world["a"], None)
     with pytest.raises(Conflict, match="open episode"):
         records.create_episode(me, su, EpisodeIn(referral_date=date(2026, 2, 1)))
-    assert records.open_episode(me, su).record_id == episode.id  # type: ignore[union-attr]
+    assert records.open_episode(me, su).record_id == episode.id
 
     with pytest.raises(Invalid, match="already with that team"):
         records.transfer_episode(

@@ -14,7 +14,7 @@ from carecluster.service_layer.unit_of_work import FakeUnitOfWork
 from tests.service.fakes import TODAY, Clinic, account, context, team
 
 BASE = [0, 1, 0, 0, 0, 0, 3, 2, 2, 1, 0, 1, 0, 0, 0, 0, 1, 1]  # HoNOS total 10
-RELIABLE = int(HONOS.reliable_change.value)  # type: ignore[union-attr]
+RELIABLE = int(HONOS.reliable_change.value)
 
 
 def _raised(by: int) -> list[int]:
