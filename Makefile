@@ -8,7 +8,7 @@ DEMO_SERVICE_USERS ?= 1000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck lock bench bench-quick bench-api install clean
+.PHONY: run test lint typecheck coverage-service lock bench bench-quick bench-api install clean
 
 ## Exact versions, checked by hash, from requirements-lock.txt (see `make lock`); then carecluster itself.
 $(STAMP): pyproject.toml requirements-lock.txt
@@ -57,6 +57,10 @@ lint: $(STAMP)
 ## Type check (also part of `make test`): all of src/carecluster ([tool.mypy] in pyproject.toml).
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## Line coverage of the use cases (service/) from their fast unit tests alone (tests/service, on the fake unit of work).
+coverage-service: $(STAMP)
+	$(BIN)/pytest -q tests/service --cov=carecluster.service --cov-report=term
 
 bench: $(STAMP)
 	$(BIN)/python scripts/write_performance_doc.py

@@ -6,8 +6,9 @@ Each repository comes twice: on an open SQLAlchemy session (the live service) an
 objects (`User`, `Team`, `AuditEvent`, ...); the fakes hold the same classes, never attached to
 a session. The use cases turn rows into schema objects before they return.
 
-Clinical records not yet converted (`service/records.py`, `caseload.py`, `worklists.py`,
-`interop.py`) still query the session themselves; see docs/architecture.md.
+Versioned clinical records are in `adapters/records.py`, the caseload's questions in
+`adapters/caseload.py`; use cases not yet converted (`interop.py`, `spells.py`, the currency
+modules) still query the session themselves; see docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import CursorResult, delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from carecluster.domain.roles import Role
@@ -93,6 +94,10 @@ class TeamRepository(abc.ABC):
     def page(self, limit: int, offset: int) -> tuple[list[Team], int]:
         """(teams by id, total)."""
 
+    @abc.abstractmethod
+    def by_code_among(self, team_ids: frozenset[int] | None) -> list[Team]:
+        """Teams ordered by code: these ones (None: every team)."""
+
 
 class UserRepository(abc.ABC):
     @abc.abstractmethod
@@ -126,6 +131,15 @@ class UserRepository(abc.ABC):
     @abc.abstractmethod
     def end_sessions(self, user_id: int) -> int:
         """Delete every session cookie and API token of the account; the number ended."""
+
+    @abc.abstractmethod
+    def names(self, user_ids: set[int]) -> dict[int, str]:
+        """Full names of these accounts."""
+
+    @abc.abstractmethod
+    def active_members(self, roles: frozenset[str], team_ids: frozenset[int] | None) -> list[tuple[User, int]]:
+        """(account, team) for each team membership of an active account with one of `roles`, in
+        these teams (None: any), by full name then id."""
 
 
 class SignInDelays(abc.ABC):
@@ -231,6 +245,12 @@ class SqlAlchemyTeams(TeamRepository):
         rows = self.session.scalars(select(Team).order_by(Team.id).limit(limit).offset(offset))
         return list(rows), total
 
+    def by_code_among(self, team_ids: frozenset[int] | None) -> list[Team]:
+        query = select(Team).order_by(Team.code)
+        if team_ids is not None:
+            query = query.where(Team.id.in_(team_ids or {-1}))
+        return list(self.session.scalars(query))
+
 
 class SqlAlchemyUsers(UserRepository):
     def __init__(self, session: Session) -> None:
@@ -271,7 +291,24 @@ class SqlAlchemyUsers(UserRepository):
         return list(self.session.scalars(query))
 
     def end_sessions(self, user_id: int) -> int:
-        return self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id)).rowcount or 0
+        ended = self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+        return cast("CursorResult[Any]", ended).rowcount or 0  # a DELETE's result is a cursor result
+
+    def names(self, user_ids: set[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        rows = self.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
+        return {uid: name for uid, name in rows}
+
+    def active_members(self, roles: frozenset[str], team_ids: frozenset[int] | None) -> list[tuple[User, int]]:
+        query = (
+            select(User, UserTeam.team_id)
+            .join(UserTeam, UserTeam.user_id == User.id)
+            .where(User.role.in_(tuple(roles)), User.active.is_(True))
+        )
+        if team_ids is not None:
+            query = query.where(UserTeam.team_id.in_(team_ids or {-1}))
+        return [(user, team) for user, team in self.session.execute(query.order_by(User.full_name, User.id))]
 
 
 class SqlAlchemySignInDelays(SignInDelays):
@@ -444,6 +481,10 @@ class FakeTeams(TeamRepository):
         ordered = sorted(self.rows.values(), key=lambda t: t.id)
         return ordered[offset : offset + limit], len(ordered)
 
+    def by_code_among(self, team_ids: frozenset[int] | None) -> list[Team]:
+        rows = [t for t in self.rows.values() if team_ids is None or t.id in team_ids]
+        return sorted(rows, key=lambda t: t.code)
+
 
 class FakeUsers(UserRepository):
     def __init__(self) -> None:
@@ -483,6 +524,19 @@ class FakeUsers(UserRepository):
 
     def end_sessions(self, user_id: int) -> int:
         return self.sessions.pop(user_id, 0)
+
+    def names(self, user_ids: set[int]) -> dict[int, str]:
+        return {uid: u.full_name for uid, u in self.rows.items() if uid in user_ids}
+
+    def active_members(self, roles: frozenset[str], team_ids: frozenset[int] | None) -> list[tuple[User, int]]:
+        found = [
+            (u, team)
+            for u in sorted(self.rows.values(), key=lambda u: (u.full_name, u.id))
+            if u.role in roles and u.active
+            for team in sorted(self.teams.get(u.id, set()))
+            if team_ids is None or team in team_ids
+        ]
+        return found
 
 
 class FakeSignInDelays(SignInDelays):
@@ -531,12 +585,21 @@ class FakeServiceUserIndex(ServiceUserIndex):
 
 
 class FakeOutcomes(OutcomeRepository):
-    def __init__(self) -> None:
-        self.rows: list[OutcomeAdministration] = []
+    """Administrations kept in `rows`, which the fake unit of work shares with the other clinical
+    records (so the records use cases find them too); other kinds of row there are ignored."""
+
+    def __init__(self, rows: list[Any] | None = None) -> None:
+        self.rows: list[Any] = [] if rows is None else rows
+
+    def _all(self) -> list[OutcomeAdministration]:
+        return [r for r in self.rows if isinstance(r, OutcomeAdministration)]
+
+    def _row_id(self) -> int:
+        return max((r.row_id for r in self.rows), default=0) + 1
 
     def add(self, user_id: int, **fields: Any) -> OutcomeAdministration:
         row = OutcomeAdministration(
-            row_id=len(self.rows) + 1,
+            row_id=self._row_id(),
             record_id=versions.new_id(),
             version=1,
             recorded_at=now(),
@@ -554,7 +617,7 @@ class FakeOutcomes(OutcomeRepository):
         kept = {c.key: getattr(old, c.key) for c in columns if c.key not in versions.META_COLUMNS}
         old.superseded_at = now()
         row = OutcomeAdministration(
-            row_id=len(self.rows) + 1,
+            row_id=self._row_id(),
             record_id=old.record_id,
             version=old.version + 1,
             predecessor_row_id=old.row_id,
@@ -568,7 +631,7 @@ class FakeOutcomes(OutcomeRepository):
         return row
 
     def _current(self, service_user_id: str) -> list[OutcomeAdministration]:
-        rows = [r for r in self.rows if r.service_user_id == service_user_id and r.superseded_at is None]
+        rows = [r for r in self._all() if r.service_user_id == service_user_id and r.superseded_at is None]
         return sorted(rows, key=lambda r: (r.administered_on, r.row_id))
 
     def page_for_person(
@@ -583,29 +646,39 @@ class FakeOutcomes(OutcomeRepository):
     def latest_in_episode(self, episode_id: str, measure_id: str) -> OutcomeAdministration | None:
         rows = [
             r
-            for r in self.rows
+            for r in self._all()
             if r.episode_id == episode_id and r.measure_id == measure_id and r.superseded_at is None
         ]
         return max(rows, key=lambda r: (r.administered_on, r.row_id), default=None)
 
 
 class FakeClinicalReader(ClinicalReader):
-    """Current versions only, as the tests put them in."""
+    """Current versions: those the tests put in `episodes` and `assessments`, and the current ones
+    among the shared `rows` the fake records repository writes."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: list[Any] | None = None) -> None:
         self.episodes: dict[str, Episode] = {}
         self.assessments: dict[str, Assessment] = {}
+        self.rows: list[Any] = [] if rows is None else rows
+
+    def _episodes(self) -> dict[str, Episode]:
+        stored = {r.record_id: r for r in self.rows if isinstance(r, Episode) and r.superseded_at is None}
+        return stored | self.episodes
+
+    def _assessments(self) -> dict[str, Assessment]:
+        stored = {r.record_id: r for r in self.rows if isinstance(r, Assessment) and r.superseded_at is None}
+        return stored | self.assessments
 
     def assessment(self, record_id: str) -> Assessment | None:
-        return self.assessments.get(record_id)
+        return self._assessments().get(record_id)
 
     def episode(self, record_id: str) -> Episode | None:
-        return self.episodes.get(record_id)
+        return self._episodes().get(record_id)
 
     def episodes_of(self, service_user_id: str) -> list[Episode]:
-        rows = [e for e in self.episodes.values() if e.service_user_id == service_user_id]
+        rows = [e for e in self._episodes().values() if e.service_user_id == service_user_id]
         return sorted(rows, key=lambda e: (e.referral_date, e.row_id or 0), reverse=True)
 
     def assessments_of(self, service_user_id: str) -> list[Assessment]:
-        rows = [a for a in self.assessments.values() if a.service_user_id == service_user_id]
+        rows = [a for a in self._assessments().values() if a.service_user_id == service_user_id]
         return sorted(rows, key=lambda a: (a.assessed_on, a.row_id or 0))

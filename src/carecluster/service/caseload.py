@@ -7,16 +7,18 @@ interval in the reference set).
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from typing import Any
 
+from carecluster.adapters.caseload import CaseloadFilter
 from carecluster.domain.schedule import ScheduleError
 from carecluster.domain.schedule import schedule as engine_schedule
 from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.errors import Forbidden, Invalid
-from carecluster.service.records import last_reviews
 from carecluster.service.schemas import CaseloadRow, Page
-from carecluster.store.models import AssignmentPeriod, ServiceUser, UserTeam
+
+RED_RULE = "red_breach"
+"""The `reason_required` code an allocation carries when its cluster was chosen against a red rule."""
 
 
 def _authorise(ctx: Context, team_id: int | None, clinician_id: int | None) -> None:
@@ -31,53 +33,31 @@ def _authorise(ctx: Context, team_id: int | None, clinician_id: int | None) -> N
     if clinician_id is not None and clinician_id != actor.user_id:
         if actor.role != "team_lead":
             raise Forbidden("a clinician sees their own caseload and their teams'")
-        shared = ctx.session.scalar(
-            select(UserTeam.team_id).where(UserTeam.user_id == clinician_id, UserTeam.team_id.in_(actor.team_ids))
-        )
-        if shared is None:
+        if not set(ctx.uow.users.team_ids(clinician_id)) & actor.team_ids:
             raise Forbidden(f"clinician {clinician_id} is not in any of your teams")
 
 
-def caseload(
-    ctx: Context,
-    *,
-    team_id: int | None,
-    clinician_id: int | None,
-    overdue: bool | None,
-    cluster: int | None,
-    limit: int,
-    offset: int,
-) -> Page[CaseloadRow]:
+def caseload_rows(
+    ctx: Context, *, team_id: int | None, clinician_id: int | None, overdue: bool | None, cluster: int | None
+) -> list[CaseloadRow]:
+    """Every row of the caseload, unaudited: for the views that sort all the rows and audit the
+    ones they show (the web caseload, the worklists)."""
     _authorise(ctx, team_id, clinician_id)
-    query = (
-        select(ServiceUser, AssignmentPeriod.cluster, AssignmentPeriod.start_date)
-        .outerjoin(
-            AssignmentPeriod,
-            and_(
-                AssignmentPeriod.service_user_id == ServiceUser.record_id,
-                AssignmentPeriod.superseded_at.is_(None),
-                AssignmentPeriod.end_date.is_(None),
-            ),
-        )
-        .where(ServiceUser.superseded_at.is_(None))
+    where = CaseloadFilter(
+        team_id=team_id,
+        clinician_id=clinician_id,
+        within_teams=None if ctx.actor.role == "auditor" else frozenset(ctx.actor.team_ids),
+        cluster=cluster,
     )
-    if team_id is not None:
-        query = query.where(ServiceUser.team_id == team_id)
-    if clinician_id is not None:
-        query = query.where(ServiceUser.clinician_id == clinician_id)
-    if ctx.actor.role != "auditor":
-        query = query.where(ServiceUser.team_id.in_(ctx.actor.team_ids or {-1}))
-    if cluster is not None:
-        query = query.where(AssignmentPeriod.cluster == cluster)
-    rows = ctx.session.execute(query.order_by(ServiceUser.name, ServiceUser.row_id)).all()
-    reviewed = last_reviews(ctx, [r.ServiceUser.record_id for r in rows])
+    rows = ctx.uow.caseloads.people(where)
+    reviewed = ctx.uow.caseloads.last_reviews([r.person.record_id for r in rows])
     items: list[CaseloadRow] = []
     for row in rows:
-        su: ServiceUser = row.ServiceUser
+        su = row.person
         last = reviewed.get(su.record_id)
         due = None
         if row.cluster is not None:
-            since = max(d for d in (row.start_date, last) if d is not None)
+            since = max(d for d in (row.since, last) if d is not None)
             try:
                 due = engine_schedule(row.cluster, since, ctx.reference, max(ctx.today, since))
             except ScheduleError:
@@ -90,7 +70,7 @@ def caseload(
                 team_id=su.team_id,
                 clinician_id=su.clinician_id,
                 cluster=row.cluster,
-                cluster_since=row.start_date,
+                cluster_since=row.since,
                 last_reviewed=last,
                 next_review_due=due.next_review_due if due else None,
                 overdue=bool(due and due.overdue),
@@ -100,6 +80,20 @@ def caseload(
         )
     if overdue is not None:
         items = [i for i in items if i.overdue == overdue]
+    return items
+
+
+def caseload(
+    ctx: Context,
+    *,
+    team_id: int | None,
+    clinician_id: int | None,
+    overdue: bool | None,
+    cluster: int | None,
+    limit: int,
+    offset: int,
+) -> Page[CaseloadRow]:
+    items = caseload_rows(ctx, team_id=team_id, clinician_id=clinician_id, overdue=overdue, cluster=cluster)
     page = items[offset : offset + limit]
     ctx.audit(
         "read_caseload",
@@ -108,3 +102,17 @@ def caseload(
         detail=f"team={team_id} clinician={clinician_id} overdue={overdue} cluster={cluster} offset={offset}",
     )
     return Page(items=page, total=len(items), limit=limit, offset=offset)
+
+
+def flags(ctx: Context, ids: list[str]) -> tuple[set[str], set[str]]:
+    """(ever clustered, current cluster chosen against a red rule) among `ids`."""
+    if not ids:
+        return set(), set()
+    clustered = ctx.uow.caseloads.ever_clustered(ids)
+    reasons = ctx.uow.caseloads.open_period_reasons(ids)
+    red = {sid for sid, why in reasons.items() if any(_code(w) == RED_RULE for w in why)}
+    return clustered, red
+
+
+def _code(reason: Any) -> Any:
+    return reason.get("code") if isinstance(reason, dict) else None

@@ -9,9 +9,8 @@ from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
+from carecluster.adapters.records import ServiceUserFilter
 from carecluster.domain.allocation import AllocationError, FactError
 from carecluster.domain.allocation import allocate as engine_allocate
 from carecluster.domain.protocols import ReviewResult
@@ -53,12 +52,8 @@ from carecluster.store.models import (
     AssignmentPeriod,
     Episode,
     InpatientSpell,
-    Record,
     Review,
     ServiceUser,
-    Team,
-    User,
-    UserTeam,
     Versioned,
 )
 
@@ -102,34 +97,30 @@ def _amended(ctx: Context, old: Versioned, new: Versioned, service_user_id: str,
 
 
 def _check_team(ctx: Context, team_id: int, loc: tuple[str, ...]) -> None:
-    if ctx.session.get(Team, team_id) is None:
+    if ctx.uow.teams.get(team_id) is None:
         raise Invalid.field(loc, f"team {team_id} does not exist")
 
 
 def _check_clinician(ctx: Context, clinician_id: int | None, team_id: int, loc: tuple[str, ...]) -> None:
     if clinician_id is None:
         return
-    user = ctx.session.get(User, clinician_id)
+    user = ctx.uow.users.get(clinician_id)
     if user is None or user.role not in permissions.CLINICAL_ROLES:
         raise Invalid.field(loc, f"user {clinician_id} is not a clinician")
-    member = ctx.session.get(UserTeam, (clinician_id, team_id))
-    if member is None:
+    if team_id not in ctx.uow.users.team_ids(clinician_id):
         raise Invalid.field(loc, f"user {clinician_id} is not a member of team {team_id}")
 
 
 def _flush_unique(ctx: Context, message: str) -> None:
     """A unique index (e.g. one current record per NHS number) reports a clash as 409, not 500."""
-    try:
-        with ctx.session.begin_nested():
-            ctx.session.flush()
-    except IntegrityError:
-        raise Conflict(message) from None
+    if not ctx.uow.records.flush_unique():
+        raise Conflict(message)
 
 
 def _gone(ctx: Context, record_id: str, locked: bool) -> None:
     """A locked read that finds no current version of an existing record lost a race with a
     concurrent amendment (PostgreSQL re-checks the row after the lock wait): say so, don't 404."""
-    if locked and ctx.session.get(Record, record_id) is not None:
+    if locked and ctx.uow.records.exists(record_id):
         raise Conflict("the record was amended at the same time: reload it and try again")
 
 
@@ -141,7 +132,7 @@ def _service_user(ctx: Context, record_id: str, *, write: bool = False, lock: bo
         permissions.require_clinical_writer(ctx.actor)
     else:
         permissions.require_clinical_reader(ctx.actor)
-    row = repo.current(ctx.session, ServiceUser, record_id, lock=lock)
+    row = ctx.uow.records.current(ServiceUser, record_id, lock=lock)
     if row is None:
         _gone(ctx, record_id, lock)
         raise NotFound("service user not found")
@@ -153,14 +144,9 @@ def create_service_user(ctx: Context, data: ServiceUserIn) -> ServiceUserOut:
     permissions.require_write_to_team(ctx.actor, data.team_id)
     _check_team(ctx, data.team_id, ("body", "team_id"))
     _check_clinician(ctx, data.clinician_id, data.team_id, ("body", "clinician_id"))
-    exists = ctx.session.scalar(
-        select(ServiceUser.record_id).where(
-            ServiceUser.nhs_number == data.nhs_number, ServiceUser.superseded_at.is_(None)
-        )
-    )
-    if exists:
+    if ctx.uow.records.service_user_with_nhs_number(data.nhs_number):
         raise Conflict(f"a service user with NHS number {data.nhs_number} is already recorded")
-    row = repo.add_record(ctx.session, ServiceUser, ctx.actor.user_id, **data.model_dump())
+    row = ctx.uow.records.add(ServiceUser, ctx.actor.user_id, **data.model_dump())
     _created(ctx, row, row.record_id)
     return out(row)
 
@@ -182,19 +168,14 @@ def list_service_users(
     name: str | None = None,
 ) -> Page[ServiceUserOut]:
     permissions.require_clinical_reader(ctx.actor)
-    query = select(ServiceUser).where(ServiceUser.superseded_at.is_(None))
-    if ctx.actor.role != "auditor":
-        query = query.where(ServiceUser.team_id.in_(ctx.actor.team_ids or {-1}))
-    if team_id is not None:
-        query = query.where(ServiceUser.team_id == team_id)
-    if clinician_id is not None:
-        query = query.where(ServiceUser.clinician_id == clinician_id)
-    if nhs_number:
-        query = query.where(ServiceUser.nhs_number == nhs_number.replace(" ", ""))
-    if name:
-        query = query.where(func.lower(ServiceUser.name).contains(name.lower(), autoescape=True))  # % and _ are literal
-    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(ctx.session.scalars(query.order_by(ServiceUser.name, ServiceUser.row_id).limit(limit).offset(offset)))
+    where = ServiceUserFilter(
+        within_teams=None if ctx.actor.role == "auditor" else frozenset(ctx.actor.team_ids),
+        team_id=team_id,
+        clinician_id=clinician_id,
+        nhs_number=nhs_number.replace(" ", "") if nhs_number else None,
+        name_contains=name or None,
+    )
+    rows, total = ctx.uow.records.service_users(where, limit, offset)
     ctx.audit(
         "read_list",
         entity="service_user",
@@ -213,7 +194,7 @@ def amend_service_user(ctx: Context, record_id: str, data: ServiceUserAmend) -> 
         permissions.require_write_to_team(ctx.actor, team_id)
         _check_team(ctx, team_id, ("body", "team_id"))
     _check_clinician(ctx, changes.get("clinician_id", old.clinician_id), team_id, ("body", "clinician_id"))
-    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    new = ctx.uow.records.amend(old, ctx.actor.user_id, data.amend_reason, changes)
     _flush_unique(ctx, "another current service user has that NHS number")
     _amended(ctx, old, new, record_id, data.amend_reason)
     return out(new)
@@ -221,7 +202,7 @@ def amend_service_user(ctx: Context, record_id: str, data: ServiceUserAmend) -> 
 
 def history(ctx: Context, model: type[V], record_id: str) -> list[Any]:
     """Every version of a record, oldest first: what it said, who changed it, when and why."""
-    rows = repo.history(ctx.session, model, record_id)
+    rows = ctx.uow.records.history(model, record_id)
     if not rows:
         raise NotFound(f"{model.KIND.replace('_', ' ')} not found")  # type: ignore[attr-defined]
     su_id = rows[0].record_id if model is ServiceUser else rows[0].service_user_id  # type: ignore[attr-defined]
@@ -238,12 +219,12 @@ def _child(ctx: Context, model: type[V], record_id: str, *, write: bool = False)
         permissions.require_clinical_writer(ctx.actor)
     else:
         permissions.require_clinical_reader(ctx.actor)
-    row = repo.current(ctx.session, model, record_id, lock=write)
+    row = ctx.uow.records.current(model, record_id, lock=write)
     name = model.KIND.replace("_", " ")  # type: ignore[attr-defined]
     if row is None:
         _gone(ctx, record_id, write)
         raise NotFound(f"{name} not found")
-    su = repo.current(ctx.session, ServiceUser, row.service_user_id)  # type: ignore[attr-defined]
+    su = ctx.uow.records.current(ServiceUser, row.service_user_id)  # type: ignore[attr-defined]
     if su is None:
         raise NotFound(f"{name} not found")
     (permissions.require_write if write else permissions.require_read)(ctx.actor, su.team_id, name)
@@ -258,9 +239,7 @@ def get_child(ctx: Context, model: type[V], record_id: str) -> Any:
 
 def list_children(ctx: Context, model: type[V], service_user_id: str, limit: int, offset: int) -> Page[Any]:
     _service_user(ctx, service_user_id)
-    query = select(model).where(model.service_user_id == service_user_id, model.superseded_at.is_(None))  # type: ignore[attr-defined]
-    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = ctx.session.scalars(query.order_by(model.row_id.desc()).limit(limit).offset(offset))
+    rows, total = ctx.uow.records.of_person(model, service_user_id, limit, offset)
     ctx.audit("read_list", entity=model.KIND, service_user_id=service_user_id, detail=f"offset={offset}")  # type: ignore[attr-defined]
     return Page(items=[out(r) for r in rows], total=total, limit=limit, offset=offset)
 
@@ -275,8 +254,7 @@ def create_episode(ctx: Context, service_user_id: str, data: EpisodeIn) -> Episo
         raise Conflict("the service user has an open episode of care: discharge it first")
     if data.referral_date > ctx.today:
         raise Invalid.field(("body", "referral_date"), "referral date is in the future")
-    row = repo.add_record(
-        ctx.session,
+    row = ctx.uow.records.add(
         Episode,
         ctx.actor.user_id,
         service_user_id=service_user_id,
@@ -308,15 +286,15 @@ def transfer_episode(ctx: Context, record_id: str, data: EpisodeTransferIn) -> E
     if data.transferred_on < old.referral_date:
         raise Invalid.field(("body", "transferred_on"), f"the episode began on {old.referral_date}, after this date")
     why = f"transferred on {data.transferred_on}: {data.reason}"
-    new = repo.amend(ctx.session, old, ctx.actor.user_id, why, {"team_id": data.team_id})
+    new = ctx.uow.records.amend(old, ctx.actor.user_id, why, {"team_id": data.team_id})
     _amended(ctx, old, new, su.record_id, why)
     if su.team_id != data.team_id:
-        person = repo.current(ctx.session, ServiceUser, su.record_id, lock=True)
+        person = ctx.uow.records.current(ServiceUser, su.record_id, lock=True)
         assert person is not None
         changes: dict[str, Any] = {"team_id": data.team_id}
-        if person.clinician_id is not None and ctx.session.get(UserTeam, (person.clinician_id, data.team_id)) is None:
+        if person.clinician_id is not None and data.team_id not in ctx.uow.users.team_ids(person.clinician_id):
             changes["clinician_id"] = None  # the clinician is not in the receiving team: it allocates one
-        moved = repo.amend(ctx.session, person, ctx.actor.user_id, why, changes)
+        moved = ctx.uow.records.amend(person, ctx.actor.user_id, why, changes)
         _amended(ctx, person, moved, su.record_id, why)
     return out(new)
 
@@ -335,15 +313,7 @@ def discharge_episode(ctx: Context, record_id: str, data: EpisodeDischargeIn) ->
 
 
 def open_episode(ctx: Context, service_user_id: str) -> Episode | None:
-    return ctx.session.scalars(
-        select(Episode)
-        .where(
-            Episode.service_user_id == service_user_id,
-            Episode.superseded_at.is_(None),
-            Episode.discharge_date.is_(None),
-        )
-        .order_by(Episode.referral_date.desc())
-    ).first()
+    return ctx.uow.records.open_episode(service_user_id)
 
 
 def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend, *, check_version: bool = True) -> EpisodeOut:
@@ -355,28 +325,18 @@ def amend_episode(ctx: Context, record_id: str, data: EpisodeAmend, *, check_ver
     discharge = changes.get("discharge_date", old.discharge_date)
     if discharge is not None and discharge < referral:
         raise Invalid.field(("body", "discharge_date"), "discharge date is before the referral date")
-    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    new = ctx.uow.records.amend(old, ctx.actor.user_id, data.amend_reason, changes)
     _amended(ctx, old, new, su.record_id, data.amend_reason)
     if discharge is not None and old.discharge_date is None:
         period = _open_period(ctx, su.record_id)
         if period is not None:
-            closed = repo.amend(
-                ctx.session, period, ctx.actor.user_id, "episode of care ended", {"end_date": discharge}
-            )
+            closed = ctx.uow.records.amend(period, ctx.actor.user_id, "episode of care ended", {"end_date": discharge})
             _amended(ctx, period, closed, su.record_id, "episode of care ended")
     return out(new)
 
 
 def _open_period(ctx: Context, service_user_id: str) -> AssignmentPeriod | None:
-    return ctx.session.scalars(
-        select(AssignmentPeriod)
-        .where(
-            AssignmentPeriod.service_user_id == service_user_id,
-            AssignmentPeriod.superseded_at.is_(None),
-            AssignmentPeriod.end_date.is_(None),
-        )
-        .with_for_update()
-    ).first()
+    return ctx.uow.records.open_period(service_user_id)
 
 
 def _assign(ctx: Context, su: ServiceUser, allocation: Allocation, cluster: int, start: date) -> None:
@@ -384,7 +344,7 @@ def _assign(ctx: Context, su: ServiceUser, allocation: Allocation, cluster: int,
     current = _open_period(ctx, su.record_id)
     if current is not None and current.allocation_id == allocation.record_id:
         if current.cluster != cluster:
-            new = repo.amend(ctx.session, current, ctx.actor.user_id, "chosen cluster changed", {"cluster": cluster})
+            new = ctx.uow.records.amend(current, ctx.actor.user_id, "chosen cluster changed", {"cluster": cluster})
             _amended(ctx, current, new, su.record_id, "chosen cluster changed")
         return
     if current is not None:
@@ -394,10 +354,9 @@ def _assign(ctx: Context, su: ServiceUser, allocation: Allocation, cluster: int,
             raise Invalid.field(
                 ("body", "assessed_on"), f"the current period began on {current.start_date}, after {start}"
             )
-        ended = repo.amend(ctx.session, current, ctx.actor.user_id, "new cluster chosen", {"end_date": start})
+        ended = ctx.uow.records.amend(current, ctx.actor.user_id, "new cluster chosen", {"end_date": start})
         _amended(ctx, current, ended, su.record_id, "new cluster chosen")
-    period = repo.add_record(
-        ctx.session,
+    period = ctx.uow.records.add(
         AssignmentPeriod,
         ctx.actor.user_id,
         service_user_id=su.record_id,
@@ -433,7 +392,7 @@ def _assess(
         raise Invalid.field(("body", "assessed_on"), "the assessment date is in the future")
     episode_id = getattr(data, "episode_id", None)
     if episode_id is not None:
-        episode = repo.current(ctx.session, Episode, episode_id)
+        episode = ctx.uow.records.current(Episode, episode_id)
         if episode is None or episode.service_user_id != su.record_id:
             raise Invalid.field(("body", "episode_id"), "no such episode of care for this service user")
     else:
@@ -494,8 +453,7 @@ def store_assessment(
     """Write an MHCT assessment and its allocation (the engine's result as computed, with its
     reference set) as new records, and log both: the one place a rating and its suggestion are
     stored, whether typed in, reviewed or imported."""
-    assessment = repo.add_record(
-        ctx.session,
+    assessment = ctx.uow.records.add(
         Assessment,
         ctx.actor.user_id,
         service_user_id=su.record_id,
@@ -509,8 +467,7 @@ def store_assessment(
         super_class=super_class,
         heading=heading,
     )
-    allocation = repo.add_record(
-        ctx.session,
+    allocation = ctx.uow.records.add(
         Allocation,
         ctx.actor.user_id,
         service_user_id=su.record_id,
@@ -550,7 +507,7 @@ def amend_assessment(ctx: Context, record_id: str, data: AssessmentAmend) -> Ass
         changes["clustering_event"] = changes["clustering_event"].value
     if changes.get("assessed_on") and changes["assessed_on"] > ctx.today:
         raise Invalid.field(("body", "assessed_on"), "the assessment date is in the future")
-    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    new = ctx.uow.records.amend(old, ctx.actor.user_id, data.amend_reason, changes)
     _amended(ctx, old, new, su.record_id, data.amend_reason)
     return out(new)
 
@@ -573,7 +530,7 @@ def answer_questions(ctx: Context, allocation_id: str, data: AnswersIn) -> Alloc
         raise Conflict(
             f"cluster {old.chosen_cluster} is already chosen: answer the questions on a new rating, or change the choice"
         )
-    assessment = repo.current(ctx.session, Assessment, old.assessment_id)
+    assessment = ctx.uow.records.current(Assessment, old.assessment_id)
     assert assessment is not None
     rated = Ratings.of(assessment.ratings, assessment.problem_type, assessment.problem_description)
     facts = {**stored_facts(old.suggestion), **data.facts}
@@ -582,8 +539,7 @@ def answer_questions(ctx: Context, allocation_id: str, data: AnswersIn) -> Alloc
     except FactError as error:
         raise Invalid.field(("body", "facts"), str(error)) from None
     reason = "questions answered: " + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in result.facts.items())
-    new = repo.amend(
-        ctx.session,
+    new = ctx.uow.records.amend(
         old,
         ctx.actor.user_id,
         reason,
@@ -607,7 +563,7 @@ def choose_cluster(ctx: Context, allocation_id: str, data: ChoiceIn) -> Allocati
         raise Invalid.field(
             ("body", "amend_reason"), f"cluster {old.chosen_cluster} was already chosen: say why it changes"
         )
-    assessment = repo.current(ctx.session, Assessment, old.assessment_id)
+    assessment = ctx.uow.records.current(Assessment, old.assessment_id)
     assert assessment is not None
     rated = Ratings.of(assessment.ratings, assessment.problem_type, assessment.problem_description)
     result = engine_allocate(
@@ -616,8 +572,7 @@ def choose_cluster(ctx: Context, allocation_id: str, data: ChoiceIn) -> Allocati
     why = reasons_required(result, rated, data.chosen_cluster, old.previous_cluster, ctx.reference)
     require_reason(why, data.reason)
     amend_reason = data.amend_reason or "cluster chosen"
-    new = repo.amend(
-        ctx.session,
+    new = ctx.uow.records.amend(
         old,
         ctx.actor.user_id,
         amend_reason,
@@ -643,7 +598,7 @@ def amend_period(ctx: Context, record_id: str, data: PeriodAmend) -> PeriodOut:
     end = changes.get("end_date", old.end_date)
     if end is not None and end < start:
         raise Invalid.field(("body", "end_date"), f"the period cannot end ({end}) before it starts ({start})")
-    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    new = ctx.uow.records.amend(old, ctx.actor.user_id, data.amend_reason, changes)
     _amended(ctx, old, new, su.record_id, data.amend_reason)
     return out(new)
 
@@ -652,16 +607,7 @@ def amend_period(ctx: Context, record_id: str, data: PeriodAmend) -> PeriodOut:
 
 
 def _review_history(ctx: Context, service_user_id: str) -> list[dict[str, Any]]:
-    rows = ctx.session.execute(
-        select(Assessment.assessed_on, Assessment.ratings, Allocation.chosen_cluster)
-        .join(Allocation, Allocation.assessment_id == Assessment.record_id)
-        .where(
-            Assessment.service_user_id == service_user_id,
-            Assessment.superseded_at.is_(None),
-            Allocation.superseded_at.is_(None),
-        )
-        .order_by(Assessment.assessed_on)
-    )
+    rows = ctx.uow.records.rated_history(service_user_id)
     return [{"date": r.assessed_on, "ratings": r.ratings, "cluster": r.chosen_cluster} for r in rows]
 
 
@@ -743,8 +689,7 @@ def create_review(ctx: Context, service_user_id: str, data: ReviewIn) -> ReviewC
     assessment, allocation = _assess(
         ctx, su, data, data.reviewed_on, data.chosen_cluster, data.reason, engine=preview.allocation
     )
-    row = repo.add_record(
-        ctx.session,
+    row = ctx.uow.records.add(
         Review,
         ctx.actor.user_id,
         service_user_id=service_user_id,
@@ -770,7 +715,7 @@ def _end_period(ctx: Context, service_user_id: str, on: date, why: str) -> None:
     if period is not None:
         if on < period.start_date:
             raise Invalid.field(("body", "reviewed_on"), f"the current period began on {period.start_date}, after {on}")
-        ended = repo.amend(ctx.session, period, ctx.actor.user_id, why, {"end_date": on})
+        ended = ctx.uow.records.amend(period, ctx.actor.user_id, why, {"end_date": on})
         _amended(ctx, period, ended, service_user_id, why)
 
 
@@ -780,7 +725,7 @@ def _end_episode(ctx: Context, service_user_id: str, on: date, why: str) -> None
         raise Invalid.field(("body", "end_episode"), "the service user has no open episode of care to end")
     if on < episode.referral_date:
         raise Invalid.field(("body", "reviewed_on"), f"the episode began on {episode.referral_date}, after {on}")
-    ended = repo.amend(ctx.session, episode, ctx.actor.user_id, why, {"discharge_date": on, "discharge_reason": why})
+    ended = ctx.uow.records.amend(episode, ctx.actor.user_id, why, {"discharge_date": on, "discharge_reason": why})
     _amended(ctx, episode, ended, service_user_id, why)
 
 
@@ -792,17 +737,10 @@ def amend_review(ctx: Context, record_id: str, data: ReviewAmend) -> ReviewOut:
     changes = data.model_dump(exclude_unset=True, exclude={"amend_reason"})
     if old.result.get("reason_required") and not (changes.get("reason", old.reason) or "").strip():
         raise Invalid.field(("body", "reason"), "this review's choice needs a reason")
-    new = repo.amend(ctx.session, old, ctx.actor.user_id, data.amend_reason, changes)
+    new = ctx.uow.records.amend(old, ctx.actor.user_id, data.amend_reason, changes)
     _amended(ctx, old, new, su.record_id, data.amend_reason)
     return out(new)
 
 
 def last_reviews(ctx: Context, service_user_ids: Sequence[str]) -> dict[str, date]:
-    if not service_user_ids:
-        return {}
-    rows = ctx.session.execute(
-        select(Review.service_user_id, func.max(Review.reviewed_on))
-        .where(Review.service_user_id.in_(service_user_ids), Review.superseded_at.is_(None))
-        .group_by(Review.service_user_id)
-    )
-    return {sid: on for sid, on in rows}
+    return ctx.uow.caseloads.last_reviews(service_user_ids)

@@ -1,9 +1,11 @@
 """Read-only views the web pages need beyond the API's use cases: a caseload sorted across all its
 pages with its warning flags, the clinicians a user may pick, and one record's review date.
 
-Each view checks permissions as the other use cases do and reads the store models only. The
-caseload itself comes from `caseload.caseload`, so the page and the API agree on clusters, due
-dates and overdue days; only the audit entry is written here, naming the rows actually shown.
+Each view checks permissions as the other use cases do and reads the store through the unit of
+work's repositories (the caseload's currency groups still come from `currency_grouping`, which
+queries the session). The caseload itself comes from `caseload.caseload_rows`, so the page and
+the API agree on clusters, due dates and overdue days; only the audit entry is written here,
+naming the rows actually shown.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import select
-
 from carecluster.domain.schedule import ScheduleError, ScheduleResult
 from carecluster.domain.schedule import schedule as engine_schedule
 from carecluster.service import caseload as caseload_use_case
@@ -21,8 +21,8 @@ from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.currency_grouping import EpisodeGroup, groups_for
 from carecluster.service.records import current_cluster, last_reviews
-from carecluster.service.schemas import CaseloadRow, Page
-from carecluster.store.models import Allocation, AssignmentPeriod, ServiceUser, Team, User, UserTeam
+from carecluster.service.schemas import CaseloadRow
+from carecluster.store.models import ServiceUser, Team
 
 Sort = Literal["name", "due", "cluster"]
 ALL_ROWS = 1_000_000
@@ -48,34 +48,11 @@ class CaseloadView:
 
 @dataclass
 class _QuietContext(Context):
-    """The caseload use case, run for every row so the page can sort them all, without its audit
-    entry: the page writes its own, naming only the rows it shows."""
+    """A context whose use cases write no audit entry (the currency worklist runs the caseload
+    with it and audits the rows it shows; `caseload.caseload_rows` is the direct way)."""
 
     def audit(self, *args: Any, **kwargs: Any) -> None:
         return None
-
-
-def _flags(ctx: Context, ids: list[str]) -> tuple[set[str], set[str]]:
-    """(ever clustered, current cluster chosen against a red rule) among `ids`."""
-    if not ids:
-        return set(), set()
-    clustered = set(
-        ctx.session.scalars(
-            select(AssignmentPeriod.service_user_id).where(AssignmentPeriod.service_user_id.in_(ids)).distinct()
-        )
-    )
-    rows = ctx.session.execute(
-        select(AssignmentPeriod.service_user_id, Allocation.reason_required)
-        .join(Allocation, Allocation.record_id == AssignmentPeriod.allocation_id)
-        .where(
-            AssignmentPeriod.service_user_id.in_(ids),
-            AssignmentPeriod.superseded_at.is_(None),
-            AssignmentPeriod.end_date.is_(None),
-            Allocation.superseded_at.is_(None),
-        )
-    )
-    red = {sid for sid, why in rows if any(w.get("code") == "red_breach" for w in (why or []))}
-    return clustered, red
 
 
 def _sort_key(sort: Sort) -> Any:
@@ -101,20 +78,11 @@ def caseload_view(
 ) -> CaseloadView:
     """`group`: keep people whose open episode is in that population group (e.g. MAA), or
     `ungrouped` for those with no group (no open episode, or the grouping refused an input)."""
-    quiet = _QuietContext(
-        session=ctx.session, actor=ctx.actor, reference=ctx.reference, client=ctx.client, today=ctx.today
+    rows = caseload_use_case.caseload_rows(
+        ctx, team_id=team_id, clinician_id=clinician_id, overdue=overdue, cluster=cluster
     )
-    page: Page[CaseloadRow] = caseload_use_case.caseload(
-        quiet,
-        team_id=team_id,
-        clinician_id=clinician_id,
-        overdue=overdue,
-        cluster=cluster,
-        limit=ALL_ROWS,
-        offset=0,
-    )
-    ids = [r.service_user_id for r in page.items]
-    clustered, red = _flags(ctx, ids)
+    ids = [r.service_user_id for r in rows]
+    clustered, red = caseload_use_case.flags(ctx, ids)
     groups = groups_for(ctx, ids)
     entries = [
         CaseloadEntry(
@@ -123,7 +91,7 @@ def caseload_view(
             red_rule_broken=r.service_user_id in red,
             currency=groups.get(r.service_user_id),
         )
-        for r in page.items
+        for r in rows
     ]
     if group:
         entries = [e for e in entries if _group_of(e) == group]
@@ -165,62 +133,41 @@ def clinicians(ctx: Context, team_ids: list[int] | None = None) -> list[Person]:
     wanted = set(team_ids) if team_ids is not None else allowed
     if wanted is not None and allowed is not None:
         wanted &= allowed
-    query = (
-        select(User.id, User.full_name, User.role, UserTeam.team_id)
-        .join(UserTeam, UserTeam.user_id == User.id)
-        .where(User.role.in_(tuple(permissions.CLINICAL_ROLES)), User.active.is_(True))
-    )
-    if wanted is not None:
-        query = query.where(UserTeam.team_id.in_(wanted or {-1}))
     people: dict[int, Person] = {}
-    for uid, name, role, team in ctx.session.execute(query.order_by(User.full_name, User.id)):
-        known = people.get(uid)
+    roles = frozenset(str(role) for role in permissions.CLINICAL_ROLES)
+    for user, team in ctx.uow.users.active_members(roles, None if wanted is None else frozenset(wanted)):
+        known = people.get(user.id)
         teams = (*known.team_ids, team) if known else (team,)
-        people[uid] = Person(id=uid, name=name, role=role, team_ids=teams)
+        people[user.id] = Person(id=user.id, name=user.full_name, role=user.role, team_ids=teams)
     return list(people.values())
 
 
 def teams_readable(ctx: Context) -> list[Team]:
     """The teams whose records the actor may read (an auditor: every team)."""
     permissions.require_clinical_reader(ctx.actor)
-    query = select(Team).order_by(Team.code)
-    if ctx.actor.role != "auditor":
-        query = query.where(Team.id.in_(ctx.actor.team_ids or {-1}))
-    return list(ctx.session.scalars(query))
+    return ctx.uow.teams.by_code_among(None if ctx.actor.role == "auditor" else frozenset(ctx.actor.team_ids))
 
 
 def user_names(ctx: Context, user_ids: set[int]) -> dict[int, str]:
     """Names of the staff who recorded or chose something on a record the actor may read."""
     permissions.require_clinical_reader(ctx.actor)
-    if not user_ids:
-        return {}
-    rows = ctx.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
-    return {uid: name for uid, name in rows}
+    return ctx.uow.users.names(user_ids)
 
 
 def review_schedule(ctx: Context, service_user_id: str) -> ScheduleResult | None:
     """The current cluster's review schedule for one service user, counted as the caseload counts it:
     from the later of the current period's start and the last review."""
-    su = ctx.session.scalars(
-        select(ServiceUser).where(ServiceUser.record_id == service_user_id, ServiceUser.superseded_at.is_(None))
-    ).one_or_none()
+    su = ctx.uow.records.current(ServiceUser, service_user_id)
     if su is None:
         return None
     permissions.require_read(ctx.actor, su.team_id)
-    cluster = current_cluster(ctx, service_user_id)
-    if cluster is None:
+    period = ctx.uow.records.open_period(service_user_id)
+    if period is None:
         return None
-    start = ctx.session.scalar(
-        select(AssignmentPeriod.start_date).where(
-            AssignmentPeriod.service_user_id == service_user_id,
-            AssignmentPeriod.superseded_at.is_(None),
-            AssignmentPeriod.end_date.is_(None),
-        )
-    )
     last = last_reviews(ctx, [service_user_id]).get(service_user_id)
-    since = max(d for d in (start, last) if d is not None)
+    since = max(d for d in (period.start_date, last) if d is not None)
     try:
-        return engine_schedule(cluster, since, ctx.reference, max(ctx.today, since))
+        return engine_schedule(period.cluster, since, ctx.reference, max(ctx.today, since))
     except ScheduleError:
         return None
 
@@ -248,13 +195,11 @@ class PersonBanner:
 
 def person_banner(ctx: Context, service_user_id: str) -> PersonBanner | None:
     """The banner for one service user the actor may read (None when there is no such record)."""
-    su = ctx.session.scalars(
-        select(ServiceUser).where(ServiceUser.record_id == service_user_id, ServiceUser.superseded_at.is_(None))
-    ).one_or_none()
+    su = ctx.uow.records.current(ServiceUser, service_user_id)
     if su is None:
         return None
     permissions.require_read(ctx.actor, su.team_id)
-    team = ctx.session.get(Team, su.team_id)
+    team = ctx.uow.teams.get(su.team_id)
     cluster = current_cluster(ctx, service_user_id)
     schedule = review_schedule(ctx, service_user_id)
     return PersonBanner(

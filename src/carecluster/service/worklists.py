@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 from urllib.parse import urlencode
-
-from sqlalchemy import select
 
 from carecluster.domain.outcomes.honos import HONOS, score_ratings
 from carecluster.domain.outcomes.model import ChangeCategory
@@ -23,11 +20,8 @@ from carecluster.domain.ratings import Ratings
 from carecluster.service import caseload as caseload_use_case
 from carecluster.service.context import Context
 from carecluster.service.schemas import CaseloadRow
-from carecluster.service.web_views import _flags, _QuietContext
-from carecluster.store.models import Allocation, Assessment
 
 DUE_SOON_DAYS = 14
-ALL_ROWS = 1_000_000
 LISTS: tuple[tuple[str, str], ...] = (
     ("overdue", "Reviews overdue"),
     ("due_soon", f"Reviews due in the next {DUE_SOON_DAYS} days"),
@@ -66,19 +60,7 @@ def _open_questions(ctx: Context, ids: list[str]) -> dict[str, tuple[str, str]]:
     person -> (allocation id, status)."""
     if not ids:
         return {}
-    rows = ctx.session.execute(
-        select(Allocation.service_user_id, Allocation.record_id, Allocation.suggestion)
-        .join(Assessment, Assessment.record_id == Allocation.assessment_id)
-        .where(
-            Allocation.service_user_id.in_(ids),
-            Allocation.superseded_at.is_(None),
-            Assessment.superseded_at.is_(None),
-        )
-        .order_by(Assessment.assessed_on, Assessment.row_id)
-    ).all()
-    latest: dict[str, tuple[str, dict[str, Any]]] = {}
-    for sid, rid, suggestion in rows:
-        latest[sid] = (rid, suggestion or {})
+    latest = ctx.uow.caseloads.latest_suggestions(ids)
     return {
         sid: (rid, str(s.get("status")))
         for sid, (rid, s) in latest.items()
@@ -91,16 +73,8 @@ def _deteriorating(ctx: Context, ids: list[str]) -> dict[str, tuple[float, float
     reliable-change value: person -> (previous total, latest total)."""
     if not ids:
         return {}
-    rows = ctx.session.execute(
-        select(Assessment.service_user_id, Assessment.ratings, Assessment.problem_type, Assessment.problem_description)
-        .where(Assessment.service_user_id.in_(ids), Assessment.superseded_at.is_(None))
-        .order_by(Assessment.assessed_on, Assessment.recorded_at, Assessment.row_id)
-    ).all()
-    by_person: dict[str, list[Any]] = {}
-    for row in rows:
-        by_person.setdefault(row.service_user_id, []).append(row)
     found: dict[str, tuple[float, float]] = {}
-    for sid, ratings in by_person.items():
+    for sid, ratings in ctx.uow.caseloads.rating_history(ids).items():
         if len(ratings) < 2:
             continue
         first, later = (
@@ -114,14 +88,9 @@ def _deteriorating(ctx: Context, ids: list[str]) -> dict[str, tuple[float, float
 
 def worklists(ctx: Context, *, team_id: int | None, clinician_id: int | None) -> Worklists:
     """Every worklist for one team's or one clinician's caseload (permissions as the caseload's)."""
-    quiet = _QuietContext(
-        session=ctx.session, actor=ctx.actor, reference=ctx.reference, client=ctx.client, today=ctx.today
-    )
-    rows = caseload_use_case.caseload(
-        quiet, team_id=team_id, clinician_id=clinician_id, overdue=None, cluster=None, limit=ALL_ROWS, offset=0
-    ).items
+    rows = caseload_use_case.caseload_rows(ctx, team_id=team_id, clinician_id=clinician_id, overdue=None, cluster=None)
     ids = [r.service_user_id for r in rows]
-    clustered, red = _flags(ctx, ids)
+    clustered, red = caseload_use_case.flags(ctx, ids)
     questions = _open_questions(ctx, ids)
     worse = _deteriorating(ctx, ids)
     soon = ctx.today + timedelta(days=DUE_SOON_DAYS)

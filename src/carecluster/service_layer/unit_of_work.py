@@ -23,6 +23,8 @@ from typing import Self
 
 from sqlalchemy.orm import Session
 
+from carecluster.adapters.caseload import CaseloadQueries, FakeCaseloadQueries, SqlAlchemyCaseloadQueries
+from carecluster.adapters.records import FakeRecords, RecordRepository, SqlAlchemyRecords
 from carecluster.adapters.repository import (
     AuditLog,
     ClinicalReader,
@@ -57,6 +59,8 @@ class AbstractUnitOfWork(abc.ABC):
     outcomes: OutcomeRepository
     clinical: ClinicalReader
     sign_in_delays: SignInDelays
+    caseloads: CaseloadQueries
+    records: RecordRepository
 
     def __enter__(self) -> Self:
         return self
@@ -99,6 +103,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.outcomes = SqlAlchemyOutcomes(session)
         self.clinical = SqlAlchemyClinicalReader(session)
         self.sign_in_delays = SqlAlchemySignInDelays(session)
+        self.caseloads = SqlAlchemyCaseloadQueries(session)
+        self.records = SqlAlchemyRecords(session)
 
     def __enter__(self) -> Self:
         if self.database is not None:
@@ -129,9 +135,12 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.users = FakeUsers()
         self.audit = FakeAuditLog()
         self.service_users = FakeServiceUserIndex()
-        self.outcomes = FakeOutcomes()
-        self.clinical = FakeClinicalReader()
         self.sign_in_delays = FakeSignInDelays()
+        records = FakeRecords()  # one list of clinical versions, which every clinical fake reads
+        self.records = records
+        self.outcomes = FakeOutcomes(records.rows)
+        self.clinical = FakeClinicalReader(records.rows)
+        self.caseloads = FakeCaseloadQueries(records.rows)
         self.committed = False
         self.rolled_back = False
 
