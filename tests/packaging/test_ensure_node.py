@@ -93,7 +93,8 @@ def test_a_node_older_than_the_frontend_declares_is_named_in_one_line(tmp_path: 
         result = _run(_bin(case, uid=1000, node=version))
         assert result.returncode == 0, (version, result.stderr)
         lines = result.stderr.splitlines()
-        assert len(lines) == 1 and f"Node.js {version} is older than 20.9.0" in lines[0], (version, result.stderr)
+        assert len(lines) == 1, (version, result.stderr)
+        assert f"Node.js {version} is older than 20.9.0" in lines[0], version
 
 
 def test_a_new_enough_node_passes_silently(tmp_path: Path) -> None:
