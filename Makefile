@@ -29,6 +29,7 @@ lock: $(STAMP)
 ## The NHS.UK frontend, Swagger UI (and axe-core for the accessibility tests), from the npm registry;
 ## then the files the app serves are copied into the package (committed: a wheel needs no Node.js).
 node_modules/.package-lock.json: package.json package-lock.json
+	scripts/ensure-node.sh
 	npm ci --no-audit --no-fund --silent
 	$(PYTHON) scripts/build_frontend.py
 

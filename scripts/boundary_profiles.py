@@ -1,5 +1,5 @@
 """Print what the engine says on the boundary of each pair of neighbouring clusters (a table for
-the closing note and the README): `.venv/bin/python scripts/boundary_profiles.py`."""
+the closing note and the clinician guide): `.venv/bin/python scripts/boundary_profiles.py`."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 `allocate_frame(df)` allocates a Polars or pandas data frame; `run_batch` a CSV or Parquet file
 of any size (streamed, restartable, optionally on a Dask cluster); `allocate_arrays` is the
-engine itself. See README.md, "Batch allocation".
+engine itself. See docs/batch.md.
 """
 
 from carecluster.batch.engine import BatchArrays, BatchInputError, allocate_arrays
