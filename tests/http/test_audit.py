@@ -44,7 +44,6 @@ def test_the_audit_log_is_filtered_and_paged(api: Api) -> None:
     assert events(api, user_id=str(api.user["clin_a"]), action="read", service_user_id=su["id"])
 
 
-
 def test_time_filters_take_iso_text_only(api: Api) -> None:
     su = api.service_user()
     api.as_("clin_a").get(f"/api/v1/service-users/{su['id']}")
