@@ -25,7 +25,7 @@ from carecluster.web.forms import field_errors, pydantic_faults
 from carecluster.web.routes import episode_forms
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.service_user_pages import banner_for, require_writer
-from carecluster.web.session import check_csrf, require_user, use_case
+from carecluster.web.session import check_csrf, form_values, require_user, use_case
 from carecluster.web.templating import render
 from carecluster.web.whose_list import whose_list
 
@@ -177,7 +177,7 @@ def new_spell(request: Request, record_id: str) -> HTMLResponse:
 def create_spell(request: Request, record_id: str, form: Form) -> Response:
     require_writer(require_user(request))
     check_csrf(request, form)
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     errors: dict[str, str] = {}
     admitted, discharged = _read_spell(values, errors)
     data = None
@@ -217,7 +217,7 @@ def spell(request: Request, spell_id: str) -> HTMLResponse:
 def amend_spell(request: Request, spell_id: str, form: Form) -> Response:
     require_writer(require_user(request))
     check_csrf(request, form)
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     with use_case(request) as ctx:
         old = records.get_child(ctx, InpatientSpell, spell_id)
     errors: dict[str, str] = {}
