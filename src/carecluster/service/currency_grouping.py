@@ -127,18 +127,29 @@ def _missing(
 
 def group_episode(episode: Episode, born: date, team: Team | None, on: date) -> EpisodeGroup:
     """One episode version grouped as a community contact on day `on`."""
+    return _grouped(episode, born, team, on)
+
+
+def group_spell(spell: InpatientSpell, episode: Episode, born: date, team: Team | None, on: date) -> EpisodeGroup:
+    """An inpatient spell grouped on day `on`: the episode's diagnosis and coded reason, the ward's bed type."""
+    return _grouped(episode, born, team, on, spell)
+
+
+def _grouped(
+    episode: Episode, born: date, team: Team | None, on: date, spell: InpatientSpell | None = None
+) -> EpisodeGroup:
+    """A community contact (no spell: the team's type decides) or an inpatient spell (its bed type)."""
     age = age_on(born, on)
     team_type = team.team_type if team else None
-    result = group_activity(
-        Activity(
-            kind="contact",
-            age=age,
-            diagnosis=episode.primary_diagnosis,
-            team_type=team_type,
-            referral_reason=episode.referral_reason_code,
-        ),
-        currency_reference(),
+    activity = Activity(
+        kind="contact" if spell is None else "spell",
+        age=age,
+        diagnosis=episode.primary_diagnosis,
+        referral_reason=episode.referral_reason_code,
+        team_type=team_type if spell is None else None,  # a ward's bed type decides a spell, not the team
+        bed_type=spell.bed_type if spell is not None else None,
     )
+    result = group_activity(activity, currency_reference())
     return EpisodeGroup(
         service_user_id=episode.service_user_id,
         episode_id=episode.record_id,
@@ -151,39 +162,10 @@ def group_episode(episode: Episode, born: date, team: Team | None, on: date) -> 
         team_type=team_type,
         referral_reason_code=episode.referral_reason_code,
         result=result,
-        missing=_missing(episode, team, result),
-    )
-
-
-def group_spell(spell: InpatientSpell, episode: Episode, born: date, team: Team | None, on: date) -> EpisodeGroup:
-    """An inpatient spell grouped on day `on`: the episode's diagnosis and coded reason, the ward's bed type."""
-    age = age_on(born, on)
-    result = group_activity(
-        Activity(
-            kind="spell",
-            age=age,
-            diagnosis=episode.primary_diagnosis,
-            bed_type=spell.bed_type,
-            referral_reason=episode.referral_reason_code,
-        ),
-        currency_reference(),
-    )
-    return EpisodeGroup(
-        service_user_id=episode.service_user_id,
-        episode_id=episode.record_id,
-        episode_version=episode.version,
-        team_id=episode.team_id,
-        referral_date=episode.referral_date,
-        grouped_on=on,
-        age=age,
-        diagnosis=episode.primary_diagnosis,
-        team_type=team.team_type if team else None,
-        referral_reason_code=episode.referral_reason_code,
-        result=result,
         missing=_missing(episode, team, result, spell),
-        spell_id=spell.record_id,
-        spell_version=spell.version,
-        bed_type=spell.bed_type,
+        spell_id=spell.record_id if spell else None,
+        spell_version=spell.version if spell else None,
+        bed_type=spell.bed_type if spell else None,
     )
 
 

@@ -145,6 +145,11 @@ def check_csrf(request: Request, form: Mapping[str, object]) -> None:
         )
 
 
+def form_values(form: Mapping[str, object]) -> dict[str, str]:
+    """The posted fields as trimmed text, without the CSRF token: what a page redisplays and reads."""
+    return {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+
+
 def sign_in_url(request: Request) -> str:
     """Back to the page asked for after signing in; a form post cannot be replayed, so it goes home."""
     if request.method != "GET":

@@ -29,7 +29,7 @@ from carecluster.web.reasons import REASON_LIMIT, reason_errors, reason_hint
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.engine_pages import _query_base
 from carecluster.web.routes.service_user_pages import banner_for, format_nhs, require_writer
-from carecluster.web.session import check_csrf, require_user, use_case
+from carecluster.web.session import check_csrf, form_values, require_user, use_case
 from carecluster.web.templating import reference_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -141,7 +141,7 @@ def assess_post(request: Request, record_id: str, form: Form) -> Response:
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     with use_case(request) as ctx:
         su = records.get_service_user(ctx, record_id)
     rating = read_rating_form(values, require_all=True)

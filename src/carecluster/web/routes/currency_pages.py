@@ -25,8 +25,9 @@ from carecluster.web.forms import field_errors, pydantic_faults
 from carecluster.web.routes import episode_forms
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.service_user_pages import banner_for, require_writer
-from carecluster.web.session import check_csrf, require_user, use_case
+from carecluster.web.session import check_csrf, form_values, require_user, use_case
 from carecluster.web.templating import render
+from carecluster.web.whose_list import whose_list
 
 router = APIRouter(include_in_schema=False)
 FIELDS = {name: name for name in ("primary_diagnosis", "referral_reason_code", "amend_reason")}
@@ -110,27 +111,16 @@ def worklist(request: Request) -> Response:
         return RedirectResponse("/admin/users", status_code=303)
     with use_case(request) as ctx:
         teams = web_views.teams_readable(ctx)
-        default = "me" if user.actor.role == "clinician" or not teams else f"team:{teams[0].id}"
-        whose = request.query_params.get("whose") or default
-        kind, _, ident = whose.partition(":")
-        team_id = clinician_id = None
-        if kind == "team" and ident.isdigit() and int(ident) in {t.id for t in teams}:
-            team_id = int(ident)
-        elif user.actor.role != "auditor":
-            whose, clinician_id = "me", user.actor.user_id
-        else:
-            whose, team_id = default, teams[0].id if teams else -1
-        found = currency_worklist.currency_worklist(ctx, team_id=team_id, clinician_id=clinician_id)
-    choices: list[tuple[str, str]] = [] if user.actor.role == "auditor" else [("me", "My caseload")]
-    choices += [(f"team:{t.id}", f"Team {t.code}: {t.name}") for t in teams]
+        whose = whose_list(user.actor, teams, request.query_params.get("whose"))
+        found = currency_worklist.currency_worklist(ctx, team_id=whose.team_id, clinician_id=whose.clinician_id)
     return render(
         request,
         "currency_worklist.html",
         active="/caseload",
         found=found,
-        choices=choices,
-        whose=whose,
-        whose_label=dict(choices).get(whose, "My caseload"),
+        choices=whose.choices,
+        whose=whose.key,
+        whose_label=whose.label,
         team_codes={t.id: t.code for t in teams},
         inputs=currency_grouping.INPUTS,
     )
@@ -187,7 +177,7 @@ def new_spell(request: Request, record_id: str) -> HTMLResponse:
 def create_spell(request: Request, record_id: str, form: Form) -> Response:
     require_writer(require_user(request))
     check_csrf(request, form)
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     errors: dict[str, str] = {}
     admitted, discharged = _read_spell(values, errors)
     data = None
@@ -227,7 +217,7 @@ def spell(request: Request, spell_id: str) -> HTMLResponse:
 def amend_spell(request: Request, spell_id: str, form: Form) -> Response:
     require_writer(require_user(request))
     check_csrf(request, form)
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     with use_case(request) as ctx:
         old = records.get_child(ctx, InpatientSpell, spell_id)
     errors: dict[str, str] = {}

@@ -23,7 +23,7 @@ from carecluster.web.forms import sentence
 from carecluster.web.outcome_charts import outcome_chart
 from carecluster.web.routes.auth_pages import Form
 from carecluster.web.routes.service_user_pages import banner_for
-from carecluster.web.session import PageError, WebUser, check_csrf, require_user, use_case
+from carecluster.web.session import PageError, WebUser, check_csrf, form_values, require_user, use_case
 from carecluster.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -223,7 +223,7 @@ def save_outcome(request: Request, record_id: str, form: Form) -> Response:
         su = records.get_service_user(ctx, record_id)
     if definition is None:
         return _choose_page(request, su)
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     errors: dict[str, str] = {}
     on = _date(values, errors)
     goals: list[dict[str, Any]] | None = None

@@ -23,7 +23,7 @@ from carecluster.web.date_input import date_values, read_date
 from carecluster.web.forms import FIELDS, RatingForm, field_errors, pydantic_faults, read_rating_form, sentence
 from carecluster.web.reasons import REASON_LIMIT, reason_errors
 from carecluster.web.routes.auth_pages import Form
-from carecluster.web.session import PageError, check_csrf, require_user, use_case
+from carecluster.web.session import PageError, check_csrf, form_values, require_user, use_case
 from carecluster.web.templating import reference_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -313,7 +313,7 @@ def record_review(request: Request, record_id: str, form: Form) -> Response:
     check_csrf(request, form)
     if not user.is_clinical:
         raise PageError(403, "You cannot do this", f"The {user.role} role cannot change clinical records.")
-    params = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    params = form_values(form)
     record: dict[str, str] = {k: params.pop(k) for k in ("record_chosen", "record_reason") if k in params}
     params["su"] = record_id
     rating = read_rating_form(params, require_all=True)

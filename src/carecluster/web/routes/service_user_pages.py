@@ -27,7 +27,7 @@ from carecluster.web.date_input import date_values
 from carecluster.web.forms import field_errors, pydantic_faults, sentence
 from carecluster.web.routes import episode_forms
 from carecluster.web.routes.auth_pages import Form
-from carecluster.web.session import PageError, WebUser, check_csrf, require_user, use_case
+from carecluster.web.session import PageError, WebUser, check_csrf, form_values, require_user, use_case
 from carecluster.web.templating import reference_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -164,7 +164,7 @@ def create_service_user(request: Request, form: Form) -> Response:
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     errors: dict[str, str] = {}
     born = _date_of_birth(values, errors)
     data = None
@@ -445,7 +445,7 @@ def create_episode(request: Request, record_id: str, form: Form) -> Response:
     user = require_user(request)
     check_csrf(request, form)
     require_writer(user)
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     with use_case(request) as ctx:
         su = records.get_service_user(ctx, record_id)
     data, errors = episode_forms.read_episode(values, dt.date.today(), team_required=True)
@@ -480,7 +480,7 @@ def episode_action_post(request: Request, episode_id: str, action: str, form: Fo
     require_writer(user)
     if action not in ("transfer", "discharge"):
         return render(request, "not_found.html", status_code=404, what=f"Episode page {action!r}")
-    values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+    values = form_values(form)
     episode, su = _episode_and_person(request, episode_id)
     today = dt.date.today()
     data: Any
