@@ -241,12 +241,14 @@ def test_a_rating_stores_its_allocation_and_opens_a_cluster_period(uow: FakeUnit
         (TODAY - timedelta(days=40), 4),
         (TODAY - timedelta(days=20), 5),
     ]
-    with pytest.raises(Invalid, match="current period began"):
+    with pytest.raises(Invalid, match="current period began"), uow:  # refused after the rating was written
         _assess(me, su, 50, chosen_cluster=4, reason="back to four")
+    assert records.review_history(me, su) == history  # ... and the rollback took it away again
     with pytest.raises(Invalid, match="in the future"):
         _assess(me, su, -1)
     with pytest.raises(Invalid, match="no such episode"):
         _assess(me, su, 1, episode_id="not-an-episode")
+    assert [p.cluster for p in records.list_children(me, AssignmentPeriod, su, 10, 0).items] == [5, 4]
 
 
 def test_a_choice_made_later_and_questions_answered(uow: FakeUnitOfWork, world: dict[str, Any]) -> None:

@@ -24,6 +24,12 @@ from carecluster.store.models import Allocation, Assessment, AssignmentPeriod, E
 V = TypeVar("V", bound=Versioned)
 
 
+def audit_values(row: Versioned) -> dict[str, Any]:
+    """A clinical row's columns as the audit log keeps them (its before and after): here, beside
+    the storage, so the use cases need not import `store.repository` to describe a row."""
+    return versions.row_dict(row, clinical_only=True)
+
+
 @dataclass(frozen=True)
 class ServiceUserFilter:
     within_teams: frozenset[int] | None = None

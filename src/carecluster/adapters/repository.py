@@ -14,7 +14,6 @@ modules) still query the session themselves; see docs/architecture.md.
 from __future__ import annotations
 
 import abc
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -464,7 +463,7 @@ class SqlAlchemyClinicalReader(ClinicalReader):
 class FakeTeams(TeamRepository):
     def __init__(self) -> None:
         self.rows: dict[int, Team] = {}
-        self._ids = itertools.count(1)
+        self._last_id = 0  # plain data, so the fake unit of work can copy and restore it
 
     def get(self, team_id: int) -> Team | None:
         return self.rows.get(team_id)
@@ -473,7 +472,8 @@ class FakeTeams(TeamRepository):
         return next((t for t in self.rows.values() if t.code == code), None)
 
     def add(self, team: Team) -> Team:
-        team.id = next(self._ids)
+        self._last_id += 1
+        team.id = self._last_id
         self.rows[team.id] = team
         return team
 
@@ -492,7 +492,7 @@ class FakeUsers(UserRepository):
         self.teams: dict[int, set[int]] = {}
         self.sessions: dict[int, int] = {}
         """Open sessions per account (a count is all the fake needs)."""
-        self._ids = itertools.count(1)
+        self._last_id = 0
 
     def get(self, user_id: int, *, lock: bool = False) -> User | None:
         return self.rows.get(user_id)
@@ -501,7 +501,8 @@ class FakeUsers(UserRepository):
         return next((u for u in self.rows.values() if u.username == username), None)
 
     def add(self, user: User) -> User:
-        user.id = next(self._ids)
+        self._last_id += 1
+        user.id = self._last_id
         self.rows[user.id] = user
         return user
 

@@ -17,13 +17,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from carecluster.clock import now
 from carecluster.domain.roles import Role
 from carecluster.service import throttle
 from carecluster.service.errors import Conflict, Invalid, NotFound
 from carecluster.service.schemas import UserIn, UserOut
 from carecluster.service.security import forget_user, hash_password
 from carecluster.service_layer.unit_of_work import AbstractUnitOfWork
-from carecluster.store.db import now
 from carecluster.store.models import User
 
 OPERATOR_ROLE = "operator"

@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from carecluster.adapters.repository import AuditFilter
+from carecluster.clock import now
 from carecluster.domain.roles import Role
 from carecluster.service import permissions
 from carecluster.service.context import Context
 from carecluster.service.errors import Conflict, Forbidden, Invalid, NotFound
 from carecluster.service.schemas import AuditOut, Page, TeamIn, TeamOut, TeamUpdate, UserIn, UserOut, UserUpdate
 from carecluster.service.security import forget_user, hash_password
-from carecluster.store.db import now
 from carecluster.store.models import Team, User
 
 

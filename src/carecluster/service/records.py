@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from carecluster.adapters.records import ServiceUserFilter
+from carecluster.adapters.records import ServiceUserFilter, audit_values
 from carecluster.domain.allocation import AllocationError, FactError
 from carecluster.domain.allocation import allocate as engine_allocate
 from carecluster.domain.protocols import ReviewResult
@@ -45,7 +45,6 @@ from carecluster.service.schemas import (
     ServiceUserOut,
 )
 from carecluster.service.spell_schemas import SpellOut
-from carecluster.store import repository as repo
 from carecluster.store.models import (
     Allocation,
     Assessment,
@@ -80,7 +79,7 @@ def _created(ctx: Context, row: Versioned, service_user_id: str) -> None:
         entity=row.KIND,  # type: ignore[attr-defined]
         record_id=row.record_id,
         service_user_id=service_user_id,
-        after=repo.row_dict(row, clinical_only=True),
+        after=audit_values(row),
     )
 
 
@@ -90,8 +89,8 @@ def _amended(ctx: Context, old: Versioned, new: Versioned, service_user_id: str,
         entity=new.KIND,  # type: ignore[attr-defined]
         record_id=new.record_id,
         service_user_id=service_user_id,
-        before=repo.row_dict(old, clinical_only=True),
-        after=repo.row_dict(new, clinical_only=True),
+        before=audit_values(old),
+        after=audit_values(new),
         detail=reason,
     )
 

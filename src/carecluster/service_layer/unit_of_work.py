@@ -11,15 +11,18 @@ Three implementations:
   the report read model before committing);
 * `SqlAlchemyUnitOfWork.joining(session)` works inside a transaction an entry point already
   opened (the commit stays with it);
-* `FakeUnitOfWork` keeps everything in memory, for the fast use-case tests in tests/service.
+* `FakeUnitOfWork` keeps everything in memory, for the fast use-case tests in tests/service; a
+  block that raises leaves its repositories exactly as they were when it began, as the
+  database's rollback does.
 """
 
 from __future__ import annotations
 
 import abc
+import copy
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.orm import Session
 
@@ -128,7 +131,24 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
-    """Everything in memory; `committed` says whether a block finished without an error."""
+    """Everything in memory; `committed` says whether a block finished without an error.
+
+    Entering a block copies every fake repository's state (one deep copy, so the clinical fakes'
+    shared list of versions stays shared); a rollback puts that copy back, in place, so writes
+    made before a use case failed half-way are gone, as on the database. Rows read before the
+    rollback are the old objects: read them again, as after a session's rollback."""
+
+    REPOSITORIES = (
+        "teams",
+        "users",
+        "audit",
+        "service_users",
+        "sign_in_delays",
+        "records",
+        "outcomes",
+        "clinical",
+        "caseloads",
+    )
 
     def __init__(self) -> None:
         self.teams = FakeTeams()
@@ -143,9 +163,33 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.caseloads = FakeCaseloadQueries(records.rows)
         self.committed = False
         self.rolled_back = False
+        self._snapshots: list[dict[str, dict[str, Any]]] = []
+        """The repositories' state at the start of each open block, innermost last."""
+
+    def _state(self) -> dict[str, dict[str, Any]]:
+        return {name: vars(getattr(self, name)) for name in self.REPOSITORIES}
+
+    def __enter__(self) -> Self:
+        self._snapshots.append(copy.deepcopy(self._state()))
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        finally:
+            self._snapshots.pop()
 
     def commit(self) -> None:
         self.committed = True
 
     def rollback(self) -> None:
+        """Back to the state the innermost open block began with (nothing to undo outside one)."""
         self.rolled_back = True
+        if self._snapshots:
+            saved = copy.deepcopy(self._snapshots[-1])  # a copy: the block may roll back again
+            for name, fields in saved.items():
+                state = vars(getattr(self, name))
+                state.clear()
+                state.update(fields)

@@ -22,16 +22,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from carecluster.clock import now as now  # re-exported: the store's callers stamp rows with it
 from carecluster.store.report_facts import ReportFactsRefresh
 
 DATABASE_URL_ENV = "CARECLUSTER_DATABASE_URL"
 DATA_DIR_ENV = "CARECLUSTER_DATA_DIR"
 DEFAULT_DATA_DIR = Path("data")
 SQLITE_FILE = "carecluster.db"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def aware(value: datetime) -> datetime:
