@@ -19,7 +19,7 @@ from carecluster.domain.schedule import schedule as engine_schedule
 from carecluster.service import caseload as caseload_use_case
 from carecluster.service import permissions
 from carecluster.service.context import Context
-from carecluster.service.currency_grouping import EpisodeGroup, groups_for
+from carecluster.service.currency_grouping import EpisodeGroup, groups_for, population_group_of
 from carecluster.service.records import current_cluster, last_reviews
 from carecluster.service.schemas import CaseloadRow
 from carecluster.store.models import ServiceUser, Team
@@ -44,15 +44,6 @@ class CaseloadView:
     limit: int
     offset: int
     counts: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class _QuietContext(Context):
-    """A context whose use cases write no audit entry (the currency worklist runs the caseload
-    with it and audits the rows it shows; `caseload.caseload_rows` is the direct way)."""
-
-    def audit(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 def _sort_key(sort: Sort) -> Any:
@@ -94,7 +85,7 @@ def caseload_view(
         for r in rows
     ]
     if group:
-        entries = [e for e in entries if _group_of(e) == group]
+        entries = [e for e in entries if population_group_of(e.currency) == group]
     entries.sort(key=_sort_key(sort))
     shown = entries[offset : offset + limit]
     counts = {
@@ -110,12 +101,6 @@ def caseload_view(
         f"group={group} offset={offset}",
     )
     return CaseloadView(entries=shown, total=len(entries), limit=limit, offset=offset, counts=counts)
-
-
-def _group_of(entry: CaseloadEntry) -> str:
-    """The entry's population group code, or `ungrouped`."""
-    found = entry.currency.result.population_group if entry.currency else None
-    return found or "ungrouped"
 
 
 @dataclass(frozen=True)
