@@ -13,10 +13,9 @@ from carecluster.adapters.caseload import CaseloadFilter
 from carecluster.domain.schedule import ScheduleError
 from carecluster.domain.schedule import schedule as engine_schedule
 from carecluster.service import permissions
-from carecluster.service.caseload_currency import check_group_filter, grouped_page
 from carecluster.service.context import Context
 from carecluster.service.errors import Forbidden, Invalid
-from carecluster.service.schemas import CaseloadGroupRow, CaseloadRow, Page
+from carecluster.service.schemas import CaseloadRow, Page
 
 RED_RULE = "red_breach"
 """The `reason_required` code an allocation carries when its cluster was chosen against a red rule."""
@@ -93,21 +92,16 @@ def caseload(
     cluster: int | None,
     limit: int,
     offset: int,
-    group: str | None = None,
-) -> Page[CaseloadGroupRow]:
-    """One page of the caseload, each row with its currency group; `group` keeps one population group
-    (or `ungrouped`), as the web caseload's filter does."""
-    check_group_filter(group)
+) -> Page[CaseloadRow]:
     items = caseload_rows(ctx, team_id=team_id, clinician_id=clinician_id, overdue=overdue, cluster=cluster)
-    page, total = grouped_page(ctx, items, group=group, limit=limit, offset=offset)
+    page = items[offset : offset + limit]
     ctx.audit(
         "read_caseload",
         entity="service_user",
         after={"record_ids": [i.service_user_id for i in page]},
-        detail=f"team={team_id} clinician={clinician_id} overdue={overdue} cluster={cluster} group={group} "
-        f"offset={offset}",
+        detail=f"team={team_id} clinician={clinician_id} overdue={overdue} cluster={cluster} offset={offset}",
     )
-    return Page(items=page, total=total, limit=limit, offset=offset)
+    return Page(items=page, total=len(items), limit=limit, offset=offset)
 
 
 def flags(ctx: Context, ids: list[str]) -> tuple[set[str], set[str]]:

@@ -1,16 +1,47 @@
-"""The API caseload's currency columns: each row's mental health currency group today and the filter
-by population group. Who is in which group is `currency_grouping.population_group_of`, the rule the
-web caseload filters by; the valid filter codes are `currency_codes.caseload_groups`, its choices."""
+"""The API caseload with the mental health currency: each row's group today and the filter by
+population group. The rows, permissions and review dates are `caseload.caseload_rows` (as for the web
+caseload); who is in which group is `currency_grouping.population_group_of`, the rule the web
+caseload filters by; the valid filter codes are `currency_codes.caseload_groups`, its choices.
+
+A use case of its own beside `caseload.caseload` because the grouping reads the session (as the web
+caseload's does), which the in-memory unit of work behind the plain caseload's tests does not have."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from carecluster.service.caseload import caseload_rows
 from carecluster.service.context import Context
 from carecluster.service.currency_codes import check_caseload_group
 from carecluster.service.currency_grouping import EpisodeGroup, groups_for, population_group_of
 from carecluster.service.errors import Invalid
-from carecluster.service.schemas import CaseloadGroupRow, CaseloadRow
+from carecluster.service.schemas import CaseloadGroupRow, CaseloadRow, Page
+
+
+def caseload_with_groups(
+    ctx: Context,
+    *,
+    team_id: int | None,
+    clinician_id: int | None,
+    overdue: bool | None,
+    cluster: int | None,
+    group: str | None,
+    limit: int,
+    offset: int,
+) -> Page[CaseloadGroupRow]:
+    """One page of the caseload, each row with its currency group; `group` keeps one population group
+    (or `ungrouped`) and `total` counts only those. Audited as the plain caseload is, with the filter."""
+    check_group_filter(group)
+    rows = caseload_rows(ctx, team_id=team_id, clinician_id=clinician_id, overdue=overdue, cluster=cluster)
+    page, total = grouped_page(ctx, rows, group=group, limit=limit, offset=offset)
+    ctx.audit(
+        "read_caseload",
+        entity="service_user",
+        after={"record_ids": [r.service_user_id for r in page]},
+        detail=f"team={team_id} clinician={clinician_id} overdue={overdue} cluster={cluster} group={group} "
+        f"offset={offset}",
+    )
+    return Page(items=page, total=total, limit=limit, offset=offset)
 
 
 def check_group_filter(group: str | None) -> None:

@@ -15,6 +15,9 @@ from carecluster.service import caseload as caseload_use_case
 from carecluster.service.context import Context
 from carecluster.service.currency_grouping import EpisodeGroup, groups_for
 from carecluster.service.schemas import CaseloadRow
+from carecluster.service.web_views import _QuietContext
+
+ALL_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,12 @@ class CurrencyWorklist:
 
 def currency_worklist(ctx: Context, *, team_id: int | None, clinician_id: int | None) -> CurrencyWorklist:
     """Everyone on the caseload whose open episode is rejected or falls to the fallback group."""
-    rows = caseload_use_case.caseload_rows(ctx, team_id=team_id, clinician_id=clinician_id, overdue=None, cluster=None)
+    quiet = _QuietContext(
+        session=ctx.session, actor=ctx.actor, reference=ctx.reference, client=ctx.client, today=ctx.today
+    )
+    rows = caseload_use_case.caseload(
+        quiet, team_id=team_id, clinician_id=clinician_id, overdue=None, cluster=None, limit=ALL_ROWS, offset=0
+    ).items
     groups = groups_for(ctx, [r.service_user_id for r in rows])
     found = CurrencyWorklist(open_episodes=len(groups))
     for r in sorted(rows, key=lambda r: r.name.lower()):

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from carecluster.http.runtime import CurrentActor, IsoDateTime, PageParams, run
 from carecluster.service.audit import query_audit
-from carecluster.service.caseload import caseload
+from carecluster.service.caseload_currency import caseload_with_groups
 from carecluster.service.context import Context
 from carecluster.service.schemas import AuditOut, CaseloadGroupRow, CaseloadRow, Page
 from carecluster.service.worklists import worklists
@@ -41,7 +41,7 @@ def get_caseload(
     return run(
         request,
         actor,
-        lambda ctx: caseload(
+        lambda ctx: caseload_with_groups(
             ctx,
             team_id=team_id,
             clinician_id=clinician_id,
