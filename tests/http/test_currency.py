@@ -192,3 +192,86 @@ def test_an_open_inpatient_spell_is_grouped_as_a_spell_with_the_ward_bed_type(ap
     after = clin.get(f"/api/v1/service-users/{su['id']}/currency").json()["current"]
     assert after["spell_id"] is None
     assert after["family"] in ("96", "97")
+
+
+def _caseload(api: Api, **params: Any) -> tuple[list[dict[str, Any]], int]:
+    """Every row of team A's caseload (all pages) and the `total` the first page gave."""
+    rows: list[dict[str, Any]] = []
+    total = None
+    while True:
+        got = api.as_("clin_a").get(
+            "/api/v1/caseload", params={"team_id": api.team["A"], "limit": 100, "offset": len(rows), **params}
+        )
+        assert got.status_code == 200, got.text
+        body = got.json()
+        total = body["total"] if total is None else total
+        assert body["total"] == total, "the total must not change from page to page"
+        rows += body["items"]
+        if not body["items"] or len(rows) >= total:
+            return rows, total
+
+
+def test_the_api_caseload_carries_each_person_s_group_and_filters_by_population_group(api: Api) -> None:
+    assert api.as_("admin").patch(f"/api/v1/teams/{api.team['A']}", json={"team_type": "A06"}).status_code == 200
+    clin = api.as_("clin_a")
+    people = {}
+    for key, diagnosis in (("psychosis", "F20.0"), ("mood", "F32.1"), ("nothing", None), ("no_episode", "-")):
+        su = api.service_user(date_of_birth="1980-05-17", name=f"Grouped {key}")
+        people[key] = su["id"]
+        if diagnosis != "-":
+            episode = {"referral_date": str(TODAY - timedelta(days=5)), "primary_diagnosis": diagnosis}
+            assert clin.post(f"/api/v1/service-users/{su['id']}/episodes", json=episode).status_code == 201
+    age = TODAY.year - 1980 - ((TODAY.month, TODAY.day) < (5, 17))
+
+    everyone, total = _caseload(api)
+    assert total == len(everyone)
+    by_id = {r["service_user_id"]: r for r in everyone}
+    for key, diagnosis in (("psychosis", "F20.0"), ("mood", "F32.1"), ("nothing", None)):
+        want = _expected(age, diagnosis, "A06", None)
+        row = by_id[people[key]]
+        got = (row["currency_code"], row["population_group"], row["population_name"], row["currency_status"])
+        assert got == (want.code, want.population_group, want.population_name, want.status), (key, row)
+    assert by_id[people["nothing"]]["currency_status"] == "unclassified"
+    assert [by_id[people["no_episode"]][f] for f in ("currency_code", "population_group", "currency_status")] == [
+        None,
+        None,
+        None,
+    ]
+
+    maa, maa_total = _caseload(api, group="MAA")
+    assert maa_total == len(maa) == sum(1 for r in everyone if r["population_group"] == "MAA")
+    assert people["psychosis"] in {r["service_user_id"] for r in maa}
+    assert {r["population_group"] for r in maa} == {"MAA"}
+    ungrouped, ungrouped_total = _caseload(api, group="ungrouped")
+    assert ungrouped_total == sum(1 for r in everyone if r["population_group"] is None)
+    assert people["no_episode"] in {r["service_user_id"] for r in ungrouped}
+    assert {r["population_group"] for r in ungrouped} == {None}
+    codes = [g.group_code for g in currency_reference().population_groups] + ["ungrouped"]
+    totals = [_caseload(api, group=code)[1] for code in codes]
+    assert sum(totals) == total, "every person is in exactly one group or ungrouped"
+
+    one = clin.get("/api/v1/caseload", params={"team_id": api.team["A"], "group": "MAA", "limit": 1}).json()
+    assert (len(one["items"]), one["total"]) == (1, maa_total), "paging keeps the filtered total"
+
+
+def test_an_unknown_group_is_refused_naming_the_parameter_and_the_codes(api: Api) -> None:
+    clin = api.as_("clin_a")
+    for bad in ("MZZ", "maa", "none"):
+        got = clin.get("/api/v1/caseload", params={"team_id": api.team["A"], "group": bad})
+        assert got.status_code == 422, (bad, got.text)
+        fault = got.json()["detail"][0]
+        assert fault["loc"] == ["query", "group"], fault
+    unlisted = clin.get("/api/v1/caseload", params={"team_id": api.team["A"], "group": "MZZ"}).json()["detail"][0]
+    assert "population_groups.csv" in unlisted["msg"]
+    assert "2026-27" in unlisted["msg"]
+    assert all(g.group_code in unlisted["msg"] for g in currency_reference().population_groups)
+    assert "ungrouped" in unlisted["msg"]
+
+
+def test_the_openapi_document_describes_the_group_filter_and_the_row_s_group(api: Api) -> None:
+    schema = api.anonymous().get("/openapi.json").json()
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/caseload"]["get"]["parameters"]}
+    assert "ungrouped" in params["group"]["description"]
+    row = schema["components"]["schemas"]["CaseloadGroupRow"]["properties"]
+    for name in ("currency_code", "population_group", "population_name", "currency_status"):
+        assert row[name].get("description"), name

@@ -48,3 +48,27 @@ def check_referral_reason(value: str | None) -> str | None:
 def check_bed_type(value: str | None) -> str | None:
     """A ward bed type code of data set v6 ('200'); ValueError naming the year if it is not listed."""
     return _check(value, bed_types(), "ward bed type (MHAdmittedPatientClass, data set v6)", "200")
+
+
+UNGROUPED = "ungrouped"
+"""The caseload filter's word for people with no population group: no open episode, or an input
+the tables refuse (`currency_grouping.population_group_of` decides who that is)."""
+
+
+def caseload_groups() -> list[tuple[str, str]]:
+    """The caseload's group filter, web page and API alike: (code, label) for every population group
+    in the current tables, then `ungrouped`."""
+    rows = currency_reference().population_groups
+    return [(g.group_code, f"{g.group_code}: {g.name}") for g in rows] + [(UNGROUPED, "No group (not grouped)")]
+
+
+def check_caseload_group(value: str) -> str:
+    """A caseload group filter as given; ValueError saying where the valid codes are if it is not one."""
+    codes = [code for code, _ in caseload_groups()]
+    if value not in codes:
+        version = currency_reference().version
+        raise ValueError(
+            f"{value!r} is not a population group in the {version} currency tables (population_groups.csv); "
+            f"give one of {', '.join(codes[:-1])}, or {UNGROUPED!r} for people without a group"
+        )
+    return value

@@ -24,6 +24,7 @@ from carecluster.currency import Activity, GroupResult, currency_reference, grou
 from carecluster.currency.rules import BED_TYPE, DIAGNOSIS, REFERRAL_REASON, TEAM_TYPE
 from carecluster.service import permissions
 from carecluster.service.context import Context
+from carecluster.service.currency_codes import UNGROUPED
 from carecluster.service.errors import NotFound
 from carecluster.store import repository as repo
 from carecluster.store.models import Episode, InpatientSpell, ServiceUser, Team
@@ -167,6 +168,13 @@ def _grouped(
         spell_version=spell.version if spell else None,
         bed_type=spell.bed_type if spell else None,
     )
+
+
+def population_group_of(group: EpisodeGroup | None) -> str:
+    """The population group a caseload filters a person by (e.g. MAA), or `ungrouped` when they have
+    no open episode or its grouping was rejected. The one rule for the web caseload and the API."""
+    found = group.result.population_group if group else None
+    return found or UNGROUPED
 
 
 def _person(ctx: Context, service_user_id: str) -> ServiceUser:

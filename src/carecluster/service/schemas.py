@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from carecluster.currency.rules import Status
 from carecluster.domain.ratings import RatingError, Ratings
 from carecluster.domain.schedule import ClusteringEvent
 from carecluster.service import currency_codes
@@ -446,6 +447,28 @@ class CaseloadRow(BaseModel):
     overdue: bool
     days_overdue: int
     episode_exceeded: bool
+
+
+class CaseloadGroupRow(CaseloadRow):
+    """A caseload row with the person's mental health currency group today, as the web caseload shows it
+    (worked out when read from the open episode, or the open inpatient spell; never stored)."""
+
+    currency_code: str | None = Field(
+        default=None,
+        description="Resource group code (e.g. MAA96A) of the open episode today; null when the person has "
+        "no open episode or its grouping was rejected.",
+    )
+    population_group: str | None = Field(
+        default=None,
+        description="Population group (e.g. MAA), the code the `group` filter matches; null when not grouped "
+        "(such a person is under `group=ungrouped`).",
+    )
+    population_name: str | None = Field(default=None, description="The population group's name; null when not grouped.")
+    currency_status: Status | None = Field(
+        default=None,
+        description="grouped; unclassified (nothing decided: the fallback group MBU or MCG); rejected (an input "
+        "the currency tables refuse; no code); null when the person has no open episode.",
+    )
 
 
 class AuditOut(Out):

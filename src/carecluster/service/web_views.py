@@ -19,7 +19,7 @@ from carecluster.domain.schedule import schedule as engine_schedule
 from carecluster.service import caseload as caseload_use_case
 from carecluster.service import permissions
 from carecluster.service.context import Context
-from carecluster.service.currency_grouping import EpisodeGroup, groups_for
+from carecluster.service.currency_grouping import EpisodeGroup, groups_for, population_group_of
 from carecluster.service.records import current_cluster, last_reviews
 from carecluster.service.schemas import CaseloadRow
 from carecluster.store.models import ServiceUser, Team
@@ -94,7 +94,7 @@ def caseload_view(
         for r in rows
     ]
     if group:
-        entries = [e for e in entries if _group_of(e) == group]
+        entries = [e for e in entries if population_group_of(e.currency) == group]
     entries.sort(key=_sort_key(sort))
     shown = entries[offset : offset + limit]
     counts = {
@@ -110,12 +110,6 @@ def caseload_view(
         f"group={group} offset={offset}",
     )
     return CaseloadView(entries=shown, total=len(entries), limit=limit, offset=offset, counts=counts)
-
-
-def _group_of(entry: CaseloadEntry) -> str:
-    """The entry's population group code, or `ungrouped`."""
-    found = entry.currency.result.population_group if entry.currency else None
-    return found or "ungrouped"
 
 
 @dataclass(frozen=True)

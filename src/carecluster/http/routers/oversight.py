@@ -9,15 +9,23 @@ from pydantic import BaseModel
 
 from carecluster.http.runtime import CurrentActor, IsoDateTime, PageParams, run
 from carecluster.service.audit import query_audit
-from carecluster.service.caseload import caseload
+from carecluster.service.caseload_currency import caseload_with_groups
 from carecluster.service.context import Context
-from carecluster.service.schemas import AuditOut, CaseloadRow, Page
+from carecluster.service.schemas import AuditOut, CaseloadGroupRow, CaseloadRow, Page
 from carecluster.service.worklists import worklists
 
 router = APIRouter(tags=["caseloads and audit"])
 
 
-@router.get("/caseload", response_model=Page[CaseloadRow])
+GROUP_FILTER = (
+    "Keep only people in this mental health currency population group today (e.g. MAA), or `ungrouped` "
+    "for people without one (no open episode, or its grouping rejected). The codes are the population "
+    "groups of the current currency tables (`population_groups.csv`, see docs/currency.md); an unlisted "
+    "code is refused (422) with the list. `total` counts the rows that pass the filter."
+)
+
+
+@router.get("/caseload", response_model=Page[CaseloadGroupRow])
 def get_caseload(
     request: Request,
     actor: CurrentActor,
@@ -26,12 +34,14 @@ def get_caseload(
     clinician_id: int | None = None,
     overdue: bool | None = None,
     cluster: Annotated[int | None, Query(ge=0, le=21)] = None,
+    group: Annotated[str | None, Query(pattern=r"^(M[A-Z]{2}|ungrouped)$", description=GROUP_FILTER)] = None,
 ):
-    """A team's or a clinician's caseload: current cluster, next review due, overdue flags."""
+    """A team's or a clinician's caseload: current cluster, next review due, overdue flags, and each
+    person's mental health currency group today (filter by population group with `group`)."""
     return run(
         request,
         actor,
-        lambda ctx: caseload(
+        lambda ctx: caseload_with_groups(
             ctx,
             team_id=team_id,
             clinician_id=clinician_id,
@@ -39,6 +49,7 @@ def get_caseload(
             cluster=cluster,
             limit=page.limit,
             offset=page.offset,
+            group=group,
         ),
     )
 

@@ -12,20 +12,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carecluster.currency import currency_reference
-from carecluster.service import web_views
+from carecluster.service import currency_codes, web_views
 from carecluster.web.session import require_user, use_case
 from carecluster.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 SORTS: dict[web_views.Sort, str] = {"name": "Name", "due": "Next review due", "cluster": "Cluster"}
-
-
-def currency_groups() -> list[tuple[str, str]]:
-    """The caseload's group filter: every population group in the current tables, then `ungrouped`."""
-    rows = currency_reference().population_groups
-    return [(g.group_code, f"{g.group_code}: {g.name}") for g in rows] + [("ungrouped", "No group (not grouped)")]
 
 
 def _int(value: str | None) -> int | None:
@@ -44,7 +37,7 @@ def caseload(request: Request) -> Response:
             sort = asked
     cluster = _int(params.get("cluster"))
     overdue = params.get("overdue") == "1"
-    groups = currency_groups()
+    groups = currency_codes.caseload_groups()
     group = params.get("group") or None
     group = group if group in dict(groups) else None
     page_number = max(_int(params.get("page")) or 1, 1)
