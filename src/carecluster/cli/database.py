@@ -30,8 +30,18 @@ def actor_named(db: Database, username: str) -> Actor:
         return Actor(user_id=user.id, username=user.username, role=user.role, team_ids=teams)
 
 
-def unit_of_work(url: str | None, username: str, reference: ReferenceSet, work: Callable[[Context], T]) -> T:
-    """`work(ctx)` in one transaction; a refusal is one line on stderr and exit 2 (invalid) or 1."""
+def unit_of_work(
+    url: str | None,
+    username: str,
+    reference: ReferenceSet,
+    work: Callable[[Context], T],
+    *,
+    refused: int = 1,
+    where: str = "",
+) -> T:
+    """`work(ctx)` in one transaction; a refusal is one line on stderr and exit 2 (invalid) or
+    `refused` (a read-only export passes 2: an unknown or unreadable id is the caller's mistake),
+    the line starting with `where` (what the person typed) when given."""
     from carecluster.cli.service import existing_database
 
     resolved = existing_database(url)
@@ -42,6 +52,6 @@ def unit_of_work(url: str | None, username: str, reference: ReferenceSet, work: 
         with db.transaction() as session:
             return work(Context(session=session, actor=actor, reference=reference, client="cli"))
     except ServiceError as error:
-        fail(error.message, 2 if isinstance(error, Invalid) else 1)
+        fail(f"{where}: {error.message}" if where else error.message, 2 if isinstance(error, Invalid) else refused)
     finally:
         db.dispose()

@@ -1,4 +1,5 @@
-"""`carecluster fhir ...` and `carecluster nds ...`: the interoperability formats, on files.
+"""`carecluster fhir ...` and `carecluster nds ...`: the interoperability formats, on files, and
+(`fhir person / team / outcome`, `--database-url` with `--as`) exports run as the API runs them.
 
 Exit codes as elsewhere: 0 success, 2 invalid input. A malformed FHIR resource prints its
 OperationOutcome (JSON) on stdout, and one line per issue on stderr, so a script can pass the
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -38,7 +41,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-fhir_app = typer.Typer(help="FHIR R4: the MHCT Questionnaire, and assessments as Bundles (export / import).")
+fhir_app = typer.Typer(
+    help="FHIR R4: the MHCT Questionnaire, assessments as Bundles (export / import), and a database's "
+    "people, teams and outcome measures (person / team / outcome)."
+)
 nds_app = typer.Typer(help="National data set (MHSDS) clustering tables as CSV files (export / import).")
 
 
@@ -240,6 +246,132 @@ def fhir_import(
         )
     console.print(f"Suggested cluster {result.suggested_cluster} {result.suggested_label} ({result.status})")
     console.print(result.explanation, markup=False)
+
+
+Database = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        "--database",
+        help="The carecluster database (SQLAlchemy URL); default $CARECLUSTER_DATABASE_URL, else SQLite "
+        "in $CARECLUSTER_DATA_DIR.",
+        show_default=False,
+    ),
+]
+Exporter = Annotated[
+    str | None, typer.Option("--as", help="The member of staff exporting (permissions and audit).", show_default=False)
+]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")]
+
+
+def _staged(output: Path) -> Path:
+    """Fail before any export if `output` cannot be written to; else a new owner-only file beside it
+    that `_export` fills and renames over it, so a failed write never leaves a partial export."""
+    if output.is_dir():
+        fail(f"--output {output}: is a directory")
+    if not output.parent.is_dir():
+        fail(f"--output {output}: no directory {output.parent}")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
+    except OSError as error:
+        fail(f"--output {output}: cannot write there: {error.strerror or error}")
+    os.close(fd)  # mkstemp made it 0600, as `write_private` would
+    return Path(name)
+
+
+def _export(
+    ctx: typer.Context,
+    reference: Path | None,
+    database: str | None,
+    as_user: str | None,
+    where: str,
+    output: Path | None,
+    use_case: Callable[[Context], str],
+) -> None:
+    """Run a read-only export use case as `--as` (permission checks and the audit entry as in the
+    API) and write its text. The file is written before the transaction commits, so a write that
+    fails leaves no audit entry and no file; any mistake is one line and exit 2."""
+    from carecluster.cli.database import unit_of_work
+
+    if not as_user:
+        fail("--as USERNAME is needed: every export is audited under the member of staff who made it")
+    ref = chosen_reference(ctx, reference)
+    staged = _staged(output) if output is not None else None
+
+    def export(c: Context) -> str:
+        text = use_case(c)
+        if staged is not None:
+            try:
+                write_private(staged, text)
+            except OSError as error:
+                fail(f"--output {output}: cannot write there: {error.strerror or error}")
+        return text
+
+    try:
+        text = unit_of_work(database, as_user, ref, export, refused=2, where=where)
+        if staged is not None and output is not None:
+            staged.replace(output)
+            err_console.print(f"wrote {output}", markup=False, soft_wrap=True)
+        else:
+            sys.stdout.write(text)
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)  # a no-op once renamed; else the partial file goes
+
+
+def _as_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, indent=2) + "\n"
+
+
+@fhir_app.command("person")
+def fhir_person(
+    ctx: typer.Context,
+    service_user: Annotated[str, typer.Argument(metavar="SERVICE_USER_ID", help="The service user's record id.")],
+    as_user: Exporter = None,
+    database: Database = None,
+    output: Output = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Export every current assessment of one person as one FHIR transaction Bundle (as
+    GET /api/v1/service-users/{id}/fhir), audited under --as."""
+    from carecluster.service.interop import person_fhir
+
+    _export(ctx, reference, database, as_user, f"service user {service_user}", output,
+            lambda c: _as_json(person_fhir(c, service_user)))  # fmt: skip
+
+
+@fhir_app.command("team")
+def fhir_team(
+    ctx: typer.Context,
+    team: Annotated[str, typer.Argument(metavar="TEAM", help="The team's code (or its numeric id).")],
+    as_user: Exporter = None,
+    database: Database = None,
+    output: Output = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Bulk export: one person's FHIR Bundle a line (NDJSON) for each person of the team with
+    assessments (as GET /api/v1/teams/{id}/fhir), audited under --as."""
+    from carecluster.service.interop import team_fhir_ndjson, team_named
+
+    _export(ctx, reference, database, as_user, f"team {team}", output,
+            lambda c: team_fhir_ndjson(c, team_named(c, team)))  # fmt: skip
+
+
+@fhir_app.command("outcome")
+def fhir_outcome(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="RECORD_ID", help="The outcome measure's record id.")],
+    as_user: Exporter = None,
+    database: Database = None,
+    output: Output = None,
+    reference: ReferenceOption = None,
+) -> None:
+    """Export one outcome measure as a FHIR transaction Bundle (as GET /api/v1/outcomes/{id}/fhir),
+    audited under --as."""
+    from carecluster.service.interop import outcome_fhir
+
+    _export(ctx, reference, database, as_user, f"outcome {record}", output,
+            lambda c: _as_json(outcome_fhir(c, record)))  # fmt: skip
 
 
 def _json_lines(path: Path, model: type[AssessmentRecord] | type[ClusterAssignmentPeriod]) -> list:

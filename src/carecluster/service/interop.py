@@ -731,10 +731,20 @@ def person_fhir(ctx: Context, service_user_id: str) -> dict[str, Any]:
     return person_bundle(held, ctx.reference).model_dump(mode="json", exclude_none=True)
 
 
+def team_named(ctx: Context, code_or_id: str) -> int:
+    """The id of the team with this code, else with this id (a code wins: codes may be digits)."""
+    team = ctx.uow.teams.by_code(code_or_id)
+    if team is None and code_or_id.isdigit():
+        team = ctx.uow.teams.get(int(code_or_id))
+    if team is None:
+        raise NotFound("no team with that code or id")
+    return team.id
+
+
 def team_fhir_ndjson(ctx: Context, team_id: int) -> str:
     """Bulk: one person's Bundle a line (newline-delimited JSON) for every person of the team with assessments."""
     permissions.require_clinical_reader(ctx.actor)
-    permissions.require_read(ctx.actor, team_id)
+    permissions.require_read(ctx.actor, team_id, "team")
     people = ctx.session.scalars(
         select(ServiceUser)
         .where(ServiceUser.team_id == team_id, ServiceUser.superseded_at.is_(None))
