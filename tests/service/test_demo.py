@@ -37,3 +37,17 @@ def test_demo_data_covers_every_cluster_with_valid_test_range_numbers(tmp_path: 
         assert verify_password(users[username].password_hash, DEMO_PASSWORD)
     assert reviews == summary.reviews > 0
     assert audited > summary.service_users  # demo records went through the audited use cases
+
+
+def test_a_person_transferred_to_another_team_is_never_discharged_by_the_old_teams_clinician(
+    tmp_path: Path, reference: ReferenceSet
+) -> None:
+    """Regression: with 200 people on this day a transferred person drew a discharge, which the
+    north clinician may not write, and the whole seeding stopped with "episode not found"."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    summary = create_demo_data(db, reference, 200, today=date(2026, 12, 5))
+    db.dispose()
+    assert summary.service_users == 200
+    assert summary.transfers > 0

@@ -380,11 +380,15 @@ def create_demo_data(
             later = min(today, max(since, assessed + timedelta(days=rng.randint(42, 120))))
             if takes_measures and later > assessed and records.open_episode(ctx, su.id) is not None:
                 outcomes += _demo_outcomes(ctx, su.id, index, later, rng, first=False)
+            moved = 0
             if team == "CMHT-N":
                 north += 1
                 if north % TRANSFER_EVERY == 3:
-                    transfers += _demo_transfer(ctx, su.id, su.team_id, clinicians)
-            if records.current_cluster(ctx, su.id) is not None and rng.random() < 0.05:
+                    moved = _demo_transfer(ctx, su.id, su.team_id, clinicians)
+                    transfers += moved
+            # A transferred person now belongs to a team this clinician may not write to: keep them
+            # open (tested last, so the random stream - and every other demo person - is unchanged).
+            if records.current_cluster(ctx, su.id) is not None and rng.random() < 0.05 and not moved:
                 records.amend_episode(
                     ctx,
                     episode.id,
