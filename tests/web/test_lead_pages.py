@@ -60,6 +60,10 @@ def test_worklist_counts_match_their_rows(record_site: RecordSite) -> None:
         assert rows == int(count), key
     assert int(counts["never_clustered"]) >= 1
     assert "Never Clustered" in page.text
+    form = re.search(r'<form method="get" action="/worklists".*?</form>', page.text, re.S)
+    assert form is not None
+    assert '<option value="me">My caseload</option>' in form.group(0)
+    assert re.search(r'<option value="team:\d+" selected>Team ', form.group(0))  # a lead starts on a team
 
 
 def test_audit_trail_date_errors_are_shown_on_the_form(record_site: RecordSite) -> None:
